@@ -1,0 +1,63 @@
+// Package golden compares human-readable output with the files kept in the
+// module's top-level testdata/ folder. Run the tests with -update to
+// rewrite the files from what the code prints now.
+package golden
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
+
+// TestingT is the part of testing.T that Assert uses.
+type TestingT interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
+}
+
+// Path returns the path of a golden file: testdata/<name> at the root of
+// the module.
+func Path(t TestingT, name string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("golden: %v", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "testdata", filepath.FromSlash(name))
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("golden: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Assert fails the test when got differs from the golden file name, and
+// shows both. With -update it writes got to the file instead.
+func Assert(t TestingT, name string, got []byte) {
+	t.Helper()
+	path := Path(t, name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatalf("golden: %v", err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatalf("golden: %v", err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("golden: %v (run the test with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run with -update to accept it)\n--- got:\n%s\n--- want:\n%s", path, got, want)
+	}
+}

@@ -1,0 +1,130 @@
+package trackable_test
+
+import (
+	"fmt"
+	"reflect"
+	"runtime"
+	"testing"
+
+	"github.com/objtrack/objtrack/trackable"
+)
+
+// conn64 is a 64-byte struct with a pointer, the size the cost bars use.
+type conn64 struct {
+	trackable.Trackable
+	Name string
+	Buf  [40]byte
+}
+
+// plain64 is the same size without tracking: the runtime floor's object.
+type plain64 struct {
+	P    *int
+	Name string
+	Buf  [40]byte
+}
+
+var (
+	sinkConn   *conn64
+	sinkPlain  *plain64
+	cleanupArg = new(int)
+)
+
+func floorCleanup(*int) {}
+
+// BenchmarkTrack compares Track with a global Inventory (impl=track) with
+// the runtime floor (impl=floor): new(T) plus runtime.AddCleanup with a
+// pointer argument. make bench prints the ratio.
+func BenchmarkTrack(b *testing.B) {
+	b.Run("impl=floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p := new(plain64)
+			runtime.AddCleanup(p, floorCleanup, cleanupArg)
+			sinkPlain = p
+		}
+	})
+	b.Run("impl=track", func(b *testing.B) {
+		useGlobal(b, trackable.NewInventory())
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkConn = trackable.Track(&conn64{})
+		}
+	})
+}
+
+// BenchmarkTrackParallel is BenchmarkTrack on every core at once.
+func BenchmarkTrackParallel(b *testing.B) {
+	b.Run("impl=floor", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var p *plain64
+			for pb.Next() {
+				p = new(plain64)
+				runtime.AddCleanup(p, floorCleanup, cleanupArg)
+			}
+			runtime.KeepAlive(p)
+		})
+	})
+	b.Run("impl=track", func(b *testing.B) {
+		useGlobal(b, trackable.NewInventory())
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var p *conn64
+			for pb.Next() {
+				p = trackable.Track(&conn64{})
+			}
+			runtime.KeepAlive(p)
+		})
+	})
+}
+
+// BenchmarkSetDataBundle sets a bundle on an object tracked by an
+// Inventory without object tracking.
+func BenchmarkSetDataBundle(b *testing.B) {
+	useGlobal(b, trackable.NewInventory())
+	c := trackable.Track(&conn64{})
+	bundle := any("bundle")
+	b.ReportAllocs()
+	for b.Loop() {
+		c.SetDataBundle(bundle)
+	}
+}
+
+// manyTypes returns n distinct struct types.
+func manyTypes(n int) []reflect.Type {
+	types := make([]reflect.Type, n)
+	for i := range types {
+		types[i] = reflect.StructOf([]reflect.StructField{{Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[int]()}})
+	}
+	return types
+}
+
+// BenchmarkDump1000Types dumps an inventory of 1,000 types.
+func BenchmarkDump1000Types(b *testing.B) {
+	inv := trackable.NewInventory()
+	for i, typ := range manyTypes(1000) {
+		inv.NotifyAttached(trackable.Event{Serial: uint64(i + 1), Type: typ})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := inv.Dump(discard{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSnapshot100kObjects snapshots an inventory that records
+// 100,000 live objects.
+func BenchmarkSnapshot100kObjects(b *testing.B) {
+	inv := trackable.NewInventory()
+	inv.SetObjectTracking(connType, true)
+	for i := range 100_000 {
+		inv.NotifyAttached(trackable.Event{Serial: uint64(i + 1), Type: connType, Bundle: i})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if n := len(inv.Snapshot().Types[0].Objects); n != 100_000 {
+			b.Fatalf("snapshot has %d objects", n)
+		}
+	}
+}

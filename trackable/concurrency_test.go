@@ -1,0 +1,123 @@
+package trackable_test
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/objtrack/objtrack/trackable"
+)
+
+// Many goroutines make objects, keep some, drop the rest, set bundles and
+// move objects between trackers while dumps run: afterwards the counts are
+// exact.
+func TestConcurrentCountsAreExact(t *testing.T) {
+	inv := trackable.NewInventory()
+	useGlobal(t, inv)
+	inv.SetObjectTracking(sessionType, true)
+	const goroutines, perGoroutine = 8, 2000
+	kept := make([][]*Conn, goroutines)
+	keptSessions := make([][]*Session, goroutines)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	go func() { // dumps and snapshots meanwhile
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = inv.Dump(discard{})
+				inv.Snapshot()
+			}
+		}
+	}()
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range perGoroutine {
+				c := trackable.Track(&Conn{})
+				c.SetDataBundle(i)
+				s := trackable.Track(&Session{ID: i})
+				if i%10 == 0 {
+					kept[g] = append(kept[g], c)
+					keptSessions[g] = append(keptSessions[g], s)
+				}
+				if i%7 == 0 { // detach and re-attach: net zero
+					s.SetTracker(nil)
+					s.SetTracker(inv)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	settleGC(t)
+
+	snap := inv.Snapshot()
+	conns, err := snap.Lookup("Conn")
+	require.NoError(t, err)
+	sessions, err := snap.Lookup("Session")
+	require.NoError(t, err)
+	wantLive := int64(goroutines * perGoroutine / 10)
+	wantRetired := int64(goroutines*perGoroutine) - wantLive
+	assert.Equal(t, wantLive, conns.Live)
+	assert.Equal(t, wantRetired, conns.Retired)
+	assert.Equal(t, wantLive, sessions.Live)
+	assert.Equal(t, wantRetired, sessions.Retired)
+	assert.Len(t, sessions.Objects, int(wantLive), "one record per live session")
+	runtime.KeepAlive(kept)
+	runtime.KeepAlive(keptSessions)
+}
+
+func TestSerialsAreUniqueAcrossGoroutines(t *testing.T) {
+	const goroutines, perGoroutine = 8, 1000
+	serials := make([][]uint64, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for range perGoroutine {
+				serials[g] = append(serials[g], trackable.Track(&Conn{}).TrackerSerial())
+			}
+		})
+	}
+	wg.Wait()
+	var all []uint64
+	for _, s := range serials {
+		assert.True(t, slices.IsSorted(s), "each goroutine sees increasing serials")
+		all = append(all, s...)
+	}
+	slices.Sort(all)
+	assert.Len(t, slices.Compact(all), goroutines*perGoroutine, "serials are unique")
+}
+
+func TestConcurrentTrackOfOneObject(t *testing.T) {
+	inv := trackable.NewInventory()
+	useGlobal(t, inv)
+	for range 200 {
+		c := &Conn{}
+		var wg sync.WaitGroup
+		serials := make([]uint64, 4)
+		for i := range serials {
+			wg.Go(func() {
+				if i%2 == 0 {
+					c.SetDataBundle(i)
+				}
+				serials[i] = trackable.Track(c).TrackerSerial()
+			})
+		}
+		wg.Wait()
+		for _, s := range serials {
+			assert.Equal(t, serials[0], s, "one object, one serial")
+		}
+	}
+	tc, err := inv.Snapshot().Lookup("Conn")
+	require.NoError(t, err)
+	assert.Equal(t, int64(200), tc.Live+tc.Retired, "attached once per object")
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,213 @@
+package trackable
+
+import (
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+)
+
+// Inventory is the default tracker, pytracker's Tracker: for each type, the
+// number of objects attached and alive ("live", pytracker's "allocated")
+// and the number destroyed while attached ("retired"), plus, for the types
+// that ask for it, a record of each live object's serial and bundle.
+//
+// Set it as the global tracker to count every tracked object:
+//
+//	inv := trackable.NewInventory()
+//	trackable.SetGlobalTracker(inv)
+//
+// Its notification methods take no lock shared between types and none at
+// all unless per-object records are on for the type: counts are atomic.
+// After a forced garbage collection and a drained cleanup queue, Live is
+// exactly the number of attached objects still alive.
+//
+// An Inventory must not be copied after first use.
+type Inventory struct {
+	types sync.Map // reflect.Type -> *typeEntry
+
+	// mu guards the figures of the previous dump and serializes dumps.
+	mu     sync.Mutex
+	dumped bool
+}
+
+// typeEntry holds the counts of one type.
+//
+// Live is not a counter of its own: it is attached - detached - destroyed.
+// Each counter sits on its own cache line, so that goroutines making
+// objects (attached) and the runtime's cleanup goroutines (destroyed) do
+// not fight over one line.
+type typeEntry struct {
+	typ       reflect.Type
+	objects   atomic.Pointer[objectTable] // nil unless object tracking is on
+	attached  paddedCounter
+	detached  paddedCounter
+	destroyed paddedCounter
+
+	// The figures printed by the previous dump; guarded by Inventory.mu.
+	dumpedLive, dumpedRetired int64
+}
+
+// NewInventory returns an empty inventory.
+func NewInventory() *Inventory { return &Inventory{} }
+
+// paddedCounter is an atomic counter alone on its cache line.
+type paddedCounter struct {
+	_ [64]byte
+	n atomic.Int64
+}
+
+// counts returns the live and retired counts. Destroyed and detached are
+// read before attached: every object they count was attached before, so
+// live is never below the number of objects really alive, even while
+// notifications arrive.
+func (te *typeEntry) counts() (live, retired int64) {
+	destroyed := te.destroyed.n.Load()
+	detached := te.detached.n.Load()
+	attached := te.attached.n.Load()
+	return attached - detached - destroyed, destroyed
+}
+
+func (inv *Inventory) entry(t reflect.Type) *typeEntry {
+	if v, ok := inv.types.Load(t); ok {
+		return v.(*typeEntry)
+	}
+	v, _ := inv.types.LoadOrStore(t, &typeEntry{typ: t})
+	return v.(*typeEntry)
+}
+
+// NotifyAttached counts a new live object (and records it, if object
+// tracking is on for its type).
+func (inv *Inventory) NotifyAttached(e Event) {
+	te := inv.entry(e.Type)
+	te.attached.n.Add(1)
+	if tab := te.objects.Load(); tab != nil {
+		tab.put(e.Serial, e.Bundle)
+	}
+}
+
+// NotifyDetached stops counting an object that moved to another tracker.
+func (inv *Inventory) NotifyDetached(e Event) {
+	te := inv.entry(e.Type)
+	te.detached.n.Add(1)
+	if tab := te.objects.Load(); tab != nil {
+		tab.remove(e.Serial)
+	}
+}
+
+// NotifyUpdated records the object's new bundle, if object tracking is on
+// for its type.
+func (inv *Inventory) NotifyUpdated(e Event) {
+	if tab := inv.entry(e.Type).objects.Load(); tab != nil {
+		tab.put(e.Serial, e.Bundle)
+	}
+}
+
+// NotifyDestroyed moves an object from live to retired.
+func (inv *Inventory) NotifyDestroyed(e Event) {
+	te := inv.entry(e.Type)
+	te.destroyed.n.Add(1)
+	if tab := te.objects.Load(); tab != nil {
+		tab.remove(e.Serial)
+	}
+}
+
+// SetObjectTracking turns the record of each live object of type t on or
+// off (pytracker's set_object_tracking). t may be the struct type or a
+// pointer to it: reflect.TypeFor[Conn]() or reflect.TypeFor[*Conn]().
+//
+// Records start with the objects attached or updated after the call.
+// Turning tracking off drops the records; turning it on when it is
+// already on keeps them.
+func (inv *Inventory) SetObjectTracking(t reflect.Type, enable bool) {
+	te := inv.entry(objectTypeOf("SetObjectTracking", t))
+	if !enable {
+		te.objects.Store(nil)
+		return
+	}
+	te.objects.CompareAndSwap(nil, newObjectTable())
+}
+
+// ResetObjectTracking forgets the records kept for type t and goes on
+// recording (pytracker's reset_object_tracking). It does nothing if object
+// tracking is off for t.
+func (inv *Inventory) ResetObjectTracking(t reflect.Type) {
+	te := inv.entry(objectTypeOf("ResetObjectTracking", t))
+	for {
+		old := te.objects.Load()
+		if old == nil || te.objects.CompareAndSwap(old, newObjectTable()) {
+			return
+		}
+	}
+}
+
+// ObjectTracking reports whether object tracking is on for type t.
+func (inv *Inventory) ObjectTracking(t reflect.Type) bool {
+	v, ok := inv.types.Load(objectTypeOf("ObjectTracking", t))
+	return ok && v.(*typeEntry).objects.Load() != nil
+}
+
+// objectTypeOf normalizes the type arguments of the object tracking
+// methods: *T means T, as in Event.Type.
+func objectTypeOf(method string, t reflect.Type) reflect.Type {
+	if t == nil {
+		panic(fmt.Sprintf("trackable: Inventory.%s(nil, ...): pass the tracked type, e.g. reflect.TypeFor[Conn]()", method))
+	}
+	if t.Kind() == reflect.Pointer {
+		return t.Elem()
+	}
+	return t
+}
+
+// objectTable maps serial numbers to bundles. It is split in shards so
+// that goroutines creating objects of one type rarely wait on each other.
+type objectTable struct {
+	shards [16]objectShard
+}
+
+type objectShard struct {
+	mu sync.Mutex
+	m  map[uint64]any
+	_  [40]byte // keep shards on separate cache lines
+}
+
+func newObjectTable() *objectTable {
+	tab := &objectTable{}
+	for i := range tab.shards {
+		tab.shards[i].m = make(map[uint64]any)
+	}
+	return tab
+}
+
+func (tab *objectTable) shard(serial uint64) *objectShard {
+	return &tab.shards[serial%uint64(len(tab.shards))]
+}
+
+func (tab *objectTable) put(serial uint64, bundle any) {
+	s := tab.shard(serial)
+	s.mu.Lock()
+	s.m[serial] = bundle
+	s.mu.Unlock()
+}
+
+func (tab *objectTable) remove(serial uint64) {
+	s := tab.shard(serial)
+	s.mu.Lock()
+	delete(s.m, serial)
+	s.mu.Unlock()
+}
+
+// records returns the records sorted by serial.
+func (tab *objectTable) records() []ObjectRecord {
+	var out []ObjectRecord
+	for i := range tab.shards {
+		s := &tab.shards[i]
+		s.mu.Lock()
+		for serial, b := range s.m {
+			out = append(out, ObjectRecord{Serial: serial, Bundle: b})
+		}
+		s.mu.Unlock()
+	}
+	sortRecords(out)
+	return out
+}

@@ -1,0 +1,252 @@
+package trackable
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+	"weak"
+)
+
+// serials hands out serial numbers; 0 means "not tracked".
+var serials atomic.Uint64
+
+// Track starts tracking p and returns it, so that constructors can end
+// with
+//
+//	return trackable.Track(&Conn{...})
+//
+// Track assigns the next serial number, attaches the global tracker
+// (unless none is set or the type opts out with the struct tag
+// trackable:"-" on its embedded Trackable field), sends NotifyAttached
+// with the bundle set so far, and arranges for NotifyDestroyed when the
+// garbage collector frees p.
+//
+// Track on an object already tracked does nothing. Track on a copy of a
+// tracked struct tracks the copy as a new object: a serial of its own, the
+// bundle it had, and the global tracker.
+//
+// Track panics if p is nil or embeds *Trackable instead of Trackable.
+func Track[P Object](p P) P {
+	v := reflect.ValueOf(p)
+	if !v.IsValid() || v.Kind() != reflect.Pointer {
+		panic(fmt.Sprintf("trackable: Track(%T): pass a pointer to a struct that embeds trackable.Trackable", p))
+	}
+	if v.IsNil() {
+		panic(fmt.Sprintf("trackable: Track((%T)(nil)): pass a pointer to a struct that embeds trackable.Trackable, not nil", p))
+	}
+	t := p.trackable()
+	if t == nil {
+		panic(fmt.Sprintf("trackable: Track(%T): its embedded *Trackable is nil: embed trackable.Trackable by value", p))
+	}
+	track(t, infoFor(v.Type().Elem()))
+	return p
+}
+
+func track(t *Trackable, info *typeInfo) {
+	addr := addressOf(t)
+	old := t.rec.Load()
+	var r *record
+	switch {
+	case old != nil && old.owner.Load() == addr:
+		// A second Track, or a bundle set before the first one.
+		r = old
+		r.mu.Lock()
+		if r.serial.Load() != 0 {
+			r.mu.Unlock()
+			return
+		}
+	default:
+		r = &record{}
+		r.owner.Store(addr)
+		if old != nil {
+			// A copy: it keeps the bundle of the object it was copied from.
+			old.mu.Lock()
+			r.bundle = old.bundle
+			old.mu.Unlock()
+		}
+		// Lock before publishing, so that a concurrent SetDataBundle
+		// cannot send updated before this sends attached.
+		r.mu.Lock()
+		if !t.rec.CompareAndSwap(old, r) {
+			r.mu.Unlock()
+			track(t, info) // another goroutine got there first
+			return
+		}
+	}
+	r.info = info
+	r.serial.Store(serials.Add(1))
+	if !info.optOut {
+		r.tracker = GlobalTracker()
+	}
+	// t points into the object that embeds it; AddCleanup attaches to the
+	// whole object.
+	runtime.AddCleanup(t, destroyed, r)
+	if r.tracker != nil {
+		notify(r.tracker, methodAttached, r.event())
+	}
+	r.mu.Unlock()
+}
+
+// destroyed runs on a runtime cleanup goroutine after the object of r was
+// found unreachable.
+func destroyed(r *record) {
+	r.mu.Lock()
+	r.owner.Store(0)
+	tr, e := r.tracker, r.event()
+	r.tracker = nil
+	// Unlock before notifying: no other event of this object can follow,
+	// and a tracker that blocks must not also block readers of copies.
+	r.mu.Unlock()
+	if tr != nil {
+		notify(tr, methodDestroyed, e)
+	}
+}
+
+// typeInfo is what Track needs to know about a type, computed once.
+type typeInfo struct {
+	typ    reflect.Type
+	optOut bool // trackable:"-" on the embedded Trackable
+}
+
+var typeInfos sync.Map // reflect.Type -> *typeInfo
+
+func infoFor(t reflect.Type) *typeInfo {
+	if v, ok := typeInfos.Load(t); ok {
+		return v.(*typeInfo)
+	}
+	v, _ := typeInfos.LoadOrStore(t, &typeInfo{typ: t, optOut: optsOut(t)})
+	return v.(*typeInfo)
+}
+
+var trackableType = reflect.TypeFor[Trackable]()
+
+// optsOut reports whether struct type t embeds Trackable through a field
+// tagged trackable:"-".
+func optsOut(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.Anonymous {
+			continue
+		}
+		if f.Type == trackableType {
+			return f.Tag.Get("trackable") == "-"
+		}
+		if f.Type.Kind() == reflect.Struct && reflect.PointerTo(f.Type).Implements(objectType) {
+			if f.Tag.Get("trackable") == "-" {
+				return true
+			}
+			return optsOut(f.Type)
+		}
+	}
+	return false
+}
+
+var objectType = reflect.TypeFor[Object]()
+
+// Errors returned by Watch.
+var (
+	// ErrNotPointer: Watch needs a pointer, a map or a channel.
+	ErrNotPointer = errors.New("trackable: Watch needs a non-nil pointer, map or channel")
+	// ErrNeverFreed: the value could share its memory block with others
+	// and might never be reported destroyed.
+	ErrNeverFreed = errors.New("trackable: Watch cannot tell when this value is freed")
+)
+
+// watched maps each watched object to its record, so that watching an
+// object twice returns the same serial. Weak keys keep nothing alive and
+// never mistake a new object at a reused address for an old one.
+var watched sync.Map // weak.Pointer[byte] -> *record
+
+type watchedArg struct {
+	rec *record
+	key weak.Pointer[byte]
+}
+
+// Watch tracks an object whose type cannot embed [Trackable]: an
+// *http.Response, a *sql.Rows, the pointer inside an io.ReadCloser. It
+// assigns a serial, attaches the global tracker and sends NotifyAttached
+// and, when the garbage collector frees the object, NotifyDestroyed, all
+// with the type of the value p points to. Watched objects have no bundle.
+//
+// p must be a non-nil pointer, map or channel; otherwise Watch returns an
+// error wrapping [ErrNotPointer]. Watch refuses, with [ErrNeverFreed],
+// pointers to zero-size values and to values under 16 bytes that hold no
+// pointers: the runtime packs such values together, so they may never be
+// freed one by one. Watching an object again returns its serial and
+// changes nothing.
+func Watch(p any) (uint64, error) {
+	v := reflect.ValueOf(p)
+	if !v.IsValid() {
+		return 0, fmt.Errorf("%w: got nil; pass the pointer to the object to watch", ErrNotPointer)
+	}
+	typ := v.Type()
+	switch v.Kind() {
+	case reflect.Pointer:
+		typ = typ.Elem()
+		if typ.Size() == 0 {
+			return 0, fmt.Errorf("%w: %s has size zero; zero-size values all share one address and are never freed", ErrNeverFreed, typ)
+		}
+		if typ.Size() < 16 && !hasPointers(typ) {
+			return 0, fmt.Errorf("%w: %s is smaller than 16 bytes and holds no pointers, so the runtime packs it with other values; watch the object that holds it", ErrNeverFreed, typ)
+		}
+	case reflect.Map, reflect.Chan:
+	default:
+		return 0, fmt.Errorf("%w: got a %T; pass its address (&v) instead", ErrNotPointer, p)
+	}
+	if v.IsNil() {
+		return 0, fmt.Errorf("%w: got a nil %T", ErrNotPointer, p)
+	}
+	ptr := (*byte)(v.UnsafePointer())
+	key := weak.Make(ptr)
+	r := &record{info: infoFor(typ)}
+	r.mu.Lock()
+	if prev, loaded := watched.LoadOrStore(key, r); loaded {
+		r.mu.Unlock()
+		pr := prev.(*record)
+		pr.mu.Lock() // wait until the first Watch has finished
+		defer pr.mu.Unlock()
+		return pr.serial.Load(), nil
+	}
+	r.owner.Store(uintptr(unsafe.Pointer(ptr)))
+	r.serial.Store(serials.Add(1))
+	if !r.info.optOut {
+		r.tracker = GlobalTracker()
+	}
+	runtime.AddCleanup(ptr, watchedDestroyed, watchedArg{rec: r, key: key})
+	if r.tracker != nil {
+		notify(r.tracker, methodAttached, r.event())
+	}
+	r.mu.Unlock()
+	return r.serial.Load(), nil
+}
+
+func watchedDestroyed(a watchedArg) {
+	watched.Delete(a.key)
+	destroyed(a.rec)
+}
+
+// hasPointers reports whether values of t hold pointers the garbage
+// collector follows.
+func hasPointers(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.Interface,
+		reflect.Slice, reflect.String, reflect.UnsafePointer:
+		return true
+	case reflect.Array:
+		return t.Len() > 0 && hasPointers(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if hasPointers(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
