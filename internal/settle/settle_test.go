@@ -10,9 +10,9 @@ import (
 	"github.com/objtrack/objtrack/internal/settle"
 )
 
+// link is one object of a chain; the cleanup of each holds the next.
 type link struct {
-	next *link
-	_    [16]byte
+	_ [16]byte
 }
 
 var freed atomic.Int64
