@@ -75,6 +75,16 @@ func read(samples []metrics.Sample) counts {
 // only bounds the wait, so that a blocked cleanup ends in a result with
 // Settled false rather than a hang.
 func Settle(budget time.Duration) Result {
+	return Until(budget, nil)
+}
+
+// Until is Settle with another notion of "nothing changed": it stops after
+// the first round in which progress returned the same value as before the
+// round (and the queues drained). Verdicts about some objects pass a
+// progress that counts just those objects, so that other goroutines
+// freeing unrelated objects cannot keep the collector from settling. A nil
+// progress counts every cleanup and finalizer that ran.
+func Until(budget time.Duration, progress func() uint64) Result {
 	start := time.Now()
 	deadline := start.Add(budget)
 	samples := make([]metrics.Sample, len(sampleNames))
@@ -82,9 +92,12 @@ func Settle(budget time.Duration) Result {
 		samples[i].Name = n
 	}
 	first := read(samples)
+	if progress == nil {
+		progress = func() uint64 { return read(samples).executed }
+	}
 	var res Result
 	for {
-		before := read(samples)
+		before := progress()
 		runtime.GC()
 		res.Rounds++
 		after, ok := drain(samples, deadline)
@@ -94,7 +107,7 @@ func Settle(budget time.Duration) Result {
 			res.Pending = after.queued - after.executed
 			return res
 		}
-		if after.executed == before.executed {
+		if progress() == before {
 			// This collection queued nothing and nothing was left over
 			// from before it: the heap is at a fixed point.
 			res.Settled = true

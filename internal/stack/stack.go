@@ -1,0 +1,152 @@
+// Package stack records where objects are made, cheaply enough to do it
+// for every object: a few return addresses per object, interned by call
+// path, turned into function names and file:line only when a report is
+// written.
+package stack
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// Depth is the number of frames kept per object.
+const Depth = 24
+
+// ID names an interned call path; 0 means "not recorded".
+type ID uint32
+
+// Table interns call paths. The zero value is ready to use.
+type Table struct {
+	mu    sync.RWMutex
+	ids   map[[Depth]uintptr]ID
+	paths [][Depth]uintptr // index ID-1
+}
+
+// Record captures the call path that leads to it, starting with its
+// caller and skipping skip more frames, and returns its ID. It costs a few
+// nanoseconds per frame on amd64 and arm64.
+//
+//go:noinline
+func (t *Table) Record(skip int) ID {
+	var buf [Depth + 8]uintptr
+	n := capture(buf[:])
+	skip++ // buf[0] is Record itself
+	if skip > n {
+		skip = n
+	}
+	var key [Depth]uintptr
+	copy(key[:], buf[skip:n])
+	t.mu.RLock()
+	id, ok := t.ids[key]
+	t.mu.RUnlock()
+	if ok {
+		return id
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if id, ok := t.ids[key]; ok {
+		return id
+	}
+	if t.ids == nil {
+		t.ids = make(map[[Depth]uintptr]ID)
+	}
+	t.paths = append(t.paths, key)
+	id = ID(len(t.paths))
+	t.ids[key] = id
+	return id
+}
+
+// Frame is one resolved frame of a call path.
+type Frame struct {
+	Function string `json:"function"` // "example.com/db.Dial"
+	File     string `json:"file"`     // full path
+	Line     int    `json:"line"`
+}
+
+// Short returns the frame as a person reads it: "db.Dial (db/conn.go:42)".
+func (f Frame) Short() string {
+	return ShortFunction(f.Function) + " (" + ShortFile(f.File) + ":" + itoa(f.Line) + ")"
+}
+
+// Frames resolves a call path to frames, inlined calls included, leaving
+// out frames of the runtime, of package testing and of the packages that
+// report would rather not show (prefixes of function names).
+func (t *Table) Frames(id ID, hide ...string) []Frame {
+	if id == 0 {
+		return nil
+	}
+	t.mu.RLock()
+	path := t.paths[id-1]
+	t.mu.RUnlock()
+	n := 0
+	for n < Depth && path[n] != 0 {
+		n++
+	}
+	var out []Frame
+	frames := runtime.CallersFrames(path[:n])
+	for {
+		f, more := frames.Next()
+		if f.Function != "" && !hidden(f.Function, hide) {
+			out = append(out, Frame{Function: f.Function, File: f.File, Line: f.Line})
+		}
+		if !more {
+			return out
+		}
+	}
+}
+
+func hidden(fn string, hide []string) bool {
+	if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "testing.") {
+		return true
+	}
+	for _, h := range hide {
+		if strings.HasPrefix(fn, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// ShortFunction drops the import path: "example.com/db.(*Conn).Close"
+// becomes "db.(*Conn).Close".
+func ShortFunction(fn string) string {
+	if i := strings.LastIndexByte(fn, '/'); i >= 0 {
+		return fn[i+1:]
+	}
+	return fn
+}
+
+// ShortFile keeps the last directory and the file name.
+func ShortFile(path string) string {
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 {
+		return path
+	}
+	if j := strings.LastIndexByte(path[:i], '/'); j >= 0 {
+		return path[j+1:]
+	}
+	return path
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

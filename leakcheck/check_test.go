@@ -1,0 +1,186 @@
+package leakcheck_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+func TestCheckPassesWhenObjectsAreFreed(t *testing.T) {
+	ft := newFakeT("TestClean")
+	leakcheck.Check(ft)
+	for i := range 100 {
+		dial("10.0.0." + string(rune('0'+i%10)))
+	}
+	ft.finish()
+	assert.False(t, ft.Failed(), ft.errorText())
+}
+
+func TestCheckReportsSurvivors(t *testing.T) {
+	ft := newFakeT("TestLeaky")
+	leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+	defer dropCache()
+	keep(dial("10.0.0.1"))
+	keep(dial("10.0.0.2"))
+	s := trackable.Track(&Session{ID: 7})
+	ft.finish()
+	require.True(t, ft.Failed(), "a leak must fail the test")
+	text := ft.errorText()
+	assert.Contains(t, text, "leakcheck: 3 tracked objects outlived TestLeaky (2 types)")
+	golden.Assert(t, "leakcheck/check_report.golden", []byte(normalize(text)))
+	keepAlive(s)
+}
+
+func TestCheckIgnoresObjectsMadeBefore(t *testing.T) {
+	old := dial("before")
+	ft := newFakeT("TestBefore")
+	leakcheck.Check(ft)
+	ft.finish()
+	assert.False(t, ft.Failed(), ft.errorText())
+	keepAlive(old)
+}
+
+func TestCheckWaitsForTheTestsOwnCleanups(t *testing.T) {
+	// A cleanup registered after Check runs before the verdict and drops
+	// the last reference: no leak.
+	ft := newFakeT("TestCleanupOrder")
+	leakcheck.Check(ft)
+	c := dial("x")
+	ft.Cleanup(func() { keepAlive(c) })
+	ft.finish()
+	assert.False(t, ft.Failed(), ft.errorText())
+}
+
+// A real test: package testing keeps cleanups that already ran in its
+// slice; the verdict must still see their objects freed.
+func TestCheckWithRealCleanups(t *testing.T) {
+	var inner *testing.T
+	t.Run("inner", func(t *testing.T) {
+		inner = t
+		leakcheck.Check(t)
+		for range 5 {
+			c := dial("y")
+			t.Cleanup(func() { keepAlive(c) })
+		}
+	})
+	assert.False(t, inner.Failed())
+}
+
+func TestCheckTwicePanics(t *testing.T) {
+	ft := newFakeT("TestTwice")
+	leakcheck.Check(ft)
+	assert.PanicsWithValue(t,
+		"leakcheck: Check called twice in TestTwice: call it once, at the top of the test",
+		func() { leakcheck.Check(ft) })
+	ft.finish()
+}
+
+func TestCheckNilPanics(t *testing.T) {
+	assert.PanicsWithValue(t, "leakcheck: Check(nil): pass the test's *testing.T", func() { leakcheck.Check(nil) })
+}
+
+func TestCheckSkipsFailedTests(t *testing.T) {
+	defer dropCache()
+	ft := newFakeT("TestFailed")
+	leakcheck.Check(ft)
+	keep(dial("z"))
+	ft.Errorf("the test itself failed")
+	ft.finish()
+	assert.Len(t, ft.errors, 1, "no leak report on top of the failure")
+	assert.Contains(t, strings.Join(ft.logs, "\n"), "failed already, so its leaks were not checked")
+
+	ft = newFakeT("TestFailedEvenSo")
+	leakcheck.Check(ft, leakcheck.EvenIfFailed(), leakcheck.WithoutGoroutines())
+	keep(dial("z"))
+	ft.Errorf("the test itself failed")
+	ft.finish()
+	assert.Len(t, ft.errors, 2)
+	assert.Contains(t, ft.errorText(), "1 tracked object outlived TestFailedEvenSo")
+}
+
+func TestAllowAndIgnore(t *testing.T) {
+	defer dropCache()
+	ft := newFakeT("TestPool")
+	leakcheck.Check(ft,
+		leakcheck.Allow("Conn", 2, "the pool keeps two connections"),
+		leakcheck.IgnoreTypes("leakcheck_test.Session"),
+		leakcheck.WithoutGoroutines())
+	keep(dial("a"))
+	keep(dial("b"))
+	s := trackable.Track(&Session{})
+	ft.finish()
+	assert.False(t, ft.Failed(), ft.errorText())
+
+	ft = newFakeT("TestPoolOverflow")
+	leakcheck.Check(ft, leakcheck.Allow("Conn", 1, "one connection is enough"), leakcheck.WithoutGoroutines())
+	keep(dial("c"))
+	keep(dial("d"))
+	ft.finish()
+	require.True(t, ft.Failed())
+	text := ft.errorText()
+	assert.Contains(t, text, "2 tracked objects outlived TestPoolOverflow")
+	assert.Contains(t, text, "allowed:\n  github.com/objtrack/objtrack/leakcheck_test.Conn: 2 live, up to 1 allowed: one connection is enough")
+	keepAlive(s)
+}
+
+func TestUnknownTypeNameFailsTheVerdict(t *testing.T) {
+	dial("so that Conn is known")
+	ft := newFakeT("TestTypo")
+	leakcheck.Check(ft, leakcheck.IgnoreTypes("Conm"))
+	ft.finish()
+	require.True(t, ft.Failed(), "a typo must not pass silently")
+	assert.Contains(t, ft.errorText(), `leakcheck: option IgnoreTypes("Conm"): no tracked type has that name; tracked types: `)
+	assert.Contains(t, ft.errorText(), "github.com/objtrack/objtrack/leakcheck_test.Conn")
+}
+
+func TestBadOptionsPanic(t *testing.T) {
+	assert.PanicsWithValue(t, `leakcheck: Allow("Conn", -1, ...): the allowance must be 0 or more`,
+		func() { leakcheck.Allow("Conn", -1, "") })
+	assert.PanicsWithValue(t, `leakcheck: Allow("", ...): name a tracked type, such as "Conn" or "db.Conn"`,
+		func() { leakcheck.Allow("", 1, "") })
+	assert.PanicsWithValue(t, `leakcheck: IgnoreTypes(""): name a tracked type, such as "Conn" or "db.Conn"`,
+		func() { leakcheck.IgnoreTypes("") })
+	assert.PanicsWithValue(t, `leakcheck: Budget(0s): the budget must be positive`,
+		func() { leakcheck.Budget(0) })
+	assert.PanicsWithValue(t, `leakcheck: MaxShown(0): show at least 1`,
+		func() { leakcheck.MaxShown(0) })
+	assert.PanicsWithValue(t, `leakcheck: nil Option: pass options made by the leakcheck package, such as leakcheck.IgnoreTypes("Conn")`,
+		func() { leakcheck.Check(newFakeT("x"), nil) })
+}
+
+func TestCheckReportsGoroutinesTheTestStarted(t *testing.T) {
+	ft := newFakeT("TestGoroutine")
+	leakcheck.Check(ft)
+	stop := make(chan struct{})
+	go func() { <-stop }()
+	ft.finish()
+	close(stop)
+	require.True(t, ft.Failed())
+	text := ft.errorText()
+	assert.Contains(t, text, "no tracked object outlived TestGoroutine, but goroutines did")
+	assert.Contains(t, text, "1 goroutine still running:")
+	assert.Contains(t, text, "leakcheck_test.TestCheckReportsGoroutinesTheTestStarted.func1 (leakcheck/check_test.go:")
+}
+
+func TestCheckJSONReport(t *testing.T) {
+	defer dropCache()
+	ft := &artifactT{fakeT: newFakeT("TestArtifact"), dir: t.TempDir()}
+	leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+	keep(dial("json"))
+	ft.finish()
+	require.True(t, ft.Failed())
+	assert.Contains(t, ft.errorText(), "JSON report: "+ft.dir+"/leakcheck-report.json")
+}
+
+type artifactT struct {
+	*fakeT
+	dir string
+}
+
+func (a *artifactT) ArtifactDir() string { return a.dir }

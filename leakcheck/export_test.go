@@ -1,0 +1,36 @@
+package leakcheck
+
+import "io"
+
+// ReplaceExit makes VerifyTestMain record its exit code and write to w
+// instead of exiting; the returned func restores both.
+func ReplaceExit(code *int, w io.Writer) (restore func()) {
+	oldExit, oldStderr := osExit, stderr
+	osExit = func(c int) { *code = c }
+	stderr = w
+	return func() { osExit, stderr = oldExit, oldStderr }
+}
+
+// ParseGoroutines exposes the goroutine dump parser to the tests.
+func ParseGoroutines(dump string) []struct {
+	ID, Creator int
+	State       string
+	Functions   []string
+} {
+	var out []struct {
+		ID, Creator int
+		State       string
+		Functions   []string
+	}
+	for _, g := range parseGoroutines(dump) {
+		out = append(out, struct {
+			ID, Creator int
+			State       string
+			Functions   []string
+		}{g.id, g.creator, g.state, g.functions})
+	}
+	return out
+}
+
+// ShortTrace exposes shortTrace.
+var ShortTrace = shortTrace

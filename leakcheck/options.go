@@ -1,0 +1,149 @@
+package leakcheck
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// Option changes how a verdict is reached or reported. Options are made by
+// the functions of this package.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// allowance lets up to max objects of a type survive.
+type allowance struct {
+	name   string
+	max    int
+	reason string
+}
+
+type config struct {
+	ignore        []string
+	allow         []allowance
+	stacks        bool
+	goroutines    bool
+	goleakOptions []goleak.Option
+	budget        time.Duration
+	cleanup       func(exitCode int)
+	evenIfFailed  bool
+	reportFile    string
+	maxShown      int
+}
+
+// ReportFileEnv names the environment variable that VerifyTestMain reads
+// for the path of its JSON report, when no ReportFile option is given.
+const ReportFileEnv = "OBJTRACK_LEAKCHECK_REPORT"
+
+func buildConfig(opts []Option) *config {
+	c := &config{
+		stacks:     true,
+		goroutines: true,
+		budget:     30 * time.Second,
+		maxShown:   5,
+		reportFile: os.Getenv(ReportFileEnv),
+	}
+	for _, o := range opts {
+		if o == nil {
+			panic("leakcheck: nil Option: pass options made by the leakcheck package, such as leakcheck.IgnoreTypes(\"Conn\")")
+		}
+		o.apply(c)
+	}
+	return c
+}
+
+// IgnoreTypes leaves the named types out of the verdict: their survivors
+// are counted in the report's "ignored" section, never as leaks. A name
+// is "Conn", "db.Conn" or "example.com/db.Conn"; a name that matches no
+// tracked type, or several, makes the verdict fail with the candidates, so
+// that a typo does not hide a leak.
+func IgnoreTypes(names ...string) Option {
+	for _, n := range names {
+		if n == "" {
+			panic("leakcheck: IgnoreTypes(\"\"): name a tracked type, such as \"Conn\" or \"db.Conn\"")
+		}
+	}
+	return optionFunc(func(c *config) { c.ignore = append(c.ignore, names...) })
+}
+
+// Allow lets up to max objects of the named type survive, for pools and
+// caches that keep objects on purpose. The report repeats reason next to
+// the count. More than max survivors are all reported as leaks. Allow
+// panics if max is negative or typeName is empty.
+func Allow(typeName string, max int, reason string) Option {
+	if typeName == "" {
+		panic("leakcheck: Allow(\"\", ...): name a tracked type, such as \"Conn\" or \"db.Conn\"")
+	}
+	if max < 0 {
+		panic(fmt.Sprintf("leakcheck: Allow(%q, %d, ...): the allowance must be 0 or more", typeName, max))
+	}
+	return optionFunc(func(c *config) { c.allow = append(c.allow, allowance{typeName, max, reason}) })
+}
+
+// WithoutStacks stops recording where each object was made. Track gets a
+// little cheaper, and reports list serials and bundles without creation
+// sites. Attribution to parallel tests then relies on timing alone.
+func WithoutStacks() Option {
+	return optionFunc(func(c *config) { c.stacks = false })
+}
+
+// WithoutGoroutines turns off the check for leaked goroutines.
+func WithoutGoroutines() Option {
+	return optionFunc(func(c *config) { c.goroutines = false })
+}
+
+// GoroutineOptions passes options to go.uber.org/goleak, which
+// VerifyTestMain runs for the goroutine check (goleak.IgnoreTopFunction,
+// goleak.IgnoreAnyFunction, ...).
+func GoroutineOptions(opts ...goleak.Option) Option {
+	return optionFunc(func(c *config) { c.goleakOptions = append(c.goleakOptions, opts...) })
+}
+
+// Budget bounds the time that settling may take (30 seconds by default).
+// The verdict never depends on it: settling stops when the garbage
+// collector reaches a fixed point, and the budget only turns a cleanup
+// that blocks forever into a clear failure instead of a hang. Budget
+// panics if d is not positive.
+func Budget(d time.Duration) Option {
+	if d <= 0 {
+		panic(fmt.Sprintf("leakcheck: Budget(%v): the budget must be positive", d))
+	}
+	return optionFunc(func(c *config) { c.budget = d })
+}
+
+// Cleanup sets a function that VerifyTestMain calls with the exit code
+// just before the process exits.
+func Cleanup(f func(exitCode int)) Option {
+	return optionFunc(func(c *config) { c.cleanup = f })
+}
+
+// EvenIfFailed checks for leaks even when the tests already failed. By
+// default a failed run is not checked: its objects often survive because
+// the test stopped halfway.
+func EvenIfFailed() Option {
+	return optionFunc(func(c *config) { c.evenIfFailed = true })
+}
+
+// ReportFile makes VerifyTestMain write its report as JSON to path, for CI
+// to keep. The environment variable OBJTRACK_LEAKCHECK_REPORT does the
+// same without changing the code.
+func ReportFile(path string) Option {
+	return optionFunc(func(c *config) { c.reportFile = path })
+}
+
+// MaxShown sets how many serials and bundles the report lists for each
+// creation site before "and N more" (5 by default). MaxShown panics if n is
+// less than 1.
+func MaxShown(n int) Option {
+	if n < 1 {
+		panic(fmt.Sprintf("leakcheck: MaxShown(%d): show at least 1", n))
+	}
+	return optionFunc(func(c *config) { c.maxShown = n })
+}

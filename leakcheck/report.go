@@ -1,0 +1,210 @@
+package leakcheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/objtrack/objtrack/internal/stack"
+)
+
+// Report is a verdict as data: what survived a scope, where it was made,
+// what the options allowed or ignored, and how the verdict was reached.
+// Its String method is the text that failing tests print; it also
+// marshals to JSON.
+type Report struct {
+	// Scope is the test that was judged, or "TestMain".
+	Scope string `json:"scope"`
+	// Leaks lists the types with objects that should not have survived,
+	// the largest count first.
+	Leaks []TypeReport `json:"leaks"`
+	// Allowed lists the types whose survivors Allow permitted.
+	Allowed []AllowedType `json:"allowed,omitempty"`
+	// Ignored lists the types that IgnoreTypes left out, with their
+	// survivors.
+	Ignored []IgnoredType `json:"ignored,omitempty"`
+	// Unattributed lists survivors that several tests running at the same
+	// time could have made; no single test is blamed for them. They are
+	// judged by VerifyTestMain.
+	Unattributed []TypeReport `json:"unattributed,omitempty"`
+	// AlreadyReported counts survivors that an earlier verdict (a failed
+	// Check) reported already.
+	AlreadyReported int `json:"already_reported,omitempty"`
+	// Goroutines lists the goroutines that leaked, as go.uber.org/goleak
+	// or Check's goroutine check described them; empty if none.
+	Goroutines []Goroutine `json:"goroutines,omitempty"`
+	// GoroutineCheck says whether goroutines were checked and how.
+	GoroutineCheck string `json:"goroutine_check"`
+	// Settled says how the garbage collector was brought to a fixed point.
+	Settled Settling `json:"settled"`
+
+	leaked []uint64 // the serials of every leaked object
+}
+
+// TypeReport is the survivors of one type.
+type TypeReport struct {
+	Type  string `json:"type"`  // "example.com/db.Conn"
+	Count int    `json:"count"` // survivors of this type
+	Sites []Site `json:"sites"` // grouped by creation site, the largest first
+}
+
+// Frame is one function in a creation site.
+type Frame = stack.Frame
+
+// Site is the survivors of one type made on one call path.
+type Site struct {
+	Count   int      `json:"count"`
+	Frames  []Frame  `json:"frames,omitempty"` // innermost first; empty when stacks were off
+	Serials []uint64 `json:"serials"`          // the first few
+	Bundles []string `json:"bundles,omitempty"`
+	More    int      `json:"more,omitempty"` // survivors not listed
+}
+
+// AllowedType is a type whose survivors an Allow option permitted.
+type AllowedType struct {
+	Type   string `json:"type"`
+	Live   int    `json:"live"`
+	Max    int    `json:"max"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// IgnoredType is a type left out by IgnoreTypes.
+type IgnoredType struct {
+	Type string `json:"type"`
+	Live int    `json:"live"`
+}
+
+// Goroutine is a leaked goroutine.
+type Goroutine struct {
+	ID    int    `json:"id"`
+	State string `json:"state"`
+	Stack string `json:"stack"`
+}
+
+// Settling says how the verdict's garbage collections went.
+type Settling struct {
+	Rounds      int           `json:"gc_rounds"`
+	Waited      time.Duration `json:"waited_ns"`
+	CleanupsRun uint64        `json:"cleanups_run"`
+}
+
+// Leaked reports whether the verdict is a failure: objects or goroutines
+// that should not have survived.
+func (r *Report) Leaked() bool {
+	return len(r.Leaks) > 0 || len(r.Goroutines) > 0
+}
+
+// Count returns the number of leaked objects.
+func (r *Report) Count() int {
+	n := 0
+	for _, t := range r.Leaks {
+		n += t.Count
+	}
+	return n
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// String renders the report for a person: a headline, one block per
+// leaked type with its creation sites, then what was allowed, ignored or
+// left to a later verdict, then how the verdict was reached.
+func (r *Report) String() string {
+	var b strings.Builder
+	n := r.Count()
+	switch {
+	case n > 0:
+		fmt.Fprintf(&b, "leakcheck: %s outlived %s (%s)\n", plural(n, "tracked object"), r.Scope, plural(len(r.Leaks), "type"))
+	case len(r.Goroutines) > 0:
+		fmt.Fprintf(&b, "leakcheck: no tracked object outlived %s, but goroutines did\n", r.Scope)
+	default:
+		fmt.Fprintf(&b, "leakcheck: no tracked object outlived %s\n", r.Scope)
+	}
+	for _, t := range r.Leaks {
+		writeType(&b, t, "live")
+	}
+	if len(r.Goroutines) > 0 {
+		fmt.Fprintf(&b, "\n%s still running:\n", plural(len(r.Goroutines), "goroutine"))
+		for _, g := range r.Goroutines {
+			fmt.Fprintf(&b, "  goroutine %d [%s]:\n", g.ID, g.State)
+			for _, line := range strings.Split(strings.TrimRight(g.Stack, "\n"), "\n") {
+				fmt.Fprintf(&b, "      %s\n", line)
+			}
+		}
+	}
+	if len(r.Allowed) > 0 {
+		b.WriteString("\nallowed:\n")
+		for _, a := range r.Allowed {
+			fmt.Fprintf(&b, "  %s: %d live, up to %d allowed", a.Type, a.Live, a.Max)
+			if a.Reason != "" {
+				fmt.Fprintf(&b, ": %s", a.Reason)
+			}
+			b.WriteByte('\n')
+		}
+	}
+	if len(r.Ignored) > 0 {
+		b.WriteString("\nignored:\n")
+		for _, i := range r.Ignored {
+			fmt.Fprintf(&b, "  %s: %d live\n", i.Type, i.Live)
+		}
+	}
+	if len(r.Unattributed) > 0 {
+		b.WriteString("\nnot judged here (made while other tests ran; VerifyTestMain judges them):\n")
+		for _, t := range r.Unattributed {
+			writeType(&b, t, "live")
+		}
+	}
+	if r.AlreadyReported > 0 {
+		fmt.Fprintf(&b, "\n%s reported by earlier verdicts not repeated here\n", plural(r.AlreadyReported, "survivor"))
+	}
+	fmt.Fprintf(&b, "\nverdict: %s, %v waiting for %s; goroutines: %s\n",
+		plural(r.Settled.Rounds, "garbage collection"), r.Settled.Waited.Round(time.Millisecond),
+		plural(int(r.Settled.CleanupsRun), "cleanup"), r.GoroutineCheck)
+	return b.String()
+}
+
+func writeType(b *strings.Builder, t TypeReport, what string) {
+	fmt.Fprintf(b, "\n%s: %d %s\n", t.Type, t.Count, what)
+	for _, s := range t.Sites {
+		if len(s.Frames) == 0 {
+			fmt.Fprintf(b, "  %d made at an unrecorded site\n", s.Count)
+		} else {
+			fmt.Fprintf(b, "  %d made at\n", s.Count)
+			for _, f := range s.Frames {
+				fmt.Fprintf(b, "      %s\n", f.Short())
+			}
+		}
+		fmt.Fprintf(b, "    serials: %s%s\n", joinSerials(s.Serials), more(s.More))
+		if len(s.Bundles) > 0 {
+			fmt.Fprintf(b, "    bundles: %s%s\n", strings.Join(s.Bundles, ", "), more(s.More))
+		}
+	}
+}
+
+func joinSerials(ss []uint64) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = fmt.Sprint(s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func more(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

@@ -1,0 +1,123 @@
+package leakcheck
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"go.uber.org/goleak"
+)
+
+// TestingM is the part of *testing.M that VerifyTestMain uses.
+type TestingM interface {
+	Run() int
+}
+
+// The process exit and standard error go through variables so that
+// VerifyTestMain can be tested without exiting.
+var (
+	osExit           = os.Exit
+	stderr io.Writer = os.Stderr
+)
+
+// VerifyTestMain runs the tests and judges every tracked object made while
+// they ran: objects that outlive the whole run fail it, with the report on
+// standard error and exit code 1. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) {
+//		leakcheck.VerifyTestMain(m)
+//	}
+//
+// Objects tracked before VerifyTestMain are not judged. A global tracker
+// that was installed before (a production Inventory) goes on receiving
+// every event, and is restored afterwards. By default the run also checks
+// for leaked goroutines with go.uber.org/goleak (goroutines that existed
+// before the tests are ignored) and reports them in the same report: the
+// run fails once. Survivors that a failing Check already reported are
+// counted, not repeated. When tests fail, leaks are not checked unless
+// EvenIfFailed is given.
+//
+// VerifyTestMain writes its report as JSON to the file named by the
+// ReportFile option or the OBJTRACK_LEAKCHECK_REPORT environment variable.
+func VerifyTestMain(m TestingM, opts ...Option) {
+	if m == nil {
+		panic("leakcheck: VerifyTestMain(nil): pass the *testing.M that TestMain receives")
+	}
+	cfg := buildConfig(opts)
+	s := &scope{name: "TestMain", main: true, cfg: cfg}
+	var leakOpts []goleak.Option
+	if cfg.goroutines {
+		leakOpts = append([]goleak.Option{goleak.IgnoreCurrent()}, cfg.goleakOptions...)
+	}
+	reg.begin(s)
+	code := m.Run()
+	reg.end(s)
+	if code == 0 || cfg.evenIfFailed {
+		if verdictCode := verdictMain(s, leakOpts); verdictCode != 0 {
+			code = verdictCode
+		}
+	}
+	if cfg.cleanup != nil {
+		cfg.cleanup(code)
+	}
+	osExit(code)
+}
+
+func verdictMain(s *scope, leakOpts []goleak.Option) int {
+	rep, err := judge(s)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if s.cfg.goroutines {
+		rep.Goroutines = goleakFindings(leakOpts)
+		rep.GoroutineCheck = "checked with go.uber.org/goleak"
+	}
+	code := 0
+	if path := s.cfg.reportFile; path != "" {
+		if err := writeReportFile(path, rep); err != nil {
+			fmt.Fprintf(stderr, "leakcheck: cannot write the JSON report: %v\n", err)
+			code = 1
+		}
+	}
+	if rep.Leaked() {
+		reg.markReported(rep.leaked)
+		fmt.Fprint(stderr, rep.String())
+		code = 1
+	}
+	return code
+}
+
+func writeReportFile(path string, rep *Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Find returns the verdict on every tracked object made while a leakcheck
+// scope (VerifyTestMain or Check) was in effect and still alive, after
+// bringing the garbage collector to a fixed point. It checks goroutines
+// with go.uber.org/goleak unless WithoutGoroutines is given. Find fails
+// nothing: the caller decides what the Report means.
+func Find(opts ...Option) (*Report, error) {
+	cfg := buildConfig(opts)
+	if cfg.cleanup != nil {
+		return nil, fmt.Errorf("leakcheck: Find: the Cleanup option is for VerifyTestMain")
+	}
+	s := &scope{name: "Find", all: true, cfg: cfg}
+	rep, err := judge(s)
+	if err != nil {
+		return rep, err
+	}
+	if cfg.goroutines {
+		rep.Goroutines = goleakFindings(cfg.goleakOptions)
+		rep.GoroutineCheck = "checked with go.uber.org/goleak"
+	}
+	return rep, nil
+}
