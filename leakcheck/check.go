@@ -1,6 +1,7 @@
 package leakcheck
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -109,10 +110,10 @@ func verdict(t TestingT, s *scope, watch *goroutineWatch) {
 }
 
 // writeArtifact writes the JSON report to the test's artifact directory
-// (go test -artifacts keeps it), if the test has one.
+// when go test runs with -artifacts, which keeps it for CI.
 func writeArtifact(t TestingT, rep *Report) string {
 	at, ok := t.(interface{ ArtifactDir() string })
-	if !ok {
+	if !ok || !artifactsKept() {
 		return ""
 	}
 	path := filepath.Join(at.ArtifactDir(), "leakcheck-report.json")
@@ -127,6 +128,14 @@ func writeArtifact(t TestingT, rep *Report) string {
 		return ""
 	}
 	return path
+}
+
+// artifactsKept reports whether go test runs with -artifacts: without it,
+// the artifact directory is removed with the test, and a path to it would
+// lead nowhere.
+func artifactsKept() bool {
+	f := flag.Lookup("test.artifacts")
+	return f != nil && f.Value.String() == "true"
 }
 
 // testFunction returns the function of the test that called Check: the

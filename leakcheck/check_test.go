@@ -1,6 +1,9 @@
 package leakcheck_test
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -170,12 +173,27 @@ func TestCheckReportsGoroutinesTheTestStarted(t *testing.T) {
 
 func TestCheckJSONReport(t *testing.T) {
 	defer dropCache()
+	require.NoError(t, flag.Set("test.artifacts", "true"))
+	defer func() { require.NoError(t, flag.Set("test.artifacts", "false")) }()
 	ft := &artifactT{fakeT: newFakeT("TestArtifact"), dir: t.TempDir()}
 	leakcheck.Check(ft, leakcheck.WithoutGoroutines())
 	keep(dial("json"))
 	ft.finish()
 	require.True(t, ft.Failed())
 	assert.Contains(t, ft.errorText(), "JSON report: "+ft.dir+"/leakcheck-report.json")
+	data, err := os.ReadFile(filepath.Join(ft.dir, "leakcheck-report.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"scope": "TestArtifact"`)
+}
+
+func TestCheckWritesNoArtifactWithoutTheFlag(t *testing.T) {
+	defer dropCache()
+	ft := &artifactT{fakeT: newFakeT("TestNoArtifact"), dir: t.TempDir()}
+	leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+	keep(dial("json"))
+	ft.finish()
+	require.True(t, ft.Failed())
+	assert.NotContains(t, ft.errorText(), "JSON report")
 }
 
 type artifactT struct {

@@ -6,16 +6,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"testing"
 
-	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
-
-func TestMain(m *testing.M) {
-	// The package's own tests run under the verdict they test.
-	leakcheck.VerifyTestMain(m)
-}
 
 // Conn and Session are the tracked types of these tests.
 type Conn struct {

@@ -179,8 +179,10 @@ func (r *registry) begin(s *scope) {
 	if s.cfg.stacks {
 		r.stacked.Add(1)
 	}
-	if r.installed == nil {
-		r.installed = &scopeTracker{prev: trackable.GlobalTracker()}
+	// Install the scope tracker, or install it again over a tracker that
+	// the program set meanwhile, which then receives every event too.
+	if cur := trackable.GlobalTracker(); r.installed == nil || cur != trackable.Tracker(r.installed) {
+		r.installed = &scopeTracker{prev: cur}
 		trackable.SetGlobalTracker(r.installed)
 	}
 }

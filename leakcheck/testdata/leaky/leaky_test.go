@@ -1,0 +1,67 @@
+// Package leaky is a test suite in which one parallel test leaks while its
+// siblings do not: only the leaking test must fail, every time.
+package leaky
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+func TestMain(m *testing.M) {
+	leakcheck.VerifyTestMain(m)
+}
+
+type Conn struct {
+	trackable.Trackable
+	ID int
+}
+
+var cache struct {
+	sync.Mutex
+	conns []*Conn
+}
+
+func dial(id int) *Conn { return trackable.Track(&Conn{ID: id}) }
+
+func churn(n int) {
+	for i := range n {
+		dial(i)
+	}
+}
+
+func TestCleanSibling1(t *testing.T) {
+	leakcheck.Check(t)
+	t.Parallel()
+	churn(5000)
+}
+
+func TestLeaksInParallel(t *testing.T) {
+	leakcheck.Check(t)
+	t.Parallel()
+	churn(2000)
+	c := dial(42)
+	c.SetDataBundle("kept by the cache")
+	cache.Lock()
+	cache.conns = append(cache.conns, c)
+	cache.Unlock()
+}
+
+func TestCleanSibling2(t *testing.T) {
+	leakcheck.Check(t)
+	t.Parallel()
+	churn(5000)
+}
+
+func TestTable(t *testing.T) {
+	for _, leak := range []bool{false, false, false} {
+		t.Run("", func(t *testing.T) {
+			leakcheck.Check(t)
+			t.Parallel()
+			churn(1000)
+			_ = leak
+		})
+	}
+}

@@ -1,0 +1,163 @@
+package leakcheck_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+// verify runs VerifyTestMain on run and returns the exit code and what it
+// wrote to standard error.
+func verify(t *testing.T, run func() int, opts ...leakcheck.Option) (int, string) {
+	t.Helper()
+	code := -1
+	var out bytes.Buffer
+	restore := leakcheck.ReplaceExit(&code, &out)
+	defer restore()
+	leakcheck.VerifyTestMain(fakeM(run), opts...)
+	return code, out.String()
+}
+
+func TestVerifyTestMainPassesACleanRun(t *testing.T) {
+	code, out := verify(t, func() int {
+		for range 1000 {
+			dial("clean")
+		}
+		return 0
+	})
+	assert.Equal(t, 0, code)
+	assert.Empty(t, out)
+}
+
+func TestVerifyTestMainFailsALeakingRun(t *testing.T) {
+	defer dropCache()
+	code, out := verify(t, func() int {
+		keep(dial("leaked"))
+		return 0
+	}, leakcheck.WithoutGoroutines())
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "leakcheck: 1 tracked object outlived TestMain (1 type)")
+	golden.Assert(t, "leakcheck/testmain_report.golden", []byte(normalize(out)))
+}
+
+func TestVerifyTestMainKeepsTheTestsExitCode(t *testing.T) {
+	defer dropCache()
+	var cleanupCode int
+	code, out := verify(t, func() int {
+		keep(dial("not judged: the tests failed"))
+		return 3
+	}, leakcheck.Cleanup(func(c int) { cleanupCode = c }))
+	assert.Equal(t, 3, code)
+	assert.Equal(t, 3, cleanupCode)
+	assert.Empty(t, out)
+}
+
+func TestVerifyTestMainNilPanics(t *testing.T) {
+	assert.PanicsWithValue(t, "leakcheck: VerifyTestMain(nil): pass the *testing.M that TestMain receives",
+		func() { leakcheck.VerifyTestMain(nil) })
+}
+
+func TestVerifyTestMainFailsOnceForGoroutinesAndObjects(t *testing.T) {
+	defer dropCache()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(stop); wg.Wait() }()
+	code, out := verify(t, func() int {
+		c := dial("held by a goroutine")
+		wg.Go(func() {
+			<-stop
+			runtime.KeepAlive(c)
+		})
+		return 0
+	})
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "1 tracked object outlived TestMain")
+	assert.Contains(t, out, "1 goroutine still running:")
+	assert.Contains(t, out, "goroutines: checked with go.uber.org/goleak")
+	assert.Equal(t, 1, bytes.Count([]byte(out), []byte("leakcheck:")), "one report")
+}
+
+func TestVerifyTestMainWritesJSON(t *testing.T) {
+	defer dropCache()
+	path := filepath.Join(t.TempDir(), "report.json")
+	code, _ := verify(t, func() int {
+		keep(dial("json"))
+		return 0
+	}, leakcheck.ReportFile(path), leakcheck.WithoutGoroutines())
+	require.Equal(t, 1, code)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep leakcheck.Report
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Equal(t, "TestMain", rep.Scope)
+	require.Len(t, rep.Leaks, 1)
+	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.Conn", rep.Leaks[0].Type)
+	assert.Equal(t, 1, rep.Leaks[0].Count)
+	require.Len(t, rep.Leaks[0].Sites, 1)
+	assert.Equal(t, []string{`"json"`}, rep.Leaks[0].Sites[0].Bundles)
+	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.dial", rep.Leaks[0].Sites[0].Frames[0].Function)
+	assert.Positive(t, rep.Settled.Rounds)
+}
+
+func TestVerifyTestMainReadsTheReportEnvironmentVariable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "env.json")
+	t.Setenv(leakcheck.ReportFileEnv, path)
+	code, _ := verify(t, func() int { return 0 }, leakcheck.WithoutGoroutines())
+	assert.Equal(t, 0, code)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"leaks": null`)
+}
+
+func TestProductionTrackerKeepsCountingAndIsRestored(t *testing.T) {
+	prod := trackable.NewInventory()
+	prev := trackable.GlobalTracker()
+	trackable.SetGlobalTracker(prod)
+	defer trackable.SetGlobalTracker(prev)
+
+	before := dial("made before the scope")
+	code, _ := verify(t, func() int {
+		assert.NotSame(t, prod, trackable.GlobalTracker(), "leakcheck's tracker is installed")
+		for range 10 {
+			dial("made and dropped in the scope")
+		}
+		return 0
+	})
+	assert.Equal(t, 0, code)
+	assert.Same(t, prod, trackable.GlobalTracker(), "the production tracker is restored")
+	tc, err := prod.Snapshot().Lookup("Conn")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), tc.Live, "the production inventory saw every event")
+	assert.Equal(t, int64(10), tc.Retired)
+	keepAlive(before)
+}
+
+func TestFindReturnsTheVerdictAsData(t *testing.T) {
+	defer dropCache()
+	ft := newFakeT("TestFind")
+	leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+	keep(dial("found"))
+	rep, err := leakcheck.Find(leakcheck.WithoutGoroutines())
+	require.NoError(t, err)
+	assert.True(t, rep.Leaked())
+	assert.Equal(t, 1, rep.Count())
+	dropCache()
+	ft.finish()
+	assert.False(t, ft.Failed(), ft.errorText())
+	rep, err = leakcheck.Find(leakcheck.WithoutGoroutines())
+	require.NoError(t, err)
+	assert.False(t, rep.Leaked(), rep.String())
+	_, err = leakcheck.Find(leakcheck.Cleanup(func(int) {}))
+	assert.ErrorContains(t, err, "the Cleanup option is for VerifyTestMain")
+}
