@@ -6,17 +6,23 @@ BENCHCOUNT  ?= 10
 
 .PHONY: demo test lint bench
 
-## demo: pytracker's session in Go, then a leak report
+## demo: pytracker's session in Go, then leakcheck's reports on a leaky
+## test suite (its tests fail on purpose)
 demo:
 	$(GO) run ./examples/quickstart
+	@echo
+	@echo '>>> go test -tags leaky ./examples/leaky   (these tests leak on purpose)'
+	-$(GO) test -tags leaky -count=1 ./examples/leaky
 
 ## test: formatting, go vet, staticcheck and the race-enabled test suite
 test: lint
 	$(GO) test -race ./...
+	GOARCH=386 $(GO) test ./internal/stack/
 
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags leaky ./examples/leaky
 	$(STATICCHECK) ./...
 
 ## bench: the cost bars, as ratios to the runtime floor in the same run

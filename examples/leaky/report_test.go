@@ -1,0 +1,59 @@
+//go:build !leaky
+
+package leaky
+
+import (
+	"errors"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/objtrack/objtrack/internal/golden"
+)
+
+// The leaky tests run in a subprocess: they must fail, each with the
+// report of its own leak, and TestNoLeak must pass.
+func TestLeakyTestsFailWithReports(t *testing.T) {
+	out, err := exec.Command("go", "test", "-tags", "leaky", "-count=1", ".").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("go test -tags leaky: want exit code 1, got %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{
+		"--- FAIL: TestCachedConnections",
+		"3 tracked objects outlived TestCachedConnections (1 type)",
+		`bundles: "10.0.0.1:5432", "10.0.0.2:5432", "10.0.0.3:5432"`,
+		"--- FAIL: TestUnclosedStatement",
+		`bundles: "SELECT * FROM users"`,
+		"--- FAIL: TestWatcherGoroutine",
+		"1 goroutine still running:",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "--- FAIL: TestNoLeak") || strings.Contains(text, `"SELECT 1"`) {
+		t.Errorf("a clean test or a closed statement was reported:\n%s", text)
+	}
+	golden.Assert(t, "examples/leaky.golden", []byte(normalizeRun(text)))
+}
+
+var (
+	verdictLine = regexp.MustCompile(`verdict: \d+ garbage collections?, [0-9.]+[µnm]?s waiting for \d+ cleanups?`)
+	serialList  = regexp.MustCompile(`serials: [0-9, ]+`)
+	timings     = regexp.MustCompile(`\(\d+\.\d+s\)`)
+	goroutineID = regexp.MustCompile(`goroutine \d+ \[`)
+	pkgResult   = regexp.MustCompile(`(?m)^FAIL\s+github.com/objtrack/objtrack/examples/leaky\s+[0-9.]+s$`)
+)
+
+// normalizeRun removes what changes between runs: times, serials,
+// goroutine numbers.
+func normalizeRun(s string) string {
+	s = verdictLine.ReplaceAllString(s, "verdict: N garbage collections, T waiting for N cleanups")
+	s = serialList.ReplaceAllString(s, "serials: #")
+	s = timings.ReplaceAllString(s, "(T)")
+	s = goroutineID.ReplaceAllString(s, "goroutine N [")
+	return pkgResult.ReplaceAllString(s, "FAIL\tgithub.com/objtrack/objtrack/examples/leaky\tT")
+}
