@@ -15,17 +15,34 @@ import (
 // in effect: its type, bundle, creation site and the scopes that were
 // active when it was made. There is one per process, because there is one
 // global tracker.
+//
+// Its hot paths (an object attached, an object destroyed) take no lock:
+// each object is one atomic word in a page of slots indexed by serial
+// number, pointer-free so that the garbage collector never scans it.
+// Bundles, which hold pointers, live in a separate map, and only objects
+// that have one pay for it.
 var reg registry
 
 type registry struct {
 	stacks  stack.Table
-	types   sync.Map // reflect.Type -> struct{}: every type ever recorded
-	shards  [64]shard
 	stacked atomic.Int32 // active scopes that want creation sites
 
-	mu        sync.Mutex
-	active    atomic.Pointer[activeSet] // replaced under mu, read without
-	installed *scopeTracker             // the global tracker while scopes are active
+	pages   sync.Map // serial/pageSize -> *page
+	bundles [64]bundleShard
+	removed atomic.Uint64 // every object removed, for Find
+
+	typeIDs sync.Map // reflect.Type -> uint64 type number
+
+	// generation numbers the successive sets of active scopes; objects
+	// record the generation they were born in. Each set is written before
+	// its generation is published, and never changes after.
+	generation atomic.Uint64
+	sets       [1 << (genBits - setChunkBits)]atomic.Pointer[setChunk]
+
+	mu        sync.Mutex     // guards the fields below, and changes to sets
+	types     []reflect.Type // index: type number - 1
+	active    *activeSet
+	installed *scopeTracker // the global tracker while scopes are active
 	resolved  map[stack.ID][]stack.Frame
 }
 
@@ -38,13 +55,54 @@ func (a *activeSet) has(s *scope) bool {
 	return a != nil && slices.Contains(a.scopes, s)
 }
 
-type shard struct {
-	mu sync.Mutex
-	m  map[uint64]entry
-	_  [40]byte
+// A slot packs what the registry knows of one object into 64 bits: 0 is
+// an empty slot.
+const (
+	typeBits     = 16
+	siteBits     = 22
+	genBits      = 23
+	flagPresent  = 1 << 63
+	flagReported = 1 << 62
+	flagBundle   = 1 << 61
+	siteShift    = typeBits
+	genShift     = typeBits + siteBits
+	typeMask     = 1<<typeBits - 1
+	siteMask     = 1<<siteBits - 1
+	genMask      = 1<<genBits - 1
+)
+
+func pack(typ uint64, site stack.ID, gen uint64) uint64 {
+	if uint64(site) > siteMask {
+		site = 0 // more call paths than a slot can name: unrecorded
+	}
+	return flagPresent | typ&typeMask | uint64(site)<<siteShift | (gen&genMask)<<genShift
 }
 
-// entry is what the registry knows of one live object.
+const pageSize = 4096
+
+// page holds the slots of pageSize consecutive serials. state counts the
+// occupied slots; the dead bit marks a page that emptied and is being
+// dropped, which adders must not use.
+type page struct {
+	slots [pageSize]atomic.Uint64
+	state atomic.Int64
+}
+
+const pageDead = 1 << 62
+
+func (r *registry) page(serial uint64, create bool) *page {
+	idx := serial / pageSize
+	if p, ok := r.pages.Load(idx); ok {
+		return p.(*page)
+	}
+	if !create {
+		return nil
+	}
+	p, _ := r.pages.LoadOrStore(idx, new(page))
+	return p.(*page)
+}
+
+// entry is what the registry knows of one live object, unpacked.
 type entry struct {
 	typ      reflect.Type
 	bundle   any
@@ -53,39 +111,134 @@ type entry struct {
 	reported bool // already reported by a verdict
 }
 
-func (r *registry) shard(serial uint64) *shard {
-	return &r.shards[serial%uint64(len(r.shards))]
+type bundleShard struct {
+	mu sync.Mutex
+	m  map[uint64]any
+	_  [40]byte
+}
+
+func (r *registry) bundleShard(serial uint64) *bundleShard {
+	return &r.bundles[serial%uint64(len(r.bundles))]
+}
+
+func (r *registry) setBundle(serial uint64, b any) {
+	sh := r.bundleShard(serial)
+	sh.mu.Lock()
+	if b == nil {
+		delete(sh.m, serial)
+	} else {
+		if sh.m == nil {
+			sh.m = map[uint64]any{}
+		}
+		sh.m[serial] = b
+	}
+	sh.mu.Unlock()
+}
+
+func (r *registry) bundle(serial uint64) any {
+	sh := r.bundleShard(serial)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.m[serial]
+}
+
+// typeID numbers a type, the first time it is seen.
+func (r *registry) typeID(t reflect.Type) uint64 {
+	if id, ok := r.typeIDs.Load(t); ok {
+		return id.(uint64)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id, ok := r.typeIDs.Load(t); ok {
+		return id.(uint64)
+	}
+	if len(r.types) >= typeMask {
+		return 0 // more types than a slot can name: recorded as unknown
+	}
+	r.types = append(r.types, t)
+	id := uint64(len(r.types))
+	r.typeIDs.Store(t, id)
+	return id
 }
 
 func (r *registry) add(e trackable.Event, site stack.ID) {
-	if _, seen := r.types.Load(e.Type); !seen {
-		r.types.Store(e.Type, struct{}{})
+	word := pack(r.typeID(e.Type), site, r.generation.Load())
+	if e.Bundle != nil {
+		word |= flagBundle
+		r.setBundle(e.Serial, e.Bundle)
 	}
-	en := entry{typ: e.Type, bundle: e.Bundle, site: site, born: r.active.Load()}
-	sh := r.shard(e.Serial)
-	sh.mu.Lock()
-	if sh.m == nil {
-		sh.m = make(map[uint64]entry)
+	for {
+		p := r.page(e.Serial, true)
+		c := p.state.Load()
+		if c&pageDead != 0 {
+			r.pages.CompareAndDelete(e.Serial/pageSize, p)
+			continue
+		}
+		if p.state.CompareAndSwap(c, c+1) {
+			if old := p.slots[e.Serial%pageSize].Swap(word); old != 0 {
+				p.state.Add(-1) // attached again without a detach: one object
+			}
+			return
+		}
 	}
-	sh.m[e.Serial] = en
-	sh.mu.Unlock()
 }
 
 func (r *registry) update(e trackable.Event) {
-	sh := r.shard(e.Serial)
-	sh.mu.Lock()
-	if en, ok := sh.m[e.Serial]; ok {
-		en.bundle = e.Bundle
-		sh.m[e.Serial] = en
+	p := r.page(e.Serial, false)
+	if p == nil {
+		return
 	}
-	sh.mu.Unlock()
+	slot := &p.slots[e.Serial%pageSize]
+	for {
+		old := slot.Load()
+		if old == 0 {
+			return
+		}
+		word := old &^ flagBundle
+		if e.Bundle != nil {
+			word |= flagBundle
+		}
+		r.setBundle(e.Serial, e.Bundle)
+		if slot.CompareAndSwap(old, word) {
+			return
+		}
+	}
 }
 
 func (r *registry) remove(serial uint64) {
-	sh := r.shard(serial)
-	sh.mu.Lock()
-	delete(sh.m, serial)
-	sh.mu.Unlock()
+	p := r.page(serial, false)
+	if p == nil {
+		return
+	}
+	old := p.slots[serial%pageSize].Swap(0)
+	if old == 0 {
+		return
+	}
+	if old&flagBundle != 0 {
+		r.setBundle(serial, nil)
+	}
+	if set := r.setAt(old >> genShift & genMask); set != nil {
+		for _, s := range set.scopes {
+			s.removed.Add(1)
+		}
+	}
+	r.removed.Add(1)
+	if p.state.Add(-1) == 0 && p.state.CompareAndSwap(0, pageDead) {
+		r.pages.CompareAndDelete(serial/pageSize, p)
+	}
+}
+
+// setChunk holds the active sets of 1<<setChunkBits generations.
+type setChunk [1 << setChunkBits]atomic.Pointer[activeSet]
+
+const setChunkBits = 12
+
+func (r *registry) setAt(gen uint64) *activeSet {
+	chunk := r.sets[gen>>setChunkBits&(1<<(genBits-setChunkBits)-1)].Load()
+	if chunk == nil {
+		return nil
+	}
+	return chunk[gen&(1<<setChunkBits-1)].Load()
 }
 
 // live is one live object, copied out of the registry.
@@ -96,47 +249,64 @@ type live struct {
 
 // collect returns the live objects that keep says to, sorted by serial.
 func (r *registry) collect(keep func(*entry) bool) []live {
+	r.mu.Lock()
+	types := r.types
+	r.mu.Unlock()
 	var out []live
-	for i := range r.shards {
-		sh := &r.shards[i]
-		sh.mu.Lock()
-		for serial, en := range sh.m {
+	r.pages.Range(func(k, v any) bool {
+		base := k.(uint64) * pageSize
+		p := v.(*page)
+		for i := range p.slots {
+			word := p.slots[i].Load()
+			if word == 0 {
+				continue
+			}
+			serial := base + uint64(i)
+			en := entry{
+				site:     stack.ID(word >> siteShift & siteMask),
+				born:     r.setAt(word >> genShift & genMask),
+				reported: word&flagReported != 0,
+			}
+			if id := word & typeMask; id > 0 && int(id) <= len(types) {
+				en.typ = types[id-1]
+			}
+			if en.typ == nil {
+				continue
+			}
+			if word&flagBundle != 0 {
+				en.bundle = r.bundle(serial)
+			}
 			if keep(&en) {
 				out = append(out, live{serial, en})
 			}
 		}
-		sh.mu.Unlock()
-	}
+		return true
+	})
 	slices.SortFunc(out, func(a, b live) int { return compareUint(a.serial, b.serial) })
 	return out
 }
 
-// count counts the live objects that keep says to.
-func (r *registry) count(keep func(*entry) bool) uint64 {
-	var n uint64
-	for i := range r.shards {
-		sh := &r.shards[i]
-		sh.mu.Lock()
-		for _, en := range sh.m {
-			if keep(&en) {
-				n++
-			}
-		}
-		sh.mu.Unlock()
-	}
-	return n
-}
-
 func (r *registry) markReported(serials []uint64) {
 	for _, s := range serials {
-		sh := r.shard(s)
-		sh.mu.Lock()
-		if en, ok := sh.m[s]; ok {
-			en.reported = true
-			sh.m[s] = en
+		p := r.page(s, false)
+		if p == nil {
+			continue
 		}
-		sh.mu.Unlock()
+		slot := &p.slots[s%pageSize]
+		for {
+			old := slot.Load()
+			if old == 0 || slot.CompareAndSwap(old, old|flagReported) {
+				break
+			}
+		}
 	}
+}
+
+// allTypes returns every type ever recorded.
+func (r *registry) allTypes() []reflect.Type {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.types)
 }
 
 // frames resolves a creation site once and remembers it.
@@ -169,13 +339,12 @@ var hiddenFrames = []string{
 func (r *registry) begin(s *scope) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.active.Load()
 	next := &activeSet{}
-	if old != nil {
-		next.scopes = append(next.scopes, old.scopes...)
+	if r.active != nil {
+		next.scopes = append(next.scopes, r.active.scopes...)
 	}
 	next.scopes = append(next.scopes, s)
-	r.active.Store(next)
+	r.setActive(next)
 	if s.cfg.stacks {
 		r.stacked.Add(1)
 	}
@@ -193,7 +362,7 @@ func (r *registry) begin(s *scope) {
 func (r *registry) end(s *scope) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.active.Load()
+	old := r.active
 	if !old.has(s) {
 		return
 	}
@@ -215,7 +384,20 @@ func (r *registry) end(s *scope) {
 		}
 		r.installed = nil
 	}
-	r.active.Store(next)
+	r.setActive(next)
+}
+
+// setActive starts a new generation with the given active scopes.
+// r.mu must be held.
+func (r *registry) setActive(next *activeSet) {
+	r.active = next
+	gen := (r.generation.Load() + 1) & genMask
+	c := &r.sets[gen>>setChunkBits]
+	if c.Load() == nil {
+		c.Store(new(setChunk))
+	}
+	c.Load()[gen&(1<<setChunkBits-1)].Store(next)
+	r.generation.Store(gen)
 }
 
 // scopeTracker is the global tracker while leakcheck scopes are active:
@@ -271,6 +453,9 @@ type scope struct {
 	all   bool   // Find: every recorded object, whatever its scope
 	cfg   *config
 	ended atomic.Bool
+	// removed counts the objects made in this scope that were freed or
+	// detached: settling stops when a round changes it no more.
+	removed atomic.Uint64
 }
 
 // isAncestorOf reports whether s is a parent test of o ("TestX" of

@@ -20,7 +20,11 @@ func judge(s *scope) (*Report, error) {
 	mine := func(en *entry) bool { return !en.reported && (s.all || en.born.has(s)) }
 	// Settle until a round frees none of this scope's objects: objects
 	// of other tests, freed meanwhile, cannot keep the verdict waiting.
-	res := settle.Until(cfg.budget, func() uint64 { return reg.count(mine) })
+	progress := s.removed.Load
+	if s.all {
+		progress = reg.removed.Load
+	}
+	res := settle.Until(cfg.budget, progress)
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
 	if err := res.Err(); err != nil {
 		return rep, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
@@ -43,7 +47,7 @@ func judge(s *scope) (*Report, error) {
 		}
 	}
 	if s.main {
-		rep.AlreadyReported = int(reg.count(func(en *entry) bool { return en.reported && en.born.has(s) }))
+		rep.AlreadyReported = len(reg.collect(func(en *entry) bool { return en.reported && en.born.has(s) }))
 	}
 
 	byType := groupByType(judged)
@@ -197,15 +201,13 @@ func resolveRules(cfg *config) (rules, error) {
 // resolveType finds the one type that name names among the types ever
 // tracked in a leakcheck scope.
 func resolveType(option, name string) (reflect.Type, error) {
-	var found, all []reflect.Type
-	reg.types.Range(func(k, _ any) bool {
-		t := k.(reflect.Type)
-		all = append(all, t)
+	all := reg.allTypes()
+	var found []reflect.Type
+	for _, t := range all {
 		if trackable.MatchesTypeName(t, name) {
 			found = append(found, t)
 		}
-		return true
-	})
+	}
 	switch len(found) {
 	case 1:
 		return found[0], nil

@@ -1,0 +1,123 @@
+package leakcheck_test
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"github.com/objtrack/objtrack/internal/settle"
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+// obj64 is a 64-byte tracked struct with a pointer; plain64 is the same
+// size without tracking, for the runtime floor.
+type obj64 struct {
+	trackable.Trackable
+	Name string
+	Buf  [40]byte
+}
+
+type plain64 struct {
+	P    *int
+	Name string
+	Buf  [40]byte
+}
+
+var (
+	sinkObj    *obj64
+	sinkPlain  *plain64
+	cleanupArg = new(int)
+)
+
+func noop(*int) {}
+
+// BenchmarkTrackInScope is Track inside a leakcheck scope, with creation
+// sites recorded (impl=stacks), against the runtime floor: new(T) plus
+// runtime.AddCleanup with a pointer argument (impl=floor).
+func BenchmarkTrackInScope(b *testing.B) {
+	b.Run("impl=floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p := new(plain64)
+			runtime.AddCleanup(p, noop, cleanupArg)
+			sinkPlain = p
+		}
+	})
+	b.Run("impl=stacks", func(b *testing.B) {
+		ft := newFakeT("BenchmarkTrackInScope")
+		leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkObj = trackable.Track(&obj64{})
+		}
+		b.StopTimer()
+		sinkObj = nil
+		ft.finish()
+	})
+}
+
+// makeFloorObjects and makeTrackedObjects make n objects with the
+// collector off, so that all n are dead and pending when the timer starts.
+//
+//go:noinline
+func makeFloorObjects(n int) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	for range n {
+		runtime.AddCleanup(new(plain64), noop, cleanupArg)
+	}
+}
+
+//go:noinline
+func makeTrackedObjects(n int) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	for range n {
+		trackable.Track(&obj64{})
+	}
+}
+
+// BenchmarkSettleMillion measures the verdict after a million dead
+// objects: impl=floor is runtime.GC and draining the cleanups of a million
+// plain AddCleanup objects, impl=leakcheck is Check's verdict on a million
+// tracked objects.
+func BenchmarkSettleMillion(b *testing.B) {
+	const n = 1_000_000
+	b.Run("impl=floor", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			settle.Settle(time.Minute)
+			makeFloorObjects(n)
+			b.StartTimer()
+			if err := settle.Settle(time.Minute).Err(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=leakcheck", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			settle.Settle(time.Minute)
+			ft := newFakeT("BenchmarkSettleMillion")
+			leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+			makeTrackedObjects(n)
+			b.StartTimer()
+			ft.finish()
+			if ft.Failed() {
+				b.Fatal(ft.errorText())
+			}
+		}
+	})
+}
+
+// BenchmarkSettleIdle is a verdict with nothing to wait for.
+func BenchmarkSettleIdle(b *testing.B) {
+	for b.Loop() {
+		ft := newFakeT("BenchmarkSettleIdle")
+		leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+		ft.finish()
+		if ft.Failed() {
+			b.Fatal(ft.errorText())
+		}
+	}
+}
