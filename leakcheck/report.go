@@ -176,7 +176,11 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 			fmt.Fprintf(b, "  %d made at an unrecorded site\n", s.Count)
 		} else {
 			fmt.Fprintf(b, "  %d made at\n", s.Count)
-			for _, f := range s.Frames {
+			for i, f := range s.Frames {
+				if i == framesShown {
+					fmt.Fprintf(b, "      ... %d more frames\n", len(s.Frames)-framesShown)
+					break
+				}
 				fmt.Fprintf(b, "      %s\n", f.Short())
 			}
 		}
@@ -186,6 +190,10 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 		}
 	}
 }
+
+// framesShown is how many frames of a creation site the text shows; the
+// JSON has them all.
+const framesShown = 6
 
 func joinSerials(ss []uint64) string {
 	parts := make([]string, len(ss))
