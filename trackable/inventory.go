@@ -26,9 +26,12 @@ import (
 type Inventory struct {
 	types sync.Map // reflect.Type -> *typeEntry
 
-	// mu guards the figures of the previous dump and serializes dumps.
-	mu     sync.Mutex
-	dumped bool
+	// mu serializes dumps and guards lastDump. Notifications never take
+	// it.
+	mu       sync.Mutex
+	lastDump *Snapshot
+
+	growth growth
 }
 
 // typeEntry holds the counts of one type.
@@ -43,9 +46,6 @@ type typeEntry struct {
 	attached  paddedCounter
 	detached  paddedCounter
 	destroyed paddedCounter
-
-	// The figures printed by the previous dump; guarded by Inventory.mu.
-	dumpedLive, dumpedRetired int64
 }
 
 // NewInventory returns an empty inventory.

@@ -12,6 +12,9 @@ import (
 // ever counted, sorted by name.
 type Snapshot struct {
 	Types []TypeCount `json:"types"`
+	// Growing lists the types whose live count keeps rising, when the
+	// inventory samples its counts (see [Inventory.StartSampling]).
+	Growing []Growth `json:"growing,omitempty"`
 }
 
 // TypeCount is the state of one type in a [Snapshot].
@@ -59,6 +62,7 @@ func (inv *Inventory) Snapshot() Snapshot {
 		return true
 	})
 	nameTypes(s.Types)
+	s.Growing = inv.Growing()
 	return s
 }
 

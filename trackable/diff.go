@@ -1,0 +1,127 @@
+package trackable
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// SnapshotDiff is what changed between two snapshots of one inventory.
+type SnapshotDiff struct {
+	Types []TypeDiff `json:"types"` // the types that changed, by name
+}
+
+// TypeDiff is the change of one type between two snapshots.
+type TypeDiff struct {
+	Type          string   `json:"type"`
+	New           bool     `json:"new,omitempty"` // absent from the earlier snapshot
+	Live          int64    `json:"live"`
+	LiveChange    int64    `json:"live_change"`
+	Retired       int64    `json:"retired"`
+	RetiredChange int64    `json:"retired_change"`
+	Appeared      []uint64 `json:"appeared,omitempty"` // serials recorded now and not before
+	Gone          []uint64 `json:"gone,omitempty"`     // serials recorded before and not now
+}
+
+// Diff returns what changed since prev: types that appeared, live counts
+// that grew or shrank, objects that retired and, for types under object
+// tracking, the serials that appeared and went.
+func (s Snapshot) Diff(prev Snapshot) SnapshotDiff {
+	before := make(map[string]TypeCount, len(prev.Types))
+	for _, tc := range prev.Types {
+		before[tc.Name] = tc
+	}
+	var d SnapshotDiff
+	for _, tc := range s.Types {
+		old, existed := before[tc.Name]
+		td := TypeDiff{
+			Type: tc.Name, New: !existed,
+			Live: tc.Live, LiveChange: tc.Live - old.Live,
+			Retired: tc.Retired, RetiredChange: tc.Retired - old.Retired,
+		}
+		td.Appeared, td.Gone = serialChanges(old.Objects, tc.Objects)
+		if td.New || td.LiveChange != 0 || td.RetiredChange != 0 || len(td.Appeared)+len(td.Gone) > 0 {
+			d.Types = append(d.Types, td)
+		}
+	}
+	return d
+}
+
+// serialChanges compares two record lists sorted by serial.
+func serialChanges(before, now []ObjectRecord) (appeared, gone []uint64) {
+	i, j := 0, 0
+	for i < len(before) || j < len(now) {
+		switch {
+		case j == len(now) || (i < len(before) && before[i].Serial < now[j].Serial):
+			gone = append(gone, before[i].Serial)
+			i++
+		case i == len(before) || now[j].Serial < before[i].Serial:
+			appeared = append(appeared, now[j].Serial)
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return appeared, gone
+}
+
+// WriteText writes the diff for a person, one line per changed type.
+func (d SnapshotDiff) WriteText(w io.Writer) error {
+	var b strings.Builder
+	if len(d.Types) == 0 {
+		b.WriteString("no change\n")
+	}
+	for _, t := range d.Types {
+		fmt.Fprintf(&b, "%-40s live: %d (%+d)  retired: %d (%+d)", t.Type, t.Live, t.LiveChange, t.Retired, t.RetiredChange)
+		if t.New {
+			b.WriteString("  new type")
+		}
+		if len(t.Appeared) > 0 {
+			fmt.Fprintf(&b, "  appeared: %s", serialList(t.Appeared))
+		}
+		if len(t.Gone) > 0 {
+			fmt.Fprintf(&b, "  gone: %s", serialList(t.Gone))
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func serialList(ss []uint64) string {
+	const shown = 5
+	parts := make([]string, 0, shown)
+	for i, s := range ss {
+		if i == shown {
+			return strings.Join(parts, " ") + fmt.Sprintf(" and %d more", len(ss)-shown)
+		}
+		parts = append(parts, fmt.Sprintf("#%d", s))
+	}
+	return strings.Join(parts, " ")
+}
+
+// LogValue makes a snapshot log as a group per type with its live and
+// retired counts, and a group of the growing types.
+func (s Snapshot) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, len(s.Types)+1)
+	for _, tc := range s.Types {
+		attrs = append(attrs, slog.Group(tc.Name, "live", tc.Live, "retired", tc.Retired))
+	}
+	if len(s.Growing) > 0 {
+		growing := make([]any, 0, len(s.Growing))
+		for _, g := range s.Growing {
+			growing = append(growing, slog.Group(g.Type, "live", g.Live, "rise", g.Rise, "rises", g.Rises, "steps", g.Steps))
+		}
+		attrs = append(attrs, slog.Group("growing", growing...))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// LogValue makes an inventory log as its current snapshot:
+//
+//	logger.Info("inventory", "objects", inv)
+func (inv *Inventory) LogValue() slog.Value {
+	return inv.Snapshot().LogValue()
+}

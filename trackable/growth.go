@@ -1,0 +1,170 @@
+package trackable
+
+import (
+	"cmp"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Growth describes a type whose live count keeps rising: the signal of a
+// slow leak, long before it pages anyone (objgraph's show_growth,
+// LeakCanary's "repeatedly growing").
+type Growth struct {
+	Type  string `json:"type"`  // the type's name, as in the snapshot
+	Live  int64  `json:"live"`  // live objects at the latest sample
+	Rise  int64  `json:"rise"`  // latest minus oldest sample of the window
+	Steps int    `json:"steps"` // sample-to-sample steps in the window
+	Rises int    `json:"rises"` // steps in which the count rose
+}
+
+// Sampling defaults.
+const (
+	// DefaultSamples is the window of StartSampling when samples is 0.
+	DefaultSamples = 10
+	// minSamples is the fewest samples that can show a trend.
+	minSamples = 4
+)
+
+// growth holds a fixed ring of live counts per type.
+type growth struct {
+	mu      sync.Mutex
+	samples int // window size; 0 until sampling starts
+	rings   map[reflect.Type]*ring
+	stop    chan struct{}
+}
+
+type ring struct {
+	counts []int64 // oldest first once full
+	next   int
+	full   bool
+}
+
+func (r *ring) add(n int64) {
+	r.counts[r.next] = n
+	r.next = (r.next + 1) % len(r.counts)
+	if r.next == 0 {
+		r.full = true
+	}
+}
+
+// ordered returns the samples oldest first.
+func (r *ring) ordered() []int64 {
+	if !r.full {
+		return slices.Clone(r.counts[:r.next])
+	}
+	return append(slices.Clone(r.counts[r.next:]), r.counts[:r.next]...)
+}
+
+// StartSampling records the live count of every type every interval,
+// keeping the last samples counts of each (DefaultSamples if samples is
+// 0), and returns a function that stops it. Memory stays bounded: one
+// ring of samples counts per type. A type is reported as growing by
+// [Inventory.Growing], in dumps and in snapshots when, over a full window,
+// its count ended higher than it began and rose in at least three steps
+// out of four.
+//
+// StartSampling returns an error for a non-positive interval, a window
+// under 4 samples, or when sampling is already running.
+func (inv *Inventory) StartSampling(interval time.Duration, samples int) (stop func(), err error) {
+	if interval <= 0 {
+		return nil, fmt.Errorf("trackable: StartSampling(%v, ...): the interval must be positive", interval)
+	}
+	if samples == 0 {
+		samples = DefaultSamples
+	}
+	if samples < minSamples {
+		return nil, fmt.Errorf("trackable: StartSampling(..., %d): keep at least %d samples to see a trend", samples, minSamples)
+	}
+	g := &inv.growth
+	g.mu.Lock()
+	if g.stop != nil {
+		g.mu.Unlock()
+		return nil, fmt.Errorf("trackable: StartSampling: this inventory is sampling already; stop it first")
+	}
+	g.samples = samples
+	g.rings = map[reflect.Type]*ring{}
+	done := make(chan struct{})
+	g.stop = done
+	g.mu.Unlock()
+
+	go func() {
+		ticker := time.NewTicker(interval)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+				inv.Sample()
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			close(done)
+			g.stop = nil
+		})
+	}, nil
+}
+
+// Sample records the live count of every type now, as the sampling ticker
+// does. It does nothing unless StartSampling was called.
+func (inv *Inventory) Sample() {
+	g := &inv.growth
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.samples == 0 {
+		return
+	}
+	inv.types.Range(func(k, v any) bool {
+		t := k.(reflect.Type)
+		r := g.rings[t]
+		if r == nil {
+			r = &ring{counts: make([]int64, g.samples)}
+			g.rings[t] = r
+		}
+		live, _ := v.(*typeEntry).counts()
+		r.add(live)
+		return true
+	})
+}
+
+// Growing returns the types whose live count keeps rising, the largest
+// rise first; nil unless the inventory samples its counts.
+func (inv *Inventory) Growing() []Growth {
+	g := &inv.growth
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []Growth
+	for t, r := range g.rings {
+		counts := r.ordered()
+		if len(counts) < minSamples {
+			continue
+		}
+		rises := 0
+		for i := 1; i < len(counts); i++ {
+			if counts[i] > counts[i-1] {
+				rises++
+			}
+		}
+		steps := len(counts) - 1
+		rise := counts[len(counts)-1] - counts[0]
+		if rise > 0 && 4*rises >= 3*steps {
+			out = append(out, Growth{Type: t.String(), Live: counts[len(counts)-1], Rise: rise, Steps: steps, Rises: rises})
+		}
+	}
+	slices.SortFunc(out, func(a, b Growth) int {
+		if c := cmp.Compare(b.Rise, a.Rise); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Type, b.Type)
+	})
+	return out
+}
