@@ -151,3 +151,43 @@ func BenchmarkSnapshot100kObjects(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTrackWhileDumping is Track with a global Inventory while
+// another goroutine dumps the inventory without pause (impl=dumping),
+// against Track alone (impl=alone).
+func BenchmarkTrackWhileDumping(b *testing.B) {
+	run := func(b *testing.B, dump bool) {
+		inv := trackable.NewInventory()
+		useGlobal(b, inv)
+		inv.SetObjectTracking(sessionType, true)
+		for i := range 200 { // a realistic inventory: some types, some records
+			inv.NotifyAttached(trackable.Event{Serial: uint64(i + 1), Type: sessionType, Bundle: i})
+		}
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					if dump {
+						_ = inv.Dump(discard{})
+					} else {
+						runtime.Gosched()
+					}
+				}
+			}
+		}()
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkConn = trackable.Track(&conn64{})
+		}
+		b.StopTimer()
+		close(stop)
+		<-done
+	}
+	b.Run("impl=alone", func(b *testing.B) { run(b, false) })
+	b.Run("impl=dumping", func(b *testing.B) { run(b, true) })
+}

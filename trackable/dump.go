@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
+	"sync"
 )
 
 // Dump writes the inventory in pytracker's format: one line per type,
@@ -22,15 +22,21 @@ import (
 // with no lock held: a slow writer delays nothing but itself, and never
 // the notifications. Dump returns the write error, if any.
 func (inv *Inventory) Dump(w io.Writer) error {
+	buf := dumpBuffers.Get().(*bytes.Buffer)
+	defer dumpBuffers.Put(buf)
+	buf.Reset()
 	inv.mu.Lock()
 	s := inv.Snapshot()
-	var buf bytes.Buffer
-	s.WriteText(&buf, inv.lastDump)
+	s.WriteText(buf, inv.lastDump)
 	inv.lastDump = &s
 	inv.mu.Unlock()
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// dumpBuffers keeps dumps from allocating a buffer each time: a service
+// may dump often, and its garbage would slow the code it observes.
+var dumpBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // WriteText writes the snapshot in pytracker's format (see
 // [Inventory.Dump]), with the changes since prev when prev is not nil.
@@ -42,33 +48,74 @@ func (s Snapshot) WriteText(w io.Writer, prev *Snapshot) error {
 			before[tc.Name] = tc
 		}
 	}
-	var b bytes.Buffer
+	b := make([]byte, 0, 128*len(s.Types))
 	for _, tc := range s.Types {
 		old := before[tc.Name]
-		live := figure(tc.Live, old.Live, prev != nil)
-		retired := figure(tc.Retired, old.Retired, prev != nil)
-		line := fmt.Sprintf("%-40s allocated: %-12s retired: %s", tc.Name, live, retired)
-		b.WriteString(strings.TrimRight(line, " "))
-		b.WriteByte('\n')
+		line := len(b)
+		b = pad(append(b, tc.Name...), line+40)
+		b = append(b, " allocated: "...)
+		start := len(b)
+		b = appendFigure(b, tc.Live, old.Live, prev != nil)
+		b = pad(b, start+12)
+		b = append(b, " retired: "...)
+		b = appendFigure(b, tc.Retired, old.Retired, prev != nil)
+		b = append(b, '\n')
 		for _, o := range tc.Objects {
-			fmt.Fprintf(&b, "   obj#%-8d bundle:%s\n", o.Serial, FormatBundle(o.Bundle))
+			b = append(b, "   obj#"...)
+			start := len(b)
+			b = pad(strconv.AppendUint(b, o.Serial, 10), start+8)
+			b = append(b, " bundle:"...)
+			b = appendBundle(b, o.Bundle)
+			b = append(b, '\n')
 		}
 	}
 	for _, g := range s.Growing {
-		fmt.Fprintf(&b, "growing: %-31s live: %d, +%d over the last %d samples, rising in %d of them\n",
+		b = fmt.Appendf(b, "growing: %-31s live: %d, +%d over the last %d samples, rising in %d of them\n",
 			g.Type, g.Live, g.Rise, g.Steps, g.Rises)
 	}
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(b)
 	return err
 }
 
-// figure formats a count with its change since the previous dump.
-func figure(now, before int64, showChange bool) string {
-	s := strconv.FormatInt(now, 10)
-	if !showChange || now == before {
-		return s
+// pad appends spaces until b is end bytes long; a field already as wide
+// gets none.
+func pad(b []byte, end int) []byte {
+	for len(b) < end {
+		b = append(b, ' ')
 	}
-	return fmt.Sprintf("%s (%+d)", s, now-before)
+	return b
+}
+
+// appendFigure appends a count with its change since the previous dump.
+func appendFigure(b []byte, now, before int64, showChange bool) []byte {
+	b = strconv.AppendInt(b, now, 10)
+	if !showChange || now == before {
+		return b
+	}
+	b = append(b, " ("...)
+	if now > before {
+		b = append(b, '+')
+	}
+	b = strconv.AppendInt(b, now-before, 10)
+	return append(b, ')')
+}
+
+// appendBundle appends FormatBundle(v) without allocating for the common
+// kinds of bundle.
+func appendBundle(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "<nil>"...)
+	case string:
+		return strconv.AppendQuote(b, v)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case uint64:
+		return strconv.AppendUint(b, v, 10)
+	}
+	return append(b, FormatBundle(v)...)
 }
 
 // FormatBundle formats a bundle for people: strings quoted, other values

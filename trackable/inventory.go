@@ -199,7 +199,14 @@ func (tab *objectTable) remove(serial uint64) {
 
 // records returns the records sorted by serial.
 func (tab *objectTable) records() []ObjectRecord {
-	var out []ObjectRecord
+	n := 0
+	for i := range tab.shards {
+		s := &tab.shards[i]
+		s.mu.Lock()
+		n += len(s.m)
+		s.mu.Unlock()
+	}
+	out := make([]ObjectRecord, 0, n+n/8)
 	for i := range tab.shards {
 		s := &tab.shards[i]
 		s.mu.Lock()

@@ -50,6 +50,7 @@ func sortRecords(rs []ObjectRecord) {
 // lock that notifications wait on, except briefly each record shard.
 func (inv *Inventory) Snapshot() Snapshot {
 	var s Snapshot
+	s.Types = make([]TypeCount, 0, 16)
 	inv.types.Range(func(_, v any) bool {
 		te := v.(*typeEntry)
 		tc := TypeCount{Type: te.typ}
@@ -68,17 +69,20 @@ func (inv *Inventory) Snapshot() Snapshot {
 
 // nameTypes fills in the names and sorts by them.
 func nameTypes(tcs []TypeCount) {
-	seen := make(map[string]int, len(tcs))
-	for _, tc := range tcs {
-		seen[tc.Type.String()]++
-	}
 	for i := range tcs {
 		tcs[i].Name = tcs[i].Type.String()
-		if seen[tcs[i].Name] > 1 {
-			tcs[i].Name = FullTypeName(tcs[i].Type)
-		}
 	}
 	slices.SortFunc(tcs, func(a, b TypeCount) int { return strings.Compare(a.Name, b.Name) })
+	clash := false
+	for i := 1; i < len(tcs); i++ {
+		if tcs[i].Name == tcs[i-1].Name {
+			clash = true
+			tcs[i].Name, tcs[i-1].Name = FullTypeName(tcs[i].Type), FullTypeName(tcs[i-1].Type)
+		}
+	}
+	if clash {
+		slices.SortFunc(tcs, func(a, b TypeCount) int { return strings.Compare(a.Name, b.Name) })
+	}
 }
 
 // FullTypeName returns a type's name with its full import path:
