@@ -106,6 +106,15 @@ func filter(s trackable.Snapshot, names []string, withObjects bool) (trackable.S
 			return s, fmt.Errorf("inspect: %w", errors.Join(errs...))
 		}
 		s.Types = kept
+		var growing []trackable.Growth
+		for _, g := range s.Growing {
+			for _, tc := range kept {
+				if g.Type == tc.Type.String() {
+					growing = append(growing, g)
+				}
+			}
+		}
+		s.Growing = growing
 	}
 	if !withObjects {
 		types := make([]trackable.TypeCount, len(s.Types))

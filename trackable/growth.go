@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"reflect"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -61,7 +62,11 @@ func (r *ring) ordered() []int64 {
 
 // StartSampling records the live count of every type every interval,
 // keeping the last samples counts of each (DefaultSamples if samples is
-// 0), and returns a function that stops it. Memory stays bounded: one
+// 0), and returns a function that stops it. A tick takes a sample only if
+// the garbage collector completed a cycle since the previous sample: live
+// counts include garbage not yet collected, and comparing them across a
+// collection is what tells a leak from garbage. StartSampling never forces
+// a collection. Memory stays bounded: one
 // ring of samples counts per type. A type is reported as growing by
 // [Inventory.Growing], in dumps and in snapshots when, over a full window,
 // its count ended higher than it began and rose in at least three steps
@@ -94,12 +99,18 @@ func (inv *Inventory) StartSampling(interval time.Duration, samples int) (stop f
 	go func() {
 		ticker := time.NewTicker(interval)
 		defer ticker.Stop()
+		cycles := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+		var last uint64
 		for {
 			select {
 			case <-done:
 				return
 			case <-ticker.C:
-				inv.Sample()
+				metrics.Read(cycles)
+				if n := cycles[0].Value.Uint64(); n != last {
+					last = n
+					inv.Sample()
+				}
 			}
 		}
 	}()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -78,8 +79,9 @@ func TestSamplingRunsOnItsOwn(t *testing.T) {
 	inv := trackable.NewInventory()
 	stop, err := inv.StartSampling(time.Millisecond, 4)
 	require.NoError(t, err)
-	for i := range 100 {
+	for i := range 1000 {
 		inv.NotifyAttached(trackable.Event{Serial: uint64(i + 1), Type: connType})
+		runtime.GC() // a sample is taken only after a collection
 		time.Sleep(time.Millisecond)
 		if len(inv.Growing()) > 0 {
 			break
