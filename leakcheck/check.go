@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // TestingT is the part of *testing.T that Check uses. *testing.T,
@@ -62,6 +63,10 @@ func Check(t TestingT, opts ...Option) {
 		watch = watchGoroutines(s.fn)
 	}
 	reg.begin(s)
+	if _, fromTesting := t.(testing.TB); !fromTesting {
+		t.Cleanup(func() { verdict(t, s, watch) })
+		return
+	}
 	t.Cleanup(func() {
 		// package testing keeps every cleanup that already ran in the
 		// spare capacity of its slice until the test is gone, and with it

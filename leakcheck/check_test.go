@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -202,3 +203,24 @@ type artifactT struct {
 }
 
 func (a *artifactT) ArtifactDir() string { return a.dir }
+
+func TestRecordedListsLiveObjectsWithSites(t *testing.T) {
+	defer dropCache()
+	ft := newFakeT("TestRecorded")
+	leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+	c := dial("recorded")
+	objs := leakcheck.Recorded(reflect.TypeFor[Conn]())
+	var found *leakcheck.Object
+	for i := range objs {
+		if objs[i].Serial == c.TrackerSerial() {
+			found = &objs[i]
+		}
+	}
+	require.NotNil(t, found)
+	assert.Equal(t, "recorded", found.Bundle)
+	require.NotEmpty(t, found.Frames)
+	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.dial", found.Frames[0].Function)
+	keepAlive(c)
+	ft.finish()
+	assert.Empty(t, leakcheck.Recorded(reflect.TypeFor[struct{ X int }]()))
+}

@@ -332,6 +332,7 @@ func (r *registry) frames(id stack.ID) []stack.Frame {
 var hiddenFrames = []string{
 	"github.com/objtrack/objtrack/trackable.",
 	"github.com/objtrack/objtrack/leakcheck.",
+	"github.com/onsi/ginkgo/v2/", // the frames that run a spec
 }
 
 // begin makes s active, installing the scope tracker as the global

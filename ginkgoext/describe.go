@@ -1,0 +1,55 @@
+package ginkgoext
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/objtrack/objtrack/internal/stack"
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+// shown is how many live objects a failure message lists per type.
+const shown = 5
+
+// describeLive writes the live objects of one type for a failure message:
+// serials and bundles from the inventory's records when object tracking
+// is on, and creation sites when a leakcheck scope recorded them.
+func describeLive(b *strings.Builder, tc trackable.TypeCount) {
+	fmt.Fprintf(b, "\n  %s: %d live, %d retired\n", trackable.FullTypeName(tc.Type), tc.Live, tc.Retired)
+	recorded := leakcheck.Recorded(tc.Type)
+	sites := make(map[uint64][]leakcheck.Frame, len(recorded))
+	bundles := make(map[uint64]any, len(recorded))
+	for _, o := range recorded {
+		sites[o.Serial] = o.Frames
+		bundles[o.Serial] = o.Bundle
+	}
+	var serials []uint64
+	if tc.ObjectTracking {
+		for _, o := range tc.Objects {
+			serials = append(serials, o.Serial)
+			bundles[o.Serial] = o.Bundle
+		}
+	} else {
+		for _, o := range recorded {
+			serials = append(serials, o.Serial)
+		}
+	}
+	if len(serials) == 0 {
+		b.WriteString("    (turn on object tracking, or run under leakcheck, to see which objects and where they were made)\n")
+		return
+	}
+	for i, s := range serials {
+		if i == shown {
+			fmt.Fprintf(b, "    and %d more\n", len(serials)-shown)
+			break
+		}
+		fmt.Fprintf(b, "    obj#%d bundle:%s\n", s, trackable.FormatBundle(bundles[s]))
+		for j, f := range sites[s] {
+			if j == 4 {
+				break
+			}
+			fmt.Fprintf(b, "        %s (%s:%d)\n", stack.ShortFunction(f.Function), stack.ShortFile(f.File), f.Line)
+		}
+	}
+}

@@ -1,0 +1,27 @@
+// Package ginkgoext brings objtrack to Ginkgo v2 and gomega: matchers that
+// read like English for inventories, and a one-line leak check around
+// every spec of a suite.
+//
+//	var _ = ginkgoext.CheckSpecs() // in the suite file: every spec is judged
+//
+//	It("closes its connections", func() {
+//		...
+//		Expect(inv).To(ginkgoext.HaveNoLive("Conn"))
+//		Expect(inv).To(ginkgoext.HaveLive("db.Pool", 1))
+//		Eventually(inv).Should(ginkgoext.HaveAtMostLive("Session", 10))
+//	})
+//
+// The matchers take a *trackable.Inventory, a trackable.Snapshot (or a
+// pointer to one), or a function that returns one of those, for
+// Eventually. Given an inventory they first bring the garbage collector
+// to a fixed point, as package leakcheck does, so Expect is right without
+// Eventually and without calling runtime.GC. A snapshot is judged as it
+// is.
+//
+// Type names are "Conn", "db.Conn" or "example.com/db.Conn". A name that
+// matches no type the inventory has ever counted, or several, makes Match
+// return an error that lists the candidates: a typo never passes.
+//
+// With ginkgo -p, specs run in several processes; each process checks its
+// own specs against its own inventory, and the verdicts do not mix.
+package ginkgoext

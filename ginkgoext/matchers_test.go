@@ -1,0 +1,168 @@
+package ginkgoext_test
+
+import (
+	"reflect"
+	"runtime"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/objtrack/objtrack/ginkgoext"
+	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+// Conn is tracked for real; Fed only ever receives synthetic events, so
+// that messages about it are the same on every run.
+type Conn struct {
+	trackable.Trackable
+}
+
+type Fed struct{}
+
+type Other struct{}
+
+var fedType = reflect.TypeFor[Fed]()
+
+func fedInventory() *trackable.Inventory {
+	inv := trackable.NewInventory()
+	inv.SetObjectTracking(fedType, true)
+	for i := uint64(1); i <= 7; i++ {
+		inv.NotifyAttached(trackable.Event{Serial: i, Type: fedType, Bundle: int(i) * 10})
+	}
+	inv.NotifyDestroyed(trackable.Event{Serial: 7, Type: fedType})
+	inv.NotifyAttached(trackable.Event{Serial: 8, Type: reflect.TypeFor[Other]()})
+	inv.NotifyDestroyed(trackable.Event{Serial: 8, Type: reflect.TypeFor[Other]()})
+	return inv
+}
+
+// useInventory makes inv the global tracker for the spec.
+func useInventory(inv *trackable.Inventory) {
+	prev := trackable.GlobalTracker()
+	trackable.SetGlobalTracker(inv)
+	DeferCleanup(func() { trackable.SetGlobalTracker(prev) })
+}
+
+var _ = Describe("HaveNoLive", func() {
+	It("passes when the objects were freed, without Eventually", func() {
+		inv := trackable.NewInventory()
+		useInventory(inv)
+		func() {
+			for range 10 {
+				trackable.Track(&Conn{})
+			}
+		}()
+		Expect(inv).To(ginkgoext.HaveNoLive("Conn"))
+		Expect(inv).To(ginkgoext.HaveRetired("ginkgoext_test.Conn", 10))
+	})
+
+	It("fails with the serials and bundles of the survivors", func() {
+		m := ginkgoext.HaveNoLive("Fed")
+		ok, err := m.Match(fedInventory())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse())
+		golden.Assert(GinkgoT(), "ginkgoext/have_no_live.golden", []byte(m.FailureMessage(nil)))
+	})
+
+	It("says where survivors were made when leakcheck recorded it", func() {
+		inv := trackable.NewInventory()
+		useInventory(inv)
+		// A leakcheck scope started over the inventory records creation
+		// sites and forwards every event to it.
+		leakcheck.Check(GinkgoT(), leakcheck.WithoutGoroutines())
+		kept := trackable.Track(&Conn{})
+		m := ginkgoext.HaveNoLive("Conn")
+		ok, err := m.Match(inv)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse())
+		Expect(m.FailureMessage(inv)).To(ContainSubstring("ginkgoext_test.Conn: 1 live"))
+		Expect(m.FailureMessage(inv)).To(MatchRegexp(`ginkgoext_test\.init\.func\S+ \(ginkgoext/matchers_test\.go:\d+\)`))
+		runtime.KeepAlive(kept)
+		kept = nil
+	})
+
+	It("with no names, judges every type", func() {
+		Expect(fedInventory()).NotTo(ginkgoext.HaveNoLive())
+		Expect(trackable.NewInventory()).To(ginkgoext.HaveNoLive())
+	})
+
+	It("has a negated message", func() {
+		m := ginkgoext.HaveNoLive("Other")
+		ok, err := m.Match(fedInventory())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeTrue())
+		golden.Assert(GinkgoT(), "ginkgoext/have_no_live_negated.golden", []byte(m.NegatedFailureMessage(nil)))
+	})
+})
+
+var _ = Describe("type names", func() {
+	It("accepts the bare, the package-qualified and the full name", func() {
+		inv := fedInventory()
+		for _, name := range []string{"Fed", "ginkgoext_test.Fed", "github.com/objtrack/objtrack/ginkgoext_test.Fed"} {
+			Expect(inv).To(ginkgoext.HaveLive(name, 6), name)
+		}
+	})
+
+	It("refuses a name the inventory never counted, listing the candidates", func() {
+		_, err := ginkgoext.HaveNoLive("Fedd").Match(fedInventory())
+		Expect(err).To(MatchError(`HaveNoLive("Fedd"): trackable: no type named "Fedd" was ever tracked by this inventory; known types: github.com/objtrack/objtrack/ginkgoext_test.Fed, github.com/objtrack/objtrack/ginkgoext_test.Other`))
+	})
+
+	It("refuses what it cannot judge", func() {
+		_, err := ginkgoext.HaveLive("Fed", 1).Match("an inventory")
+		Expect(err).To(MatchError("HaveLive expects a *trackable.Inventory, a trackable.Snapshot or a function returning one, got string"))
+		_, err = ginkgoext.HaveLive("Fed", -1).Match(fedInventory())
+		Expect(err).To(MatchError(`HaveLive("Fed", -1): the count must be 0 or more`))
+		var nilInv *trackable.Inventory
+		_, err = ginkgoext.HaveNoLive().Match(nilInv)
+		Expect(err).To(HaveOccurred())
+	})
+})
+
+var _ = Describe("counts", func() {
+	It("HaveLive, HaveAtMostLive and HaveRetired read snapshots as they are", func() {
+		snap := fedInventory().Snapshot()
+		Expect(snap).To(ginkgoext.HaveLive("Fed", 6))
+		Expect(&snap).To(ginkgoext.HaveAtMostLive("Fed", 6))
+		Expect(snap).NotTo(ginkgoext.HaveAtMostLive("Fed", 5))
+		Expect(snap).To(ginkgoext.HaveRetired("Fed", 1))
+		Expect(snap).To(ginkgoext.HaveRetired("Other", 1))
+	})
+
+	It("fails HaveLive with what there is", func() {
+		m := ginkgoext.HaveLive("Fed", 2)
+		ok, err := m.Match(fedInventory().Snapshot())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse())
+		golden.Assert(GinkgoT(), "ginkgoext/have_live.golden", []byte(m.FailureMessage(nil)))
+	})
+
+	It("works with Eventually on a function", func() {
+		inv := fedInventory()
+		calls := 0
+		Eventually(func() trackable.Snapshot {
+			calls++
+			if calls == 3 {
+				inv.NotifyDestroyed(trackable.Event{Serial: 1, Type: fedType})
+			}
+			return inv.Snapshot()
+		}).WithPolling(0).Should(ginkgoext.HaveLive("Fed", 5))
+		Eventually(func() *trackable.Inventory { return inv }).Should(ginkgoext.HaveAtMostLive("Fed", 5))
+	})
+})
+
+var _ = Describe("HaveGrownSince", func() {
+	It("tells growth between two snapshots", func() {
+		inv := fedInventory()
+		before := inv.Snapshot()
+		Expect(inv.Snapshot()).NotTo(ginkgoext.HaveGrownSince(before, "Fed"))
+		inv.NotifyAttached(trackable.Event{Serial: 20, Type: fedType, Bundle: "new"})
+		m := ginkgoext.HaveGrownSince(before, "Fed")
+		ok, err := m.Match(inv.Snapshot())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeTrue())
+		golden.Assert(GinkgoT(), "ginkgoext/have_grown_negated.golden", []byte(m.NegatedFailureMessage(nil)))
+		Expect(m.FailureMessage(nil)).To(Equal("Expected Fed to have grown, but it has 7 live now and had 6 before"))
+	})
+})
