@@ -22,10 +22,10 @@ test: lint
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) vet -tags leaky ./examples/leaky
+	$(GO) vet -tags leaky ./examples/leaky ./examples/ginkgo
 	$(STATICCHECK) ./...
 
 ## bench: the cost bars, as ratios to the runtime floor in the same run
 bench:
-	$(GO) test -run '^$$' -bench . -count $(BENCHCOUNT) ./trackable/ | tee bench.txt
+	$(GO) test -run '^$$' -bench . -count $(BENCHCOUNT) ./trackable/ ./leakcheck/ | tee bench.txt
 	$(BENCHSTAT) -col /impl bench.txt

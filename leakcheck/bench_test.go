@@ -1,37 +1,28 @@
 package leakcheck_test
 
 import (
-	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
 
+	"github.com/objtrack/objtrack/internal/floor"
 	"github.com/objtrack/objtrack/internal/settle"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
 
-// obj64 is a 64-byte tracked struct with a pointer; plain64 is the same
-// size without tracking, for the runtime floor.
+// obj64 is a 64-byte tracked struct with a pointer, the size of the
+// runtime floor's object.
 type obj64 struct {
 	trackable.Trackable
 	Name string
 	Buf  [40]byte
 }
 
-type plain64 struct {
-	P    *int
-	Name string
-	Buf  [40]byte
-}
-
 var (
-	sinkObj    *obj64
-	sinkPlain  *plain64
-	cleanupArg = new(int)
+	sinkObj   *obj64
+	sinkFloor *floor.Object
 )
-
-func noop(*int) {}
 
 // BenchmarkTrackInScope is Track inside a leakcheck scope, with creation
 // sites recorded (impl=stacks), against the runtime floor: new(T) plus
@@ -40,9 +31,7 @@ func BenchmarkTrackInScope(b *testing.B) {
 	b.Run("impl=floor", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			p := new(plain64)
-			runtime.AddCleanup(p, noop, cleanupArg)
-			sinkPlain = p
+			sinkFloor = floor.New()
 		}
 	})
 	b.Run("impl=stacks", func(b *testing.B) {
@@ -65,7 +54,7 @@ func BenchmarkTrackInScope(b *testing.B) {
 func makeFloorObjects(n int) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	for range n {
-		runtime.AddCleanup(new(plain64), noop, cleanupArg)
+		floor.New()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/floor"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -16,29 +17,10 @@ type conn64 struct {
 	Buf  [40]byte
 }
 
-// plain64 is the same size without tracking: the runtime floor's object.
-type plain64 struct {
-	P    *int
-	Name string
-	Buf  [40]byte
-}
-
 var (
-	sinkConn   *conn64
-	sinkPlain  *plain64
-	cleanupArg = new(int)
+	sinkConn  *conn64
+	sinkFloor *floor.Object
 )
-
-func floorCleanup(*int) {}
-
-// objectArg has the size and shape of Track's per-object record.
-type objectArg struct {
-	A, B any
-	C    *int
-	D, E uint64
-}
-
-func objectArgCleanup(*objectArg) {}
 
 // BenchmarkTrack compares Track with a global Inventory (impl=track) with
 // the runtime floor (impl=floor): new(T) plus runtime.AddCleanup with a
@@ -47,9 +29,7 @@ func BenchmarkTrack(b *testing.B) {
 	b.Run("impl=floor", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			p := new(plain64)
-			runtime.AddCleanup(p, floorCleanup, cleanupArg)
-			sinkPlain = p
+			sinkFloor = floor.New()
 		}
 	})
 	b.Run("impl=track", func(b *testing.B) {
@@ -66,10 +46,9 @@ func BenchmarkTrackParallel(b *testing.B) {
 	b.Run("impl=floor", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			var p *plain64
+			var p *floor.Object
 			for pb.Next() {
-				p = new(plain64)
-				runtime.AddCleanup(p, floorCleanup, cleanupArg)
+				p = floor.New()
 			}
 			runtime.KeepAlive(p)
 		})
@@ -80,10 +59,9 @@ func BenchmarkTrackParallel(b *testing.B) {
 	b.Run("impl=floor-object-arg", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			var p *plain64
+			var p *floor.Object
 			for pb.Next() {
-				p = new(plain64)
-				runtime.AddCleanup(p, objectArgCleanup, &objectArg{})
+				p = floor.NewWithObjectArg()
 			}
 			runtime.KeepAlive(p)
 		})

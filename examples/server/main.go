@@ -72,7 +72,7 @@ func newServer(inv *trackable.Inventory, a *app) http.Handler {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	every := flag.Duration("sample", time.Second, "how often the inventory samples its counts")
+	sample := flag.Duration("sample", time.Second, "how often the inventory samples its counts")
 	traffic := flag.Duration("traffic", 50*time.Millisecond, "how often the built-in client calls /hello (0: never)")
 	collect := flag.Bool("gc", true, "collect garbage at every sample period, so that the demo's tiny heap shows settled counts (a real service needs no such thing)")
 	flag.Parse()
@@ -80,7 +80,7 @@ func main() {
 	inv := trackable.NewInventory()
 	trackable.SetGlobalTracker(inv)
 	inv.SetObjectTracking(reflect.TypeFor[Session](), true)
-	stopSampling, err := inv.StartSampling(*every, 0)
+	stopSampling, err := inv.StartSampling(*sample, 0)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -98,10 +98,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if *traffic > 0 {
-		go client(ctx, "http://"+ln.Addr().String()+"/hello?user=demo", *traffic)
+		url := "http://" + ln.Addr().String() + "/hello?user=demo"
+		go every(ctx, *traffic, func() { // the demo's own client
+			if resp, err := http.Get(url); err == nil {
+				resp.Body.Close()
+			}
+		})
 	}
 	if *collect {
-		go collector(ctx, *every)
+		go every(ctx, *sample, runtime.GC)
 	}
 	go func() {
 		<-ctx.Done()
@@ -113,33 +118,16 @@ func main() {
 	}
 }
 
-// collector runs the garbage collector every interval until ctx ends.
-func collector(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+// every calls f every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			runtime.GC()
-		}
-	}
-}
-
-// client calls url every interval until ctx ends: traffic for the demo.
-func client(ctx context.Context, url string, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			resp, err := http.Get(url)
-			if err == nil {
-				resp.Body.Close()
-			}
+			f()
 		}
 	}
 }

@@ -1,0 +1,44 @@
+// Package floor is the runtime floor that objtrack's cost bars are
+// measured against: a 64-byte object with a pointer, made with new and
+// given a cleanup with runtime.AddCleanup and a pointer argument, which
+// is the least any tracker of object lifetimes must pay.
+package floor
+
+import "runtime"
+
+// Object has the size and shape of the tracked structs in the
+// benchmarks: 64 bytes with a pointer.
+type Object struct {
+	P    *int
+	Name string
+	Buf  [40]byte
+}
+
+var arg = new(int)
+
+func cleanup(*int) {}
+
+// New makes an Object with a cleanup: the floor, once.
+func New() *Object {
+	p := new(Object)
+	runtime.AddCleanup(p, cleanup, arg)
+	return p
+}
+
+// ObjectArg has the size and shape of Track's per-object record, for the
+// control that gives each cleanup an argument of its own.
+type ObjectArg struct {
+	A, B any
+	C    *int
+	D, E uint64
+}
+
+func cleanupObjectArg(*ObjectArg) {}
+
+// NewWithObjectArg makes an Object whose cleanup has a fresh 64-byte
+// argument, as any tracker that keeps per-object state must.
+func NewWithObjectArg() *Object {
+	p := new(Object)
+	runtime.AddCleanup(p, cleanupObjectArg, &ObjectArg{})
+	return p
+}
