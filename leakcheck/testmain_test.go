@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/objtrack/objtrack/internal/golden"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -38,17 +37,6 @@ func TestVerifyTestMainPassesACleanRun(t *testing.T) {
 	})
 	assert.Equal(t, 0, code)
 	assert.Empty(t, out)
-}
-
-func TestVerifyTestMainFailsALeakingRun(t *testing.T) {
-	defer dropCache()
-	code, out := verify(t, func() int {
-		keep(dial("leaked"))
-		return 0
-	}, leakcheck.WithoutGoroutines())
-	assert.Equal(t, 1, code)
-	assert.Contains(t, out, "leakcheck: 1 tracked object outlived TestMain (1 type)")
-	golden.Assert(t, "leakcheck/testmain_report.golden", []byte(normalize(out)))
 }
 
 func TestVerifyTestMainKeepsTheTestsExitCode(t *testing.T) {
