@@ -28,6 +28,9 @@ type registry struct {
 	stacked atomic.Int32 // active scopes that want creation sites
 
 	pages   sync.Map // serial/pageSize -> *page
+	// The pages used last: one for objects made, one for objects freed,
+	// which are at different serials.
+	recentAdd, recentRemove atomic.Pointer[pageRef]
 	bundles [64]bundleShard
 	removed atomic.Uint64 // every object removed, for Find
 
@@ -90,16 +93,34 @@ type page struct {
 
 const pageDead = 1 << 62
 
+// pageRef names the page of one index.
+type pageRef struct {
+	idx uint64
+	p   *page
+}
+
 func (r *registry) page(serial uint64, create bool) *page {
-	idx := serial / pageSize
-	if p, ok := r.pages.Load(idx); ok {
-		return p.(*page)
+	recent := &r.recentRemove
+	if create {
+		recent = &r.recentAdd
 	}
-	if !create {
+	idx := serial / pageSize
+	// Consecutive serials share a page: most lookups hit the page used
+	// last. A page found dead is looked up again in the map.
+	if c := recent.Load(); c != nil && c.idx == idx && c.p.state.Load()&pageDead == 0 {
+		return c.p
+	}
+	var p *page
+	if v, ok := r.pages.Load(idx); ok {
+		p = v.(*page)
+	} else if create {
+		v, _ := r.pages.LoadOrStore(idx, new(page))
+		p = v.(*page)
+	} else {
 		return nil
 	}
-	p, _ := r.pages.LoadOrStore(idx, new(page))
-	return p.(*page)
+	recent.Store(&pageRef{idx, p})
+	return p
 }
 
 // entry is what the registry knows of one live object, unpacked.
@@ -212,6 +233,13 @@ func (r *registry) remove(serial uint64) {
 	}
 	old := p.slots[serial%pageSize].Swap(0)
 	if old == 0 {
+		if p.state.Load()&pageDead != 0 {
+			// The page died after the lookup: the object, if recorded,
+			// is in the page that replaced it.
+			if q, ok := r.pages.Load(serial / pageSize); ok && q.(*page) != p {
+				r.remove(serial)
+			}
+		}
 		return
 	}
 	if old&flagBundle != 0 {

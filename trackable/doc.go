@@ -22,6 +22,11 @@
 // counts, optional per-object records, and dumps that show the change
 // since the previous dump.
 //
+// For a running service, an Inventory samples its per-type counts to find
+// the types that keep growing ([Inventory.StartSampling]), snapshots can
+// be diffed ([Snapshot.Diff]), and both log through log/slog; package
+// inspect serves them over HTTP, expvar and signals.
+//
 // # Destruction
 //
 // The destroyed notification is sent by a cleanup registered with
