@@ -27,12 +27,12 @@ type registry struct {
 	stacks  stack.Table
 	stacked atomic.Int32 // active scopes that want creation sites
 
-	pages   sync.Map // serial/pageSize -> *page
+	pages sync.Map // serial/pageSize -> *page
 	// The pages used last: one for objects made, one for objects freed,
 	// which are at different serials.
 	recentAdd, recentRemove atomic.Pointer[pageRef]
-	bundles [64]bundleShard
-	removed atomic.Uint64 // every object removed, for Find
+	bundles                 [64]bundleShard
+	removed                 atomic.Uint64 // every object removed, for Find
 
 	typeIDs sync.Map // reflect.Type -> uint64 type number
 
