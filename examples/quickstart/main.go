@@ -8,9 +8,8 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"time"
 
-	"github.com/objtrack/objtrack/internal/settle"
+	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -78,7 +77,7 @@ func run(w io.Writer) error {
 // collect forces a garbage collection and waits for every cleanup, so
 // that dropped objects are counted as retired.
 func collect() {
-	if err := settle.Settle(10 * time.Second).Err(); err != nil {
+	if err := leakcheck.Settle(); err != nil {
 		panic(err)
 	}
 }
