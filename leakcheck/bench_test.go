@@ -59,6 +59,14 @@ func makeFloorObjects(n int) {
 }
 
 //go:noinline
+func makeFloorObjectsWithArgs(n int) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	for range n {
+		floor.NewWithObjectArg()
+	}
+}
+
+//go:noinline
 func makeTrackedObjects(n int) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	for range n {
@@ -77,6 +85,19 @@ func BenchmarkSettleMillion(b *testing.B) {
 			b.StopTimer()
 			settle.Settle(time.Minute)
 			makeFloorObjects(n)
+			b.StartTimer()
+			if err := settle.Settle(time.Minute).Err(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// The floor with a fresh 64-byte cleanup argument per object, as any
+	// tracker that keeps per-object state must have.
+	b.Run("impl=floor-object-arg", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			settle.Settle(time.Minute)
+			makeFloorObjectsWithArgs(n)
 			b.StartTimer()
 			if err := settle.Settle(time.Minute).Err(); err != nil {
 				b.Fatal(err)
