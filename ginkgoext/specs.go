@@ -15,7 +15,9 @@ import (
 // It registers a top-level BeforeEach that starts a leakcheck scope for
 // the spec; the verdict runs in a DeferCleanup, after the spec's own
 // AfterEach and DeferCleanup nodes have released their objects. Options
-// are leakcheck's (Allow, IgnoreTypes, ...). Goroutines are not checked
+// are leakcheck's (Allow, IgnoreTypes, ...). In an Ordered container the
+// check spans the whole container, whose specs may share objects on
+// purpose. Goroutines are not checked
 // here: Ginkgo runs each node on a goroutine of its own, so use gomega's
 // gleak for them. It returns true so that it can initialize a variable.
 func CheckSpecs(opts ...leakcheck.Option) bool {
