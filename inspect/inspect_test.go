@@ -245,3 +245,38 @@ func TestConcurrentViews(t *testing.T) {
 	require.NoError(t, inv.Dump(&out))
 	assert.Contains(t, out.String(), "inspect_test.Conn")
 }
+
+// stuckResponse is a client that never reads: its writes block.
+type stuckResponse struct {
+	header  http.Header
+	release chan struct{}
+}
+
+func (s *stuckResponse) Header() http.Header         { return s.header }
+func (s *stuckResponse) WriteHeader(int)             {}
+func (s *stuckResponse) Write(p []byte) (int, error) { <-s.release; return len(p), nil }
+
+func TestStuckClientHoldsNothing(t *testing.T) {
+	inv := fixture()
+	h := inspect.Handler(inv)
+	stuck := &stuckResponse{header: http.Header{}, release: make(chan struct{})}
+	var wg sync.WaitGroup
+	wg.Go(func() { h.ServeHTTP(stuck, httptest.NewRequest(http.MethodGet, "/", nil)) })
+	defer func() { close(stuck.release); wg.Wait() }()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		inv.NotifyAttached(trackable.Event{Serial: 10, Type: connType})
+		for _, target := range []string{"/", "/?format=json"} {
+			code, _ := get(t, h, target)
+			assert.Equal(t, http.StatusOK, code)
+		}
+		var out strings.Builder
+		assert.NoError(t, inv.Dump(&out))
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a client that never reads blocked the inventory or other requests")
+	}
+}
