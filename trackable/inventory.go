@@ -41,6 +41,7 @@ type Inventory struct {
 // objects (attached) and the runtime's cleanup goroutines (destroyed) do
 // not fight over one line.
 type typeEntry struct {
+	inv       *Inventory
 	typ       reflect.Type
 	objects   atomic.Pointer[objectTable] // nil unless object tracking is on
 	attached  paddedCounter
@@ -72,14 +73,28 @@ func (inv *Inventory) entry(t reflect.Type) *typeEntry {
 	if v, ok := inv.types.Load(t); ok {
 		return v.(*typeEntry)
 	}
-	v, _ := inv.types.LoadOrStore(t, &typeEntry{typ: t})
+	v, _ := inv.types.LoadOrStore(t, &typeEntry{inv: inv, typ: t})
 	return v.(*typeEntry)
+}
+
+// entryOf finds the entry of an event's type, through the type's cache
+// when the event came from Track or Watch.
+func (inv *Inventory) entryOf(e Event) *typeEntry {
+	if e.info == nil || e.info.typ != e.Type {
+		return inv.entry(e.Type)
+	}
+	if te := e.info.entry.Load(); te != nil && te.inv == inv {
+		return te
+	}
+	te := inv.entry(e.Type)
+	e.info.entry.Store(te)
+	return te
 }
 
 // NotifyAttached counts a new live object (and records it, if object
 // tracking is on for its type).
 func (inv *Inventory) NotifyAttached(e Event) {
-	te := inv.entry(e.Type)
+	te := inv.entryOf(e)
 	te.attached.n.Add(1)
 	if tab := te.objects.Load(); tab != nil {
 		tab.put(e.Serial, e.Bundle)
@@ -88,7 +103,7 @@ func (inv *Inventory) NotifyAttached(e Event) {
 
 // NotifyDetached stops counting an object that moved to another tracker.
 func (inv *Inventory) NotifyDetached(e Event) {
-	te := inv.entry(e.Type)
+	te := inv.entryOf(e)
 	te.detached.n.Add(1)
 	if tab := te.objects.Load(); tab != nil {
 		tab.remove(e.Serial)
@@ -98,14 +113,14 @@ func (inv *Inventory) NotifyDetached(e Event) {
 // NotifyUpdated records the object's new bundle, if object tracking is on
 // for its type.
 func (inv *Inventory) NotifyUpdated(e Event) {
-	if tab := inv.entry(e.Type).objects.Load(); tab != nil {
+	if tab := inv.entryOf(e).objects.Load(); tab != nil {
 		tab.put(e.Serial, e.Bundle)
 	}
 }
 
 // NotifyDestroyed moves an object from live to retired.
 func (inv *Inventory) NotifyDestroyed(e Event) {
-	te := inv.entry(e.Type)
+	te := inv.entryOf(e)
 	te.destroyed.n.Add(1)
 	if tab := te.objects.Load(); tab != nil {
 		tab.remove(e.Serial)

@@ -110,6 +110,9 @@ func destroyed(r *record) {
 type typeInfo struct {
 	typ    reflect.Type
 	optOut bool // trackable:"-" on the embedded Trackable
+	// entry caches the type's entry in the inventory that counted it
+	// last: with one inventory, the common case, no event looks it up.
+	entry atomic.Pointer[typeEntry]
 }
 
 var typeInfos sync.Map // reflect.Type -> *typeInfo

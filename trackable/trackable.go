@@ -67,7 +67,7 @@ type record struct {
 }
 
 func (r *record) event() Event {
-	return Event{Serial: r.serial.Load(), Type: r.info.typ, Bundle: r.bundle}
+	return Event{Serial: r.serial.Load(), Type: r.info.typ, Bundle: r.bundle, info: r.info}
 }
 
 func addressOf(t *Trackable) uintptr { return uintptr(unsafe.Pointer(t)) }

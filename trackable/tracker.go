@@ -16,6 +16,8 @@ type Event struct {
 	// Bundle is the object's data bundle when the event was sent (nil if
 	// none was set).
 	Bundle any
+
+	info *typeInfo // lets Inventory find its entry without a map lookup
 }
 
 // Tracker receives the notifications of the objects attached to it. It is
