@@ -38,17 +38,22 @@ func TestFixtureCleanSuitePasses(t *testing.T) {
 }
 
 // The leaky suite: one parallel test keeps an object, its parallel
-// siblings do not. Exactly the leaking test fails, every time, with a
-// report that says where the object was made.
+// siblings do not; one of three parallel subtests sharing a closure keeps
+// an object. Exactly the leaking test and the subtests' parent fail,
+// every time, with reports that say where the objects were made.
 func TestFixtureOnlyTheLeakingParallelTestFails(t *testing.T) {
 	const runs = 5
-	code, out := goTest(t, "-race", "-count=5", "./testdata/leaky")
+	code, out := goTest(t, "-race", "-count=5", "-parallel=4", "./testdata/leaky")
 	require.Equal(t, 1, code, out)
 	fails := regexp.MustCompile(`--- FAIL: (\S+)`).FindAllStringSubmatch(out, -1)
-	require.Len(t, fails, runs, out)
+	require.Len(t, fails, 2*runs, out)
+	failed := map[string]int{}
 	for _, f := range fails {
-		assert.Equal(t, "TestLeaksInParallel", f[1])
+		failed[f[1]]++
 	}
+	assert.Equal(t, map[string]int{"TestLeaksInParallel": runs, "TestSharedClosureLeaks": runs}, failed)
+	assert.Equal(t, runs, strings.Count(out, "leakcheck: 1 tracked object outlived TestSharedClosureLeaks (1 type)"))
+	assert.Contains(t, out, `bundles: "kept by one of the subtests"`)
 	assert.Equal(t, runs, strings.Count(out, "leakcheck: 1 tracked object outlived TestLeaksInParallel (1 type)"))
 	assert.Contains(t, out, "leaky.TestLeaksInParallel (leaky/leaky_test.go:45)")
 	assert.Contains(t, out, `bundles: "kept by the cache"`)
