@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -79,17 +80,33 @@ func TestSamplingRunsOnItsOwn(t *testing.T) {
 	inv := trackable.NewInventory()
 	stop, err := inv.StartSampling(time.Millisecond, 4)
 	require.NoError(t, err)
-	for i := range 1000 {
+	// Wait for the event, not for a number of ticks: a loaded machine
+	// takes longer, never fails.
+	deadline := time.Now().Add(time.Minute)
+	for i := 0; len(inv.Growing()) == 0 && time.Now().Before(deadline); i++ {
 		inv.NotifyAttached(trackable.Event{Serial: uint64(i + 1), Type: connType})
 		runtime.GC() // a sample is taken only after a collection
 		time.Sleep(time.Millisecond)
-		if len(inv.Growing()) > 0 {
-			break
-		}
 	}
 	stop()
 	stop() // twice is fine
 	assert.NotEmpty(t, inv.Growing(), "a type made every millisecond is growing")
+}
+
+// Without a collection between ticks the sampler takes no sample: counts
+// that include uncollected garbage are not compared.
+func TestSamplingWaitsForACollection(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	runtime.GC()
+	inv := trackable.NewInventory()
+	stop, err := inv.StartSampling(time.Millisecond, 4)
+	require.NoError(t, err)
+	for i := range 50 {
+		inv.NotifyAttached(trackable.Event{Serial: uint64(i + 1), Type: connType})
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	assert.Empty(t, inv.Growing(), "no collection ran, so no sample was taken")
 }
 
 func TestSamplingRefusesBadInput(t *testing.T) {
