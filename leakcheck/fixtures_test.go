@@ -1,38 +1,21 @@
 package leakcheck_test
 
 import (
-	"errors"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// goTest runs go test on a fixture package and returns its exit code and
-// output.
-func goTest(t *testing.T, args ...string) (int, string) {
-	t.Helper()
-	cmd := exec.Command("go", append([]string{"test"}, args...)...)
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(out)
-	case errors.As(err, &exit):
-		return exit.ExitCode(), string(out)
-	}
-	t.Fatalf("go test %v: %v\n%s", args, err, out)
-	return 0, ""
-}
+	"github.com/objtrack/objtrack/internal/gotest"
+)
 
 // The clean suite: parallel tests, table-driven parallel subtests sharing
 // one closure, a chain of 100 objects released by cleanups and a million
 // objects made and dropped. It must pass every time.
 func TestFixtureCleanSuitePasses(t *testing.T) {
-	code, out := goTest(t, "-count=3", "./testdata/clean")
+	code, out := gotest.Run(t, "-count=3", "./testdata/clean")
 	assert.Equal(t, 0, code, out)
 	assert.NotContains(t, out, "leakcheck:")
 }
@@ -43,7 +26,7 @@ func TestFixtureCleanSuitePasses(t *testing.T) {
 // every time, with reports that say where the objects were made.
 func TestFixtureOnlyTheLeakingParallelTestFails(t *testing.T) {
 	const runs = 5
-	code, out := goTest(t, "-race", "-count=5", "-parallel=4", "./testdata/leaky")
+	code, out := gotest.Run(t, "-race", "-count=5", "-parallel=4", "./testdata/leaky")
 	require.Equal(t, 1, code, out)
 	fails := regexp.MustCompile(`--- FAIL: (\S+)`).FindAllStringSubmatch(out, -1)
 	require.Len(t, fails, 2*runs, out)

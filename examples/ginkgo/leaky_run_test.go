@@ -3,21 +3,19 @@
 package pool
 
 import (
-	"errors"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/objtrack/objtrack/internal/gotest"
 )
 
 // The leaky spec, built with -tags leaky, must fail with leakcheck's
 // report, and only it.
 func TestLeakySpecFails(t *testing.T) {
-	out, err := exec.Command("go", "test", "-tags", "leaky", "-count=1", ".", "-ginkgo.no-color", "-ginkgo.label-filter=leaky").CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("want exit code 1, got %v\n%s", err, out)
+	code, text := gotest.Run(t, "-tags", "leaky", "-count=1", ".", "-ginkgo.no-color", "-ginkgo.label-filter=leaky")
+	if code != 1 {
+		t.Fatalf("want exit code 1, got %d\n%s", code, text)
 	}
-	text := string(out)
 	for _, want := range []string{
 		"[FAIL] TOP-LEVEL [DeferCleanup (Each)] a leaky caller forgets to Put a connection back",
 		"leakcheck: 1 tracked object outlived a leaky caller forgets to Put a connection back (1 type)",

@@ -3,24 +3,21 @@
 package leaky
 
 import (
-	"errors"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/internal/gotest"
 )
 
 // The leaky tests run in a subprocess: they must fail, each with the
 // report of its own leak, and TestNoLeak must pass.
 func TestLeakyTestsFailWithReports(t *testing.T) {
-	out, err := exec.Command("go", "test", "-tags", "leaky", "-count=1", ".").CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("go test -tags leaky: want exit code 1, got %v\n%s", err, out)
+	code, text := gotest.Run(t, "-tags", "leaky", "-count=1", ".")
+	if code != 1 {
+		t.Fatalf("go test -tags leaky: want exit code 1, got %d\n%s", code, text)
 	}
-	text := string(out)
 	for _, want := range []string{
 		"--- FAIL: TestCachedConnections",
 		"3 tracked objects outlived TestCachedConnections (1 type)",
