@@ -1,14 +1,17 @@
 package trackable_test
 
 import (
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/objtrack/objtrack/internal/settle"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -121,3 +124,81 @@ func TestConcurrentTrackOfOneObject(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// orderChecker is a Tracker that notes, per object, any event that comes
+// after NotifyDestroyed or while another event of the object is still
+// being delivered. Before returning from a notification it collects
+// garbage and waits for every cleanup that this queued, so that an object
+// found unreachable meanwhile is reported destroyed during the
+// notification.
+type orderChecker struct {
+	mu         sync.Mutex
+	inFlight   map[uint64]int
+	destroyed  map[uint64]bool
+	violations []string
+}
+
+func newOrderChecker() *orderChecker {
+	return &orderChecker{inFlight: map[uint64]int{}, destroyed: map[uint64]bool{}}
+}
+
+func (c *orderChecker) deliver(kind string, e trackable.Event) {
+	c.mu.Lock()
+	if c.destroyed[e.Serial] {
+		c.violations = append(c.violations, fmt.Sprintf("%s after destroyed: #%d", kind, e.Serial))
+	}
+	c.inFlight[e.Serial]++
+	c.mu.Unlock()
+
+	settle.Settle(30 * time.Second)
+
+	c.mu.Lock()
+	c.inFlight[e.Serial]--
+	c.mu.Unlock()
+}
+
+func (c *orderChecker) NotifyAttached(e trackable.Event) { c.deliver("attached", e) }
+func (c *orderChecker) NotifyDetached(e trackable.Event) { c.deliver("detached", e) }
+func (c *orderChecker) NotifyUpdated(e trackable.Event)  { c.deliver("updated", e) }
+
+func (c *orderChecker) NotifyDestroyed(e trackable.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.destroyed[e.Serial]:
+		c.violations = append(c.violations, fmt.Sprintf("destroyed twice: #%d", e.Serial))
+	case c.inFlight[e.Serial] > 0:
+		c.violations = append(c.violations, fmt.Sprintf("destroyed during another event: #%d", e.Serial))
+	}
+	c.destroyed[e.Serial] = true
+}
+
+// The last use of an object is a method that notifies its tracker: the
+// object's cleanup must not deliver NotifyDestroyed before that
+// notification has returned.
+func TestDestroyedIsAlwaysTheLastEvent(t *testing.T) {
+	lastUses := map[string]func(*orderChecker){
+		"Track":         func(*orderChecker) { trackable.Track(&Conn{}) },
+		"SetDataBundle": func(*orderChecker) { trackable.Track(&Conn{}).SetDataBundle(1) },
+		"SetTracker":    func(c *orderChecker) { trackable.Track(&Conn{}).SetTracker(c) },
+		"Watch": func(*orderChecker) {
+			_, err := trackable.Watch(&Session{})
+			assert.NoError(t, err)
+		},
+	}
+	for name, lastUse := range lastUses {
+		t.Run(name, func(t *testing.T) {
+			checker := newOrderChecker()
+			useGlobal(t, checker)
+			const objects = 5
+			for range objects {
+				lastUse(checker)
+			}
+			settleGC(t)
+			checker.mu.Lock()
+			defer checker.mu.Unlock()
+			assert.Empty(t, checker.violations)
+			assert.Len(t, checker.destroyed, objects, "every object was destroyed once")
+		})
+	}
+}

@@ -76,13 +76,13 @@ func defaultPanicHandler(p *TrackerPanic) {
 
 // notify sends one event to t, recovering a panic so that a faulty tracker
 // never breaks the program that it observes.
-func notify(t Tracker, method string, e Event) {
+func notify(t Tracker, m method, e Event) {
 	defer func() {
 		if v := recover(); v != nil {
-			trackerPanicked(t, method, e, v)
+			trackerPanicked(t, m.String(), e, v)
 		}
 	}()
-	switch method {
+	switch m {
 	case methodAttached:
 		t.NotifyAttached(e)
 	case methodDetached:
@@ -94,12 +94,25 @@ func notify(t Tracker, method string, e Event) {
 	}
 }
 
+// method names a Tracker method. It is a number, not the method's name,
+// because every notification switches on it.
+type method uint8
+
 const (
-	methodAttached  = "NotifyAttached"
-	methodDetached  = "NotifyDetached"
-	methodUpdated   = "NotifyUpdated"
-	methodDestroyed = "NotifyDestroyed"
+	methodAttached method = iota
+	methodDetached
+	methodUpdated
+	methodDestroyed
 )
+
+var methodNames = [...]string{
+	methodAttached:  "NotifyAttached",
+	methodDetached:  "NotifyDetached",
+	methodUpdated:   "NotifyUpdated",
+	methodDestroyed: "NotifyDestroyed",
+}
+
+func (m method) String() string { return methodNames[m] }
 
 func trackerPanicked(t Tracker, method string, e Event, v any) {
 	key := panicKey{typ: reflect.TypeOf(t), method: method}

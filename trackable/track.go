@@ -77,7 +77,7 @@ func track(t *Trackable, info *typeInfo) {
 			return
 		}
 	}
-	r.info = info
+	r.typeID = info.id
 	r.serial.Store(serials.Add(1))
 	if !info.optOut {
 		r.tracker = GlobalTracker()
@@ -89,18 +89,26 @@ func track(t *Trackable, info *typeInfo) {
 		notify(r.tracker, methodAttached, r.event())
 	}
 	r.mu.Unlock()
+	// Until here, the object must not be found unreachable: see destroyed.
+	runtime.KeepAlive(t)
 }
 
 // destroyed runs on a runtime cleanup goroutine after the object of r was
 // found unreachable.
+//
+// It takes no lock, because it runs once per freed object and is most of
+// what settling a large heap costs: the record is cold by now, and a lock
+// would be a second write to it. Nothing can write to the record any
+// more: its fields change only through the object that owns it, and every
+// method that changes them keeps the object alive (runtime.KeepAlive)
+// until it has unlocked, so this runs after all of them have returned, and
+// sees what they wrote. Copies of the object read the record under its
+// lock; reads do not conflict.
 func destroyed(r *record) {
-	r.mu.Lock()
-	r.owner.Store(0)
 	tr, e := r.tracker, r.event()
-	r.tracker = nil
-	// Unlock before notifying: no other event of this object can follow,
-	// and a tracker that blocks must not also block readers of copies.
-	r.mu.Unlock()
+	// No object may take the record for its own after this (a copy made
+	// later at the same address).
+	r.owner.Store(0)
 	if tr != nil {
 		notify(tr, methodDestroyed, e)
 	}
@@ -108,6 +116,7 @@ func destroyed(r *record) {
 
 // typeInfo is what Track needs to know about a type, computed once.
 type typeInfo struct {
+	id     typeID
 	typ    reflect.Type
 	optOut bool // trackable:"-" on the embedded Trackable
 	// entry caches the type's entry in the inventory that counted it
@@ -115,15 +124,42 @@ type typeInfo struct {
 	entry atomic.Pointer[typeEntry]
 }
 
-var typeInfos sync.Map // reflect.Type -> *typeInfo
+// typeID numbers the types ever tracked, from 1. Records hold a typeID
+// rather than a *typeInfo: a record is kept by the runtime until its
+// object is freed, and every pointer in it is one more for the garbage
+// collector to follow, a million times over in a large heap.
+type typeID uint32
+
+var (
+	typeInfos   sync.Map // reflect.Type -> *typeInfo
+	typeInfosMu sync.Mutex
+	// trackedTypes is every typeInfo, indexed by id-1. It is copied on
+	// append, so that readers need no lock.
+	trackedTypes atomic.Pointer[[]*typeInfo]
+)
 
 func infoFor(t reflect.Type) *typeInfo {
 	if v, ok := typeInfos.Load(t); ok {
 		return v.(*typeInfo)
 	}
-	v, _ := typeInfos.LoadOrStore(t, &typeInfo{typ: t, optOut: optsOut(t)})
-	return v.(*typeInfo)
+	typeInfosMu.Lock()
+	defer typeInfosMu.Unlock()
+	if v, ok := typeInfos.Load(t); ok {
+		return v.(*typeInfo)
+	}
+	var list []*typeInfo
+	if l := trackedTypes.Load(); l != nil {
+		list = *l
+	}
+	info := &typeInfo{id: typeID(len(list) + 1), typ: t, optOut: optsOut(t)}
+	list = append(list[:len(list):len(list)], info)
+	trackedTypes.Store(&list)
+	typeInfos.Store(t, info)
+	return info
 }
+
+// info returns the typeInfo numbered id, which must have been handed out.
+func (id typeID) info() *typeInfo { return (*trackedTypes.Load())[id-1] }
 
 var trackableType = reflect.TypeFor[Trackable]()
 
@@ -208,7 +244,8 @@ func Watch(p any) (uint64, error) {
 	}
 	ptr := (*byte)(v.UnsafePointer())
 	key := weak.Make(ptr)
-	r := &record{info: infoFor(typ)}
+	info := infoFor(typ)
+	r := &record{typeID: info.id}
 	r.mu.Lock()
 	if prev, loaded := watched.LoadOrStore(key, r); loaded {
 		r.mu.Unlock()
@@ -219,7 +256,7 @@ func Watch(p any) (uint64, error) {
 	}
 	r.owner.Store(uintptr(unsafe.Pointer(ptr)))
 	r.serial.Store(serials.Add(1))
-	if !r.info.optOut {
+	if !info.optOut {
 		r.tracker = GlobalTracker()
 	}
 	runtime.AddCleanup(ptr, watchedDestroyed, watchedArg{rec: r, key: key})
@@ -227,6 +264,7 @@ func Watch(p any) (uint64, error) {
 		notify(r.tracker, methodAttached, r.event())
 	}
 	r.mu.Unlock()
+	runtime.KeepAlive(ptr) // see destroyed
 	return r.serial.Load(), nil
 }
 

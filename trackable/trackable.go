@@ -2,6 +2,7 @@ package trackable
 
 import (
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -56,9 +57,9 @@ func (t *Trackable) trackable() *Trackable { return t }
 type record struct {
 	mu      sync.Mutex    // orders the notifications of one object
 	serial  atomic.Uint64 // 0 until the object is tracked
-	info    *typeInfo     // nil until the object is tracked
-	tracker Tracker       // guarded by mu
-	bundle  any           // guarded by mu
+	typeID  typeID        // 0 until the object is tracked
+	tracker Tracker       // guarded by mu, except in destroyed
+	bundle  any           // guarded by mu, except in destroyed
 	// owner is the address of the Trackable the record belongs to (not a
 	// pointer, so that it keeps nothing alive), or 0 once destroyed. A
 	// copied Trackable points to its original's record, with a different
@@ -67,7 +68,8 @@ type record struct {
 }
 
 func (r *record) event() Event {
-	return Event{Serial: r.serial.Load(), Type: r.info.typ, Bundle: r.bundle, info: r.info}
+	info := r.typeID.info()
+	return Event{Serial: r.serial.Load(), Type: info.typ, Bundle: r.bundle, info: info}
 }
 
 func addressOf(t *Trackable) uintptr { return uintptr(unsafe.Pointer(t)) }
@@ -107,10 +109,6 @@ func (t *Trackable) tracked(method string) *record {
 func (t *Trackable) SetTracker(tr Tracker) {
 	r := t.tracked("SetTracker")
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.owner.Load() == 0 {
-		return // destroyed: a cleanup already told the tracker
-	}
 	if old := r.tracker; old != nil {
 		notify(old, methodDetached, r.event())
 	}
@@ -118,6 +116,10 @@ func (t *Trackable) SetTracker(tr Tracker) {
 	if tr != nil {
 		notify(tr, methodAttached, r.event())
 	}
+	r.mu.Unlock()
+	// The object must stay reachable until the record is unlocked: its
+	// cleanup reads the record without the lock (see destroyed).
+	runtime.KeepAlive(t)
 }
 
 // Tracker returns the object's current tracker, or nil if it has none or
@@ -145,11 +147,12 @@ func (t *Trackable) SetDataBundle(b any) {
 	}
 	r := t.ownOrPending()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.bundle = b
-	if r.tracker != nil && r.owner.Load() != 0 {
+	if r.tracker != nil {
 		notify(r.tracker, methodUpdated, r.event())
 	}
+	r.mu.Unlock()
+	runtime.KeepAlive(t) // see SetTracker
 }
 
 // ownOrPending returns t's record, creating an untracked one (serial 0)
