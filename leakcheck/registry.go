@@ -32,7 +32,6 @@ type registry struct {
 	// which are at different serials.
 	recentAdd, recentRemove atomic.Pointer[pageRef]
 	bundles                 [64]bundleShard
-	removed                 atomic.Uint64 // every object removed, for Find
 
 	typeIDs sync.Map // reflect.Type -> uint64 type number
 
@@ -52,6 +51,11 @@ type registry struct {
 // activeSet is an immutable list of the scopes active at one moment.
 type activeSet struct {
 	scopes []*scope
+	// removed counts the objects made while this set was active that
+	// were freed or detached since. One count per set, not per scope,
+	// keeps the cleanup of an object to one addition however many scopes
+	// are active; a scope sums the sets of its lifetime (removedSince).
+	removed atomic.Uint64
 }
 
 func (a *activeSet) has(s *scope) bool {
@@ -246,11 +250,8 @@ func (r *registry) remove(serial uint64) {
 		r.setBundle(serial, nil)
 	}
 	if set := r.setAt(old >> genShift & genMask); set != nil {
-		for _, s := range set.scopes {
-			s.removed.Add(1)
-		}
+		set.removed.Add(1)
 	}
-	r.removed.Add(1)
 	if p.state.Add(-1) == 0 && p.state.CompareAndSwap(0, pageDead) {
 		r.pages.CompareAndDelete(serial/pageSize, p)
 	}
@@ -267,6 +268,24 @@ func (r *registry) setAt(gen uint64) *activeSet {
 		return nil
 	}
 	return chunk[gen&(1<<setChunkBits-1)].Load()
+}
+
+// removedSince counts the objects removed that were made in generations
+// from first to the current one (to last, if last is not 0): the objects
+// of a scope that began at first and ended at last.
+func (r *registry) removedSince(first, last uint64) uint64 {
+	if last == 0 {
+		last = r.generation.Load()
+	}
+	var n uint64
+	for gen := first; ; gen = (gen + 1) & genMask {
+		if set := r.setAt(gen); set != nil {
+			n += set.removed.Load()
+		}
+		if gen == last {
+			return n
+		}
+	}
 }
 
 // live is one live object, copied out of the registry.
@@ -363,9 +382,9 @@ var hiddenFrames = []string{
 	"github.com/onsi/ginkgo/v2/", // the frames that run a spec
 }
 
-// setActive starts a new generation with the given active scopes.
-// r.mu must be held.
-func (r *registry) setActive(next *activeSet) {
+// setActive starts a new generation with the given active scopes and
+// returns its number. r.mu must be held.
+func (r *registry) setActive(next *activeSet) uint64 {
 	r.active = next
 	gen := (r.generation.Load() + 1) & genMask
 	c := &r.sets[gen>>setChunkBits]
@@ -374,4 +393,5 @@ func (r *registry) setActive(next *activeSet) {
 	}
 	c.Load()[gen&(1<<setChunkBits-1)].Store(next)
 	r.generation.Store(gen)
+	return gen
 }

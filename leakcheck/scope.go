@@ -61,9 +61,20 @@ type scope struct {
 	all   bool   // Find: every recorded object, whatever its scope
 	cfg   *config
 	ended atomic.Bool
-	// removed counts the objects made in this scope that were freed or
-	// detached: settling stops when a round changes it no more.
-	removed atomic.Uint64
+	// The generations in which s began and ended (0 while active): the
+	// objects made in between are s's.
+	firstGen uint64
+	lastGen  atomic.Uint64
+}
+
+// removed counts the objects made in s that were freed or detached:
+// settling stops when a round changes it no more. Find's scope counts
+// every object.
+func (s *scope) removed() uint64 {
+	if s.all {
+		return reg.removedSince(1, 0)
+	}
+	return reg.removedSince(s.firstGen, s.lastGen.Load())
 }
 
 // isAncestorOf reports whether s is a parent test of o ("TestX" of
@@ -82,7 +93,7 @@ func (r *registry) begin(s *scope) {
 		next.scopes = append(next.scopes, r.active.scopes...)
 	}
 	next.scopes = append(next.scopes, s)
-	r.setActive(next)
+	s.firstGen = r.setActive(next)
 	if s.cfg.stacks {
 		r.stacked.Add(1)
 	}
@@ -122,5 +133,6 @@ func (r *registry) end(s *scope) {
 		}
 		r.installed = nil
 	}
+	s.lastGen.Store(r.generation.Load())
 	r.setActive(next)
 }

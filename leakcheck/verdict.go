@@ -20,11 +20,7 @@ func judge(s *scope) (*Report, error) {
 	mine := func(en *entry) bool { return !en.reported && (s.all || en.born.has(s)) }
 	// Settle until a round frees none of this scope's objects: objects
 	// of other tests, freed meanwhile, cannot keep the verdict waiting.
-	progress := s.removed.Load
-	if s.all {
-		progress = reg.removed.Load
-	}
-	res := settle.Until(cfg.budget, progress)
+	res := settle.Until(cfg.budget, s.removed)
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
 	if err := res.Err(); err != nil {
 		return rep, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
