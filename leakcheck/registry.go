@@ -31,7 +31,10 @@ type registry struct {
 	// The pages used last: one for objects made, one for objects freed,
 	// which are at different serials.
 	recentAdd, recentRemove atomic.Pointer[pageRef]
-	bundles                 [64]bundleShard
+	// dropEmptyPages resumes at page number dropNext; no page below
+	// oldestPage exists.
+	dropNext, oldestPage atomic.Uint64
+	bundles              [64]bundleShard
 
 	typeIDs sync.Map // reflect.Type -> uint64 type number
 
@@ -83,48 +86,6 @@ func pack(typ uint64, site stack.ID, gen uint64) uint64 {
 		site = 0 // more call paths than a slot can name: unrecorded
 	}
 	return flagPresent | typ&typeMask | uint64(site)<<siteShift | (gen&genMask)<<genShift
-}
-
-const pageSize = 4096
-
-// page holds the slots of pageSize consecutive serials. state counts the
-// occupied slots; the dead bit marks a page that emptied and is being
-// dropped, which adders must not use.
-type page struct {
-	slots [pageSize]atomic.Uint64
-	state atomic.Int64
-}
-
-const pageDead = 1 << 62
-
-// pageRef names the page of one index.
-type pageRef struct {
-	idx uint64
-	p   *page
-}
-
-func (r *registry) page(serial uint64, create bool) *page {
-	recent := &r.recentRemove
-	if create {
-		recent = &r.recentAdd
-	}
-	idx := serial / pageSize
-	// Consecutive serials share a page: most lookups hit the page used
-	// last. A page found dead is looked up again in the map.
-	if c := recent.Load(); c != nil && c.idx == idx && c.p.state.Load()&pageDead == 0 {
-		return c.p
-	}
-	var p *page
-	if v, ok := r.pages.Load(idx); ok {
-		p = v.(*page)
-	} else if create {
-		v, _ := r.pages.LoadOrStore(idx, new(page))
-		p = v.(*page)
-	} else {
-		return nil
-	}
-	recent.Store(&pageRef{idx, p})
-	return p
 }
 
 // entry is what the registry knows of one live object, unpacked.
@@ -194,15 +155,15 @@ func (r *registry) add(e trackable.Event, site stack.ID) {
 	}
 	for {
 		p := r.page(e.Serial, true)
-		c := p.state.Load()
-		if c&pageDead != 0 {
-			r.pages.CompareAndDelete(e.Serial/pageSize, p)
+		slot := &p.slots[e.Serial%pageSize]
+		old := slot.Load()
+		if old == slotClosed {
+			r.waitOrDrop(p, e.Serial/pageSize)
 			continue
 		}
-		if p.state.CompareAndSwap(c, c+1) {
-			if old := p.slots[e.Serial%pageSize].Swap(word); old != 0 {
-				p.state.Add(-1) // attached again without a detach: one object
-			}
+		// old is not empty if the object is attached again without a
+		// detach: it is one object, recorded again.
+		if slot.CompareAndSwap(old, word) {
 			return
 		}
 	}
@@ -216,7 +177,7 @@ func (r *registry) update(e trackable.Event) {
 	slot := &p.slots[e.Serial%pageSize]
 	for {
 		old := slot.Load()
-		if old == 0 {
+		if old&flagPresent == 0 {
 			return
 		}
 		word := old &^ flagBundle
@@ -235,25 +196,29 @@ func (r *registry) remove(serial uint64) {
 	if p == nil {
 		return
 	}
-	old := p.slots[serial%pageSize].Swap(0)
-	if old == 0 {
-		if p.state.Load()&pageDead != 0 {
-			// The page died after the lookup: the object, if recorded,
-			// is in the page that replaced it.
-			if q, ok := r.pages.Load(serial / pageSize); ok && q.(*page) != p {
-				r.remove(serial)
+	slot := &p.slots[serial%pageSize]
+	var old uint64
+	for {
+		old = slot.Load()
+		if old&flagPresent == 0 {
+			if p.dead.Load() {
+				// The page was dropped after the lookup: the object, if
+				// recorded, is in the page that replaced it.
+				if q, ok := r.pages.Load(serial / pageSize); ok && q.(*page) != p {
+					r.remove(serial)
+				}
 			}
+			return
 		}
-		return
+		if slot.CompareAndSwap(old, 0) {
+			break
+		}
 	}
 	if old&flagBundle != 0 {
 		r.setBundle(serial, nil)
 	}
 	if set := r.setAt(old >> genShift & genMask); set != nil {
 		set.removed.Add(1)
-	}
-	if p.state.Add(-1) == 0 && p.state.CompareAndSwap(0, pageDead) {
-		r.pages.CompareAndDelete(serial/pageSize, p)
 	}
 }
 
@@ -305,7 +270,7 @@ func (r *registry) collect(keep func(*entry) bool) []live {
 		p := v.(*page)
 		for i := range p.slots {
 			word := p.slots[i].Load()
-			if word == 0 {
+			if word&flagPresent == 0 {
 				continue
 			}
 			serial := base + uint64(i)
@@ -342,7 +307,7 @@ func (r *registry) markReported(serials []uint64) {
 		slot := &p.slots[s%pageSize]
 		for {
 			old := slot.Load()
-			if old == 0 || slot.CompareAndSwap(old, old|flagReported) {
+			if old&flagPresent == 0 || slot.CompareAndSwap(old, old|flagReported) {
 				break
 			}
 		}

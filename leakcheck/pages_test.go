@@ -1,0 +1,112 @@
+package leakcheck
+
+import (
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/objtrack/objtrack/trackable"
+)
+
+type pagesTestObject struct{ trackable.Trackable }
+
+// pageCount counts the pages that r holds.
+func pageCount(r *registry) int {
+	n := 0
+	r.pages.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+// Goroutines record objects and forget most of them while pages are made
+// and dropped: no recorded object is ever lost with a dropped page, and
+// the pages emptied are dropped.
+func TestPagesDropOnlyEmptyPages(t *testing.T) {
+	var r registry
+	typ := reflect.TypeFor[pagesTestObject]()
+	var serials atomic.Uint64
+	const goroutines, perGoroutine, keepEvery = 4, 40 * pageSize, 997
+	kept := make([][]uint64, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			var pending []uint64
+			for range perGoroutine {
+				s := serials.Add(1)
+				r.add(trackable.Event{Serial: s, Type: typ}, 0)
+				if s%keepEvery == 0 {
+					kept[g] = append(kept[g], s)
+					continue
+				}
+				// Forget objects a little later, as cleanups do.
+				pending = append(pending, s)
+				if len(pending) == 64 {
+					for _, p := range pending {
+						r.remove(p)
+					}
+					pending = pending[:0]
+				}
+			}
+			for _, p := range pending {
+				r.remove(p)
+			}
+		})
+	}
+	wg.Wait()
+
+	var want []uint64
+	for _, k := range kept {
+		want = append(want, k...)
+	}
+	slices.Sort(want)
+	var got []uint64
+	for _, o := range r.collect(func(*entry) bool { return true }) {
+		got = append(got, o.serial)
+	}
+	require.Equal(t, want, got, "exactly the kept objects are recorded")
+
+	// Every page holds a kept object, so none was dropped. Forget them
+	// and make new pages: each new page examines dropReads pages, and
+	// adds one.
+	before := pageCount(&r)
+	assert.Equal(t, int(serials.Load()/pageSize)+1, before, "pages with objects are kept")
+	for _, s := range want {
+		r.remove(s)
+	}
+	for range (before/(dropReads-1) + 4) * pageSize {
+		s := serials.Add(1)
+		r.add(trackable.Event{Serial: s, Type: typ}, 0)
+		r.remove(s)
+	}
+	assert.LessOrEqual(t, pageCount(&r), 3, "emptied pages are dropped as new ones are made")
+	assert.Empty(t, r.collect(func(*entry) bool { return true }))
+}
+
+// An object recorded into a page while it is being dropped is kept: the
+// dropper reopens the page, or the object goes to a new page.
+func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
+	typ := reflect.TypeFor[pagesTestObject]()
+	for round := range 200 {
+		var r registry
+		// Page 0 exists and is empty; page 1 is made so that page 0 is
+		// old enough to be dropped.
+		r.add(trackable.Event{Serial: 1, Type: typ}, 0)
+		r.remove(1)
+		serial := uint64(2 + round%(pageSize-2))
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if v, ok := r.pages.Load(uint64(0)); ok {
+				r.dropIfEmpty(0, v.(*page))
+			}
+		})
+		wg.Go(func() { r.add(trackable.Event{Serial: serial, Type: typ}, 0) })
+		wg.Wait()
+		live := r.collect(func(*entry) bool { return true })
+		require.Len(t, live, 1, "round %d", round)
+		assert.Equal(t, serial, live[0].serial)
+	}
+}
