@@ -25,7 +25,12 @@ lint:
 	$(GO) vet -tags leaky ./examples/leaky ./examples/ginkgo
 	$(STATICCHECK) ./...
 
-## bench: the cost bars, as ratios to the runtime floor in the same run
+## bench: the cost bars, as ratios to the runtime floor in the same run.
+## The runs alternate (-count 1, BENCHCOUNT times), so that a machine that
+## slows down for a while slows every implementation alike.
 bench:
-	$(GO) test -run '^$$' -bench . -count $(BENCHCOUNT) ./trackable/ ./leakcheck/ | tee bench.txt
+	@rm -f bench.txt
+	for i in $$(seq $(BENCHCOUNT)); do \
+		$(GO) test -run '^$$' -bench . -count 1 ./trackable/ ./leakcheck/ | tee -a bench.txt || exit 1; \
+	done
 	$(BENCHSTAT) -col /impl bench.txt
