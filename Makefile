@@ -27,10 +27,11 @@ lint:
 
 ## bench: the cost bars, as ratios to the runtime floor in the same run.
 ## The runs alternate (-count 1, BENCHCOUNT times), so that a machine that
-## slows down for a while slows every implementation alike.
+## slows down for a while slows every implementation alike; -p 1 keeps
+## the two packages from being measured at the same time.
 bench:
 	@rm -f bench.txt
 	for i in $$(seq $(BENCHCOUNT)); do \
-		$(GO) test -run '^$$' -bench . -count 1 ./trackable/ ./leakcheck/ | tee -a bench.txt || exit 1; \
+		$(GO) test -p 1 -run '^$$' -bench . -count 1 ./trackable/ ./leakcheck/ | tee -a bench.txt || exit 1; \
 	done
 	$(BENCHSTAT) -col /impl bench.txt

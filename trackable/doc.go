@@ -68,7 +68,10 @@
 //
 // Every function and method is safe for concurrent use. Notifications are
 // sent synchronously on the goroutine that caused them; destroyed
-// notifications arrive on the runtime's cleanup goroutines. A tracker must
+// notifications arrive on the runtime's cleanup goroutines. The
+// notifications of one object are sent one at a time, in the order of the
+// calls that caused them, and NotifyDestroyed always comes last, after
+// every other notification of the object has returned. A tracker must
 // therefore be safe for concurrent use and must not block: while it
 // blocks, so does the code it observes. A tracker that panics is
 // recovered, reported once per tracker and method (see [SetPanicHandler]),
