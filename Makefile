@@ -35,3 +35,4 @@ bench:
 		$(GO) test -p 1 -run '^$$' -bench . -count 1 ./trackable/ ./leakcheck/ | tee -a bench.txt || exit 1; \
 	done
 	$(BENCHSTAT) -col /impl bench.txt
+	$(GO) run ./internal/benchratio bench.txt
