@@ -110,3 +110,16 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 		assert.Equal(t, serial, live[0].serial)
 	}
 }
+
+// Generation 0 means "none": a registry where no scope began counts
+// nothing removed, and generation numbers wrap around without reaching 0.
+func TestGenerationsSkipZero(t *testing.T) {
+	var r registry
+	assert.Zero(t, r.removedSince(1, 0), "no scope ever began")
+
+	r.generation.Store(genMask)
+	r.mu.Lock()
+	gen := r.setActive(&activeSet{})
+	r.mu.Unlock()
+	assert.Equal(t, uint64(1), gen, "the generation after the last is 1, not 0")
+}

@@ -241,6 +241,9 @@ func (r *registry) setAt(gen uint64) *activeSet {
 func (r *registry) removedSince(first, last uint64) uint64 {
 	if last == 0 {
 		last = r.generation.Load()
+		if last == 0 {
+			return 0 // no scope ever began
+		}
 	}
 	var n uint64
 	for gen := first; ; gen = (gen + 1) & genMask {
@@ -349,9 +352,15 @@ var hiddenFrames = []string{
 
 // setActive starts a new generation with the given active scopes and
 // returns its number. r.mu must be held.
+//
+// Generation numbers wrap around, skipping 0, which means "none": no
+// scope began yet, or a scope has not ended.
 func (r *registry) setActive(next *activeSet) uint64 {
 	r.active = next
 	gen := (r.generation.Load() + 1) & genMask
+	if gen == 0 {
+		gen = 1
+	}
 	c := &r.sets[gen>>setChunkBits]
 	if c.Load() == nil {
 		c.Store(new(setChunk))
