@@ -47,30 +47,29 @@ func BenchmarkTrackInScope(b *testing.B) {
 	})
 }
 
-// makeFloorObjects and makeTrackedObjects make n objects with the
-// collector off, so that all n are dead and pending when the timer starts.
+// makeDead calls newObject n times with the collector off, so that all n
+// objects are dead and their cleanups pending when the timer starts.
 //
 //go:noinline
-func makeFloorObjects(n int) {
+func makeDead(n int, newObject func()) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	for range n {
-		floor.New()
+		newObject()
 	}
 }
 
-//go:noinline
-func makeFloorObjectsWithArgs(n int) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	for range n {
-		floor.NewWithObjectArg()
-	}
-}
+func newTracked() { trackable.Track(&obj64{}) }
 
-//go:noinline
-func makeTrackedObjects(n int) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	for range n {
-		trackable.Track(&obj64{})
+// settleAfter times the settling of n dead objects made by newObject.
+func settleAfter(b *testing.B, n int, newObject func()) {
+	for range b.N {
+		b.StopTimer()
+		settle.Settle(time.Minute)
+		makeDead(n, newObject)
+		b.StartTimer()
+		if err := settle.Settle(time.Minute).Err(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -81,28 +80,12 @@ func makeTrackedObjects(n int) {
 func BenchmarkSettleMillion(b *testing.B) {
 	const n = 1_000_000
 	b.Run("impl=floor", func(b *testing.B) {
-		for range b.N {
-			b.StopTimer()
-			settle.Settle(time.Minute)
-			makeFloorObjects(n)
-			b.StartTimer()
-			if err := settle.Settle(time.Minute).Err(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		settleAfter(b, n, func() { floor.New() })
 	})
 	// The floor with a fresh 64-byte cleanup argument per object, as any
 	// tracker that keeps per-object state must have.
 	b.Run("impl=floor-object-arg", func(b *testing.B) {
-		for range b.N {
-			b.StopTimer()
-			settle.Settle(time.Minute)
-			makeFloorObjectsWithArgs(n)
-			b.StartTimer()
-			if err := settle.Settle(time.Minute).Err(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		settleAfter(b, n, func() { floor.NewWithObjectArg() })
 	})
 	// trackable alone: the same objects counted by a global Inventory and
 	// settled, without leakcheck. It shows what leakcheck itself adds.
@@ -110,15 +93,7 @@ func BenchmarkSettleMillion(b *testing.B) {
 		prev := trackable.GlobalTracker()
 		trackable.SetGlobalTracker(trackable.NewInventory())
 		defer trackable.SetGlobalTracker(prev)
-		for range b.N {
-			b.StopTimer()
-			settle.Settle(time.Minute)
-			makeTrackedObjects(n)
-			b.StartTimer()
-			if err := settle.Settle(time.Minute).Err(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		settleAfter(b, n, newTracked)
 	})
 	b.Run("impl=leakcheck", func(b *testing.B) {
 		for range b.N {
@@ -126,7 +101,7 @@ func BenchmarkSettleMillion(b *testing.B) {
 			settle.Settle(time.Minute)
 			ft := newFakeT("BenchmarkSettleMillion")
 			leakcheck.Check(ft, leakcheck.WithoutGoroutines())
-			makeTrackedObjects(n)
+			makeDead(n, newTracked)
 			b.StartTimer()
 			ft.finish()
 			if ft.Failed() {
