@@ -16,7 +16,7 @@ import (
 type obj64 struct {
 	trackable.Trackable
 	Name string
-	Buf  [40]byte
+	Buf  [8]byte // with Trackable and Name, 64 bytes (see the size test)
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -200,5 +201,110 @@ func TestDestroyedIsAlwaysTheLastEvent(t *testing.T) {
 			assert.Empty(t, checker.violations)
 			assert.Len(t, checker.destroyed, objects, "every object was destroyed once")
 		})
+	}
+}
+
+// history is a Tracker that keeps each object's events in order.
+type history struct {
+	mu     sync.Mutex
+	events map[uint64][]string
+}
+
+func (h *history) add(kind string, e trackable.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.events == nil {
+		h.events = map[uint64][]string{}
+	}
+	h.events[e.Serial] = append(h.events[e.Serial], fmt.Sprintf("%s %v", kind, e.Bundle))
+}
+
+func (h *history) NotifyAttached(e trackable.Event)  { h.add("attached", e) }
+func (h *history) NotifyDetached(e trackable.Event)  { h.add("detached", e) }
+func (h *history) NotifyUpdated(e trackable.Event)   { h.add("updated", e) }
+func (h *history) NotifyDestroyed(e trackable.Event) { h.add("destroyed", e) }
+
+// An object tracked without a bundle shares its state with others of its
+// type until its first bundle or tracker: goroutines racing to give it
+// one must leave one record, and one destroyed notification that carries
+// the last bundle.
+func TestConcurrentFirstChangeAfterTrack(t *testing.T) {
+	h := &history{}
+	useGlobal(t, h)
+	const objects, goroutines = 300, 4
+	for range objects {
+		c := trackable.Track(&Conn{})
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				if g == 0 {
+					c.SetTracker(h) // detached, then attached again
+					return
+				}
+				c.SetDataBundle(g)
+				assert.NotZero(t, c.TrackerSerial())
+			})
+		}
+		wg.Wait()
+	}
+	settleGC(t)
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	require.Len(t, h.events, objects)
+	for serial, events := range h.events {
+		// attached, detached and attached, an update per bundle, destroyed
+		require.Len(t, events, 3+goroutines, "#%d: %v", serial, events)
+		assert.Equal(t, "attached <nil>", events[0], "#%d", serial)
+		last := events[len(events)-1]
+		assert.True(t, strings.HasPrefix(last, "destroyed "), "#%d ends with %q", serial, last)
+		var lastBundle string
+		for _, e := range events[1 : len(events)-1] {
+			assert.False(t, strings.HasPrefix(e, "destroyed"), "#%d destroyed twice: %v", serial, events)
+			if b, ok := strings.CutPrefix(e, "updated "); ok {
+				lastBundle = b
+			}
+		}
+		assert.Equal(t, "destroyed "+lastBundle, last, "#%d carries its last bundle", serial)
+	}
+}
+
+// Calls on an object racing its Track wait for it: no tracker hears of
+// the object before NotifyAttached.
+func TestCallsRacingTrackComeAfterAttached(t *testing.T) {
+	h := &history{}
+	useGlobal(t, h)
+	const objects = 300
+	for i := range objects {
+		c := &Conn{}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		wg.Go(func() {
+			<-start
+			trackable.Track(c)
+		})
+		wg.Go(func() {
+			<-start
+			for c.TrackerSerial() == 0 && i%4 == 0 { // into the middle of Track
+				runtime.Gosched()
+			}
+			if i%2 == 0 {
+				c.SetDataBundle(i)
+			} else if c.TrackerSerial() != 0 {
+				c.SetTracker(h)
+			}
+		})
+		close(start)
+		wg.Wait()
+		trackable.Track(c) // tracked, whoever came first
+	}
+	settleGC(t)
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	require.Len(t, h.events, objects)
+	for serial, events := range h.events {
+		assert.True(t, strings.HasPrefix(events[0], "attached "), "#%d: %v", serial, events)
+		assert.True(t, strings.HasPrefix(events[len(events)-1], "destroyed "), "#%d: %v", serial, events)
 	}
 }

@@ -77,11 +77,7 @@ func defaultPanicHandler(p *TrackerPanic) {
 // notify sends one event to t, recovering a panic so that a faulty tracker
 // never breaks the program that it observes.
 func notify(t Tracker, m method, e Event) {
-	defer func() {
-		if v := recover(); v != nil {
-			trackerPanicked(t, m.String(), e, v)
-		}
-	}()
+	defer recoverTracker(t, m, &e)
 	switch m {
 	case methodAttached:
 		t.NotifyAttached(e)
@@ -113,6 +109,14 @@ var methodNames = [...]string{
 }
 
 func (m method) String() string { return methodNames[m] }
+
+// recoverTracker recovers a panic of t's method m for e (it must be
+// deferred: recover works only there).
+func recoverTracker(t Tracker, m method, e *Event) {
+	if v := recover(); v != nil {
+		trackerPanicked(t, m.String(), *e, v)
+	}
+}
 
 func trackerPanicked(t Tracker, method string, e Event, v any) {
 	key := panicKey{typ: reflect.TypeOf(t), method: method}

@@ -42,48 +42,70 @@ func Track[P Object](p P) P {
 	if t == nil {
 		panic(fmt.Sprintf("trackable: Track(%T): its embedded *Trackable is nil: embed trackable.Trackable by value", p))
 	}
-	track(t, infoFor(v.Type().Elem()))
+	track(t, infoForPointer(v.Type()))
 	return p
 }
 
 func track(t *Trackable, info *typeInfo) {
-	addr := addressOf(t)
-	old := t.rec.Load()
-	var r *record
-	switch {
-	case old != nil && old.owner.Load() == addr:
-		// A second Track, or a bundle set before the first one.
-		r = old
+	if r := t.claimState(); r != nil {
+		if r.shared {
+			return // tracked already
+		}
 		r.mu.Lock()
 		if r.serial.Load() != 0 {
 			r.mu.Unlock()
-			return
+			return // tracked already
 		}
-	default:
-		r = &record{}
-		r.owner.Store(addr)
-		if old != nil {
-			// A copy: it keeps the bundle of the object it was copied from.
-			old.mu.Lock()
-			r.bundle = old.bundle
-			old.mu.Unlock()
-		}
-		// Lock before publishing, so that a concurrent SetDataBundle
-		// cannot send updated before this sends attached.
-		r.mu.Lock()
-		if !t.rec.CompareAndSwap(old, r) {
-			r.mu.Unlock()
-			track(t, info) // another goroutine got there first
-			return
-		}
+		trackRecord(t, r, info) // a bundle set before Track
+		return
 	}
+	// t is claimed: it has no state, or a copy's.
+	var bundle any
+	if old := t.rec.Load(); old != nil && !old.shared {
+		// A copy: it keeps the bundle of the object it was copied from.
+		old.mu.Lock()
+		bundle = old.bundle
+		old.mu.Unlock()
+	}
+	addr := addressOf(t)
+	if bundle != nil {
+		r := &record{bundle: bundle}
+		r.owner.Store(addr)
+		r.mu.Lock()
+		t.rec.Store(r)
+		t.owner.Store(addr)
+		trackRecord(t, r, info)
+		return
+	}
+	// The common case: no bundle, so no record of its own.
+	var box *trackerBox
+	if !info.optOut {
+		box = globalTracker.Load()
+	}
+	s := info.sharedFor(box)
+	serial := serials.Add(1)
+	t.serial = serial // before rec: see Trackable.serial
+	t.rec.Store(&s.rec)
+	// t points into the object that embeds it; AddCleanup attaches to the
+	// whole object.
+	t.cleanup = runtime.AddCleanup(t, sharedDestroyed, sharedArg{s, serial})
+	if tr := s.rec.tracker; tr != nil {
+		notify(tr, methodAttached, s.event(serial))
+	}
+	// Calls on the same object wait in claim until here, so that they
+	// notify after attached.
+	t.owner.Store(addr)
+	runtime.KeepAlive(t) // see destroyed
+}
+
+// trackRecord tracks t with r, its own record, locked, and unlocks it.
+func trackRecord(t *Trackable, r *record, info *typeInfo) {
 	r.typeID = info.id
-	r.serial.Store(serials.Add(1))
+	serial := serials.Add(1)
+	r.serial.Store(serial)
 	if !info.optOut {
 		r.tracker = GlobalTracker()
 	}
-	// t points into the object that embeds it; AddCleanup attaches to the
-	// whole object.
 	runtime.AddCleanup(t, destroyed, r)
 	if r.tracker != nil {
 		notify(r.tracker, methodAttached, r.event())
@@ -114,14 +136,26 @@ func destroyed(r *record) {
 	}
 }
 
+// sharedDestroyed is destroyed for an object with shared state, which
+// holds nothing that could change.
+func sharedDestroyed(a sharedArg) {
+	if tr := a.state.rec.tracker; tr != nil {
+		notify(tr, methodDestroyed, a.state.event(a.serial))
+	}
+}
+
 // typeInfo is what Track needs to know about a type, computed once.
 type typeInfo struct {
-	id     typeID
-	typ    reflect.Type
-	optOut bool // trackable:"-" on the embedded Trackable
+	id      typeID
+	typ     reflect.Type
+	ptrType reflect.Type // *typ
+	optOut  bool         // trackable:"-" on the embedded Trackable
 	// entry caches the type's entry in the inventory that counted it
 	// last: with one inventory, the common case, no event looks it up.
 	entry atomic.Pointer[typeEntry]
+	// shared is the state of its objects tracked without a bundle by the
+	// current global tracker (see sharedFor).
+	shared atomic.Pointer[sharedState]
 }
 
 // typeID numbers the types ever tracked, from 1. Records hold a typeID
@@ -151,10 +185,30 @@ func infoFor(t reflect.Type) *typeInfo {
 	if l := trackedTypes.Load(); l != nil {
 		list = *l
 	}
-	info := &typeInfo{id: typeID(len(list) + 1), typ: t, optOut: optsOut(t)}
+	info := &typeInfo{id: typeID(len(list) + 1), typ: t, ptrType: reflect.PointerTo(t), optOut: optsOut(t)}
 	list = append(list[:len(list):len(list)], info)
 	trackedTypes.Store(&list)
 	typeInfos.Store(t, info)
+	return info
+}
+
+// pointerTypes caches the typeInfo of the pointer types passed to Track,
+// indexed by a hash of the type's address: a hit costs a load and a
+// comparison, where typeInfos hashes a whole interface. Most programs
+// track a few types, and a collision only costs the slow path.
+var pointerTypes [128]atomic.Pointer[typeInfo]
+
+// infoForPointer returns the typeInfo of pt's element type.
+func infoForPointer(pt reflect.Type) *typeInfo {
+	// The address of the type's descriptor, which identifies it: the
+	// data word of the interface.
+	addr := (*[2]uintptr)(unsafe.Pointer(&pt))[1]
+	slot := &pointerTypes[uint64(addr)*0x9E3779B97F4A7C15>>(64-7)]
+	if info := slot.Load(); info != nil && info.ptrType == pt {
+		return info
+	}
+	info := infoFor(pt.Elem())
+	slot.Store(info)
 	return info
 }
 

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -38,8 +39,29 @@ type Trackable struct {
 	// is always empty and is never sent as data). JSON and XML skip it.
 	TrackableGob struct{} `json:"-" xml:"-"`
 
+	// owner is the address of this Trackable once it has state of its own
+	// (it is tracked, or holds a bundle): an address, not a pointer, so
+	// that it keeps nothing alive. A copy keeps its original's address;
+	// that is how Track tells a copy from a second call. While one
+	// goroutine sets the state up, owner is the address plus settingUp,
+	// and the others wait (see claim).
+	owner atomic.Uintptr
+	// rec is the tracking state: nil, the record shared by every object
+	// of the type that has no bundle and the global tracker (see
+	// sharedState), or a record of the object's own.
 	rec atomic.Pointer[record]
+	// serial is the object's serial while rec is shared (a record of its
+	// own holds its serial). It is written only by the goroutine that
+	// claimed t, before rec: whoever loads a shared rec can read it.
+	serial uint64
+	// cleanup is the destroyed notification while rec is shared: it is
+	// stopped when the object gets a record of its own.
+	cleanup runtime.Cleanup
 }
+
+// settingUp is added to Trackable.owner while its state is being set up.
+// Addresses of Trackables are multiples of 8, so the bit is free.
+const settingUp = 1
 
 // Object is implemented by every pointer to a struct that embeds
 // [Trackable] by value, and by *Trackable itself.
@@ -49,21 +71,23 @@ type Object interface {
 
 func (t *Trackable) trackable() *Trackable { return t }
 
-// record is the tracking state of one object. It lives in its own
-// allocation because the runtime keeps it for the destroyed notification
-// after the object is gone; it must never point back to the object.
+// record is the tracking state of an object that has a bundle or has had
+// its tracker set: the runtime keeps it for the destroyed notification
+// after the object is gone, so it lives in its own allocation and must
+// never point back to the object. Objects with neither share one record
+// per type and tracker (see sharedState), and cost no allocation here.
 //
 // Its size is exactly 64 bytes, one size class: keep it so.
 type record struct {
 	mu      sync.Mutex    // orders the notifications of one object
-	serial  atomic.Uint64 // 0 until the object is tracked
+	serial  atomic.Uint64 // 0 until the object is tracked; 0 if shared
 	typeID  typeID        // 0 until the object is tracked
+	shared  bool          // the record of a sharedState: never changes
 	tracker Tracker       // guarded by mu, except in destroyed
 	bundle  any           // guarded by mu, except in destroyed
-	// owner is the address of the Trackable the record belongs to (not a
-	// pointer, so that it keeps nothing alive), or 0 once destroyed. A
-	// copied Trackable points to its original's record, with a different
-	// owner: that is how Track tells a copy from a second call.
+	// owner is the address of the Trackable the record belongs to, or 0
+	// once destroyed: a copy made later at the same address must not
+	// take a dead record for its own.
 	owner atomic.Uintptr
 }
 
@@ -72,31 +96,139 @@ func (r *record) event() Event {
 	return Event{Serial: r.serial.Load(), Type: info.typ, Bundle: r.bundle, info: info}
 }
 
+// sharedState is the state of every tracked object of one type that has
+// no bundle and the tracker that was global when it was tracked: the
+// common case, which then costs no allocation beyond the runtime's own.
+// It never changes; an object that gets a bundle or another tracker gets
+// a record of its own instead (see Trackable.lockOwn).
+type sharedState struct {
+	rec  record      // shared is true; serial is 0
+	info *typeInfo   // the type
+	box  *trackerBox // the global tracker it was made for, or nil
+}
+
+// sharedArg is what the runtime keeps for the destroyed notification of
+// an object with shared state.
+type sharedArg struct {
+	state  *sharedState
+	serial uint64
+}
+
+// sharedFor returns the shared state for objects of the type tracked by
+// the tracker in box (nil: none), made on first use and after the global
+// tracker changes.
+func (info *typeInfo) sharedFor(box *trackerBox) *sharedState {
+	if s := info.shared.Load(); s != nil && s.box == box {
+		return s
+	}
+	s := &sharedState{info: info, box: box}
+	s.rec.shared = true
+	s.rec.typeID = info.id
+	if box != nil {
+		s.rec.tracker = box.t
+	}
+	info.shared.Store(s)
+	return s
+}
+
+func (s *sharedState) event(serial uint64) Event {
+	return Event{Serial: serial, Type: s.info.typ, info: s.info}
+}
+
 func addressOf(t *Trackable) uintptr { return uintptr(unsafe.Pointer(t)) }
 
-// own returns the record that belongs to t, or nil if t has none (it is
-// untracked, or a copy not yet passed to Track).
+// claim waits until no other goroutine is setting up t's state. If t then
+// has state of its own, claim returns false; otherwise it marks t as being
+// set up by the caller and returns true, and the caller must publish the
+// state with t.owner.Store(addressOf(t)).
+func (t *Trackable) claim() bool {
+	addr := addressOf(t)
+	for tries := 0; ; tries++ {
+		o := t.owner.Load()
+		switch o {
+		case addr:
+			return false
+		case addr | settingUp:
+			// Only a concurrent call on the same object waits here, for
+			// as long as the other call takes to notify its tracker.
+			if tries < 100 {
+				runtime.Gosched()
+			} else {
+				time.Sleep(50 * time.Microsecond)
+			}
+			continue
+		}
+		if t.owner.CompareAndSwap(o, addr|settingUp) {
+			return true
+		}
+	}
+}
+
+// claimState returns t's own state, or nil after claiming t (see claim),
+// which it also does when t holds a dead record: a copy placed at the
+// address of its freed original.
+func (t *Trackable) claimState() *record {
+	addr := addressOf(t)
+	for !t.claim() {
+		if r := t.own(); r != nil {
+			return r
+		}
+		if t.owner.CompareAndSwap(addr, addr|settingUp) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// own returns t's state, or nil if t has none (it is untracked, or a copy
+// not yet passed to Track).
 func (t *Trackable) own() *record {
-	if t == nil {
+	if t == nil || t.owner.Load() != addressOf(t) {
 		return nil
 	}
 	r := t.rec.Load()
-	if r == nil || r.owner.Load() != addressOf(t) {
+	if r == nil || (!r.shared && r.owner.Load() != addressOf(t)) {
 		return nil
 	}
 	return r
 }
 
-// tracked returns t's record, or panics if t was never passed to Track.
+// lockOwn returns t's own record, locked, given that t has state of its
+// own. An object with shared state gets a record of its own here: its
+// cleanup is replaced with one that reads the new record.
+func (t *Trackable) lockOwn() *record {
+	for {
+		cur := t.rec.Load()
+		if !cur.shared {
+			cur.mu.Lock()
+			return cur
+		}
+		r := &record{typeID: cur.typeID, tracker: cur.tracker}
+		r.serial.Store(t.serial)
+		r.owner.Store(addressOf(t))
+		r.mu.Lock()
+		if !t.rec.CompareAndSwap(cur, r) {
+			continue // another goroutine made one first
+		}
+		// The object is alive (the caller holds it until it unlocks), so
+		// the shared cleanup has not run and never will.
+		t.cleanup.Stop()
+		t.cleanup = runtime.Cleanup{}
+		runtime.AddCleanup(t, destroyed, r)
+		return r
+	}
+}
+
+// tracked returns t's record, locked, or panics if t was never passed to
+// Track.
 func (t *Trackable) tracked(method string) *record {
 	if t == nil {
 		panic("trackable: " + method + " on a nil object: call it on a pointer to a struct that embeds trackable.Trackable")
 	}
-	r := t.own()
-	if r == nil || r.serial.Load() == 0 {
+	if t.TrackerSerial() == 0 {
 		panic("trackable: " + method + " on an object that was never passed to Track: call trackable.Track(p) first, normally in its constructor")
 	}
-	return r
+	return t.lockOwn()
 }
 
 // SetTracker assigns the tracker of a tracked object, as pytracker's
@@ -108,7 +240,6 @@ func (t *Trackable) tracked(method string) *record {
 // serial there is nothing to tell a tracker.
 func (t *Trackable) SetTracker(tr Tracker) {
 	r := t.tracked("SetTracker")
-	r.mu.Lock()
 	if old := r.tracker; old != nil {
 		notify(old, methodDetached, r.event())
 	}
@@ -129,6 +260,9 @@ func (t *Trackable) Tracker() Tracker {
 	if r == nil {
 		return nil
 	}
+	if r.shared {
+		return r.tracker
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.tracker
@@ -139,14 +273,15 @@ func (t *Trackable) Tracker() Tracker {
 // including NotifyDestroyed.
 //
 // A bundle set before [Track] is delivered with the attached
-// notification. The bundle must not reference the object itself (see the
-// package documentation): the object would never be freed.
+// notification, and costs less: the object's first bundle after Track
+// gives it a record of its own. The bundle must not reference the object
+// itself (see the package documentation): the object would never be
+// freed.
 func (t *Trackable) SetDataBundle(b any) {
 	if t == nil {
 		panic("trackable: SetDataBundle on a nil object: call it on a pointer to a struct that embeds trackable.Trackable")
 	}
-	r := t.ownOrPending()
-	r.mu.Lock()
+	r := t.lockOwnOrPending()
 	r.bundle = b
 	if r.tracker != nil {
 		notify(r.tracker, methodUpdated, r.event())
@@ -155,20 +290,19 @@ func (t *Trackable) SetDataBundle(b any) {
 	runtime.KeepAlive(t) // see SetTracker
 }
 
-// ownOrPending returns t's record, creating an untracked one (serial 0)
-// that Track will adopt if t has none.
-func (t *Trackable) ownOrPending() *record {
-	for {
-		old := t.rec.Load()
-		if old != nil && old.owner.Load() == addressOf(t) {
-			return old
-		}
-		r := &record{}
-		r.owner.Store(addressOf(t))
-		if t.rec.CompareAndSwap(old, r) {
-			return r
-		}
+// lockOwnOrPending returns t's own record, locked, creating an untracked
+// one (serial 0) that Track will adopt if t has no state of its own.
+func (t *Trackable) lockOwnOrPending() *record {
+	if t.claimState() != nil {
+		return t.lockOwn()
 	}
+	addr := addressOf(t)
+	r := &record{}
+	r.owner.Store(addr)
+	r.mu.Lock()
+	t.rec.Store(r)
+	t.owner.Store(addr)
+	return r
 }
 
 // DataBundle returns the object's data bundle, or nil if none was set.
@@ -178,7 +312,7 @@ func (t *Trackable) DataBundle() any {
 		return nil
 	}
 	r := t.rec.Load()
-	if r == nil {
+	if r == nil || r.shared {
 		return nil
 	}
 	r.mu.Lock()
@@ -189,10 +323,14 @@ func (t *Trackable) DataBundle() any {
 // TrackerSerial returns the object's serial number, or 0 if it was never
 // passed to [Track] (serials start at 1).
 func (t *Trackable) TrackerSerial() uint64 {
-	if r := t.own(); r != nil {
+	switch r := t.own(); {
+	case r == nil:
+		return 0
+	case r.shared:
+		return t.serial
+	default:
 		return r.serial.Load()
 	}
-	return 0
 }
 
 // noCopy makes go vet's copylocks check report copies of a Trackable.
@@ -209,6 +347,6 @@ func typeName(t reflect.Type) string {
 	return t.String()
 }
 
-// recordSize is asserted by the tests: one more allocation of at most
-// 64 bytes is the cost bar of Track.
+// recordSize is asserted by the tests: a record of its own must cost an
+// object at most one allocation of 64 bytes.
 const recordSize = unsafe.Sizeof(record{})

@@ -4,10 +4,12 @@ import (
 	"reflect"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/objtrack/objtrack/internal/floor"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -16,7 +18,29 @@ func TestVersionIsOne(t *testing.T) {
 }
 
 func TestRecordFitsOneSizeClass(t *testing.T) {
-	assert.LessOrEqual(t, trackable.RecordSize, uintptr(64), "Track must cost at most 64 bytes more than the runtime floor")
+	assert.LessOrEqual(t, trackable.RecordSize, uintptr(64), "a bundle after Track must cost at most 64 bytes more")
+}
+
+func TestSizes(t *testing.T) {
+	assert.Equal(t, uintptr(40), unsafe.Sizeof(trackable.Trackable{}), "the package documentation gives this size")
+	assert.Equal(t, unsafe.Sizeof(floor.Object{}), unsafe.Sizeof(conn64{}), "the cost bars compare objects of one size")
+	assert.Equal(t, uintptr(64), unsafe.Sizeof(conn64{}))
+}
+
+// Track without a bundle allocates what the runtime floor does, and no
+// more: the object, and AddCleanup's copy of its argument.
+func TestTrackAllocatesNoMoreThanTheFloor(t *testing.T) {
+	useGlobal(t, trackable.NewInventory())
+	floorAllocs := testing.AllocsPerRun(100, func() { sinkFloor = floor.New() })
+	trackAllocs := testing.AllocsPerRun(100, func() { sinkConn = trackable.Track(&conn64{}) })
+	assert.Equal(t, floorAllocs, trackAllocs)
+
+	withBundle := testing.AllocsPerRun(100, func() {
+		c := &conn64{}
+		c.SetDataBundle("b")
+		sinkConn = trackable.Track(c)
+	})
+	assert.Equal(t, floorAllocs+1, withBundle, "a bundle costs one record")
 }
 
 func TestTrackAttachesGlobalTracker(t *testing.T) {
