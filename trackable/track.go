@@ -86,10 +86,12 @@ func track(t *Trackable, info *typeInfo) {
 	serial := serials.Add(1)
 	t.serial = serial // before rec: see Trackable.serial
 	t.rec.Store(&s.rec)
-	// t points into the object that embeds it; AddCleanup attaches to the
-	// whole object.
-	t.cleanup = runtime.AddCleanup(t, sharedDestroyed, sharedArg{s, serial})
 	if tr := s.rec.tracker; tr != nil {
+		// t points into the object that embeds it; AddCleanup attaches
+		// to the whole object. Without a tracker, there is no one to
+		// tell: an object that gets one later gets its cleanup then
+		// (see lockOwn), and one that never does costs no cleanup.
+		t.cleanup = runtime.AddCleanup(t, sharedDestroyed, sharedArg{s, serial})
 		notify(tr, methodAttached, s.event(serial))
 	}
 	// Calls on the same object wait in claim until here, so that they

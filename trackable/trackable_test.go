@@ -123,6 +123,26 @@ func TestDestroyedCarriesLastBundle(t *testing.T) {
 	assert.Equal(t, []string{ev("attached", s, nil), ev("updated", s, "last words"), ev("destroyed", s, "last words")}, rec.take())
 }
 
+// An object tracked with no tracker gets its destroyed notification when
+// it gets a tracker; until then it costs no cleanup.
+func TestTrackerSetLaterHearsDestroyed(t *testing.T) {
+	useGlobal(t, nil)
+	floorAllocs := testing.AllocsPerRun(100, func() { sinkFloor = floor.New() })
+	withoutTracker := testing.AllocsPerRun(100, func() { sinkConn = trackable.Track(&conn64{}) })
+	assert.Equal(t, 1.0, withoutTracker, "the object alone")
+	assert.Less(t, withoutTracker, floorAllocs)
+
+	rec := &recorder{}
+	var s uint64
+	func() {
+		c := trackable.Track(&Conn{})
+		s = c.TrackerSerial()
+		c.SetTracker(rec)
+	}()
+	settleGC(t)
+	assert.Equal(t, []string{ev("attached", s, nil), ev("destroyed", s, nil)}, rec.take())
+}
+
 func TestDestroyedGoesToCurrentTracker(t *testing.T) {
 	a, b := &recorder{}, &recorder{}
 	useGlobal(t, a)
