@@ -29,6 +29,7 @@ var (
 // runtime.AddCleanup with a pointer argument (impl=floor).
 func BenchmarkTrackInScope(b *testing.B) {
 	b.Run("impl=floor", func(b *testing.B) {
+		floor.Quiet(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			sinkFloor = floor.New()
@@ -37,6 +38,7 @@ func BenchmarkTrackInScope(b *testing.B) {
 	b.Run("impl=stacks", func(b *testing.B) {
 		ft := newFakeT("BenchmarkTrackInScope")
 		leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+		floor.Quiet(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			sinkObj = trackable.Track(&obj64{})

@@ -27,6 +27,7 @@ var (
 // pointer argument. make bench prints the ratio.
 func BenchmarkTrack(b *testing.B) {
 	b.Run("impl=floor", func(b *testing.B) {
+		floor.Quiet(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			sinkFloor = floor.New()
@@ -34,6 +35,7 @@ func BenchmarkTrack(b *testing.B) {
 	})
 	b.Run("impl=track", func(b *testing.B) {
 		useGlobal(b, trackable.NewInventory())
+		floor.Quiet(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			sinkConn = trackable.Track(&conn64{})
@@ -44,6 +46,7 @@ func BenchmarkTrack(b *testing.B) {
 // BenchmarkTrackParallel is BenchmarkTrack on every core at once.
 func BenchmarkTrackParallel(b *testing.B) {
 	b.Run("impl=floor", func(b *testing.B) {
+		floor.Quiet(b)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			var p *floor.Object
@@ -57,6 +60,7 @@ func BenchmarkTrackParallel(b *testing.B) {
 	// tracker that keeps per-object state must have: it shows what the
 	// per-object argument alone costs the garbage collector.
 	b.Run("impl=floor-object-arg", func(b *testing.B) {
+		floor.Quiet(b)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			var p *floor.Object
@@ -68,6 +72,7 @@ func BenchmarkTrackParallel(b *testing.B) {
 	})
 	b.Run("impl=track", func(b *testing.B) {
 		useGlobal(b, trackable.NewInventory())
+		floor.Quiet(b)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			var p *conn64
@@ -158,6 +163,7 @@ func BenchmarkTrackWhileDumping(b *testing.B) {
 				}
 			}
 		}()
+		floor.Quiet(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			sinkConn = trackable.Track(&conn64{})

@@ -4,7 +4,13 @@
 // is the least any tracker of object lifetimes must pay.
 package floor
 
-import "runtime"
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/objtrack/objtrack/internal/settle"
+)
 
 // Object has the size and shape of the tracked structs in the
 // benchmarks: 64 bytes with a pointer.
@@ -41,4 +47,16 @@ func NewWithObjectArg() *Object {
 	p := new(Object)
 	runtime.AddCleanup(p, cleanupObjectArg, &ObjectArg{})
 	return p
+}
+
+// Quiet collects the garbage and runs the cleanups that earlier
+// benchmarks left, then resets b's timer. A benchmark that starts with it
+// times its own work only: otherwise it pays for sweeping and cleaning
+// up after the one before it, and the order of benchmarks skews their
+// ratios.
+func Quiet(b *testing.B) {
+	if err := settle.Settle(time.Minute).Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
 }
