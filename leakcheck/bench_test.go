@@ -84,11 +84,6 @@ func BenchmarkSettleMillion(b *testing.B) {
 	b.Run("impl=floor", func(b *testing.B) {
 		settleAfter(b, n, func() { floor.New() })
 	})
-	// The floor with a fresh 64-byte cleanup argument per object, as any
-	// tracker that keeps per-object state must have.
-	b.Run("impl=floor-object-arg", func(b *testing.B) {
-		settleAfter(b, n, func() { floor.NewWithObjectArg() })
-	})
 	// trackable alone: the same objects counted by a global Inventory and
 	// settled, without leakcheck. It shows what leakcheck itself adds.
 	b.Run("impl=inventory", func(b *testing.B) {

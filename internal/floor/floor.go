@@ -31,24 +31,6 @@ func New() *Object {
 	return p
 }
 
-// ObjectArg has the size and shape of Track's per-object record, for the
-// control that gives each cleanup an argument of its own.
-type ObjectArg struct {
-	A, B any
-	C    *int
-	D, E uint64
-}
-
-func cleanupObjectArg(*ObjectArg) {}
-
-// NewWithObjectArg makes an Object whose cleanup has a fresh 64-byte
-// argument, as any tracker that keeps per-object state must.
-func NewWithObjectArg() *Object {
-	p := new(Object)
-	runtime.AddCleanup(p, cleanupObjectArg, &ObjectArg{})
-	return p
-}
-
 // Quiet collects the garbage and runs the cleanups that earlier
 // benchmarks left, then resets b's timer. A benchmark that starts with it
 // times its own work only: otherwise it pays for sweeping and cleaning
