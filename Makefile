@@ -2,7 +2,8 @@
 GO          ?= go
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-BENCHCOUNT  ?= 10
+BENCHCOUNT  ?= 20
+BENCHTIME   ?= 500ms
 
 .PHONY: demo test lint bench
 
@@ -26,13 +27,14 @@ lint:
 	$(STATICCHECK) ./...
 
 ## bench: the cost bars, as ratios to the runtime floor in the same run.
-## The runs alternate (-count 1, BENCHCOUNT times), so that a machine that
-## slows down for a while slows every implementation alike; -p 1 keeps
-## the two packages from being measured at the same time.
+## The runs alternate (-count 1, BENCHCOUNT times, each benchmark for
+## BENCHTIME), so that a machine that slows down for a while slows every
+## implementation alike: short runs keep a figure and its floor close in
+## time. -p 1 keeps the two packages from being measured at once.
 bench:
 	@rm -f bench.txt
 	for i in $$(seq $(BENCHCOUNT)); do \
-		$(GO) test -p 1 -run '^$$' -bench . -count 1 ./trackable/ ./leakcheck/ | tee -a bench.txt || exit 1; \
+		$(GO) test -p 1 -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./trackable/ ./leakcheck/ | tee -a bench.txt || exit 1; \
 	done
 	$(BENCHSTAT) -col /impl bench.txt
 	$(GO) run ./internal/benchratio bench.txt
