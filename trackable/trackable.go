@@ -60,7 +60,7 @@ type Trackable struct {
 }
 
 // settingUp is added to Trackable.owner while its state is being set up.
-// Addresses of Trackables are multiples of 8, so the bit is free.
+// Trackables are aligned to at least 4 bytes, so the bit is free.
 const settingUp = 1
 
 // Object is implemented by every pointer to a struct that embeds
