@@ -6,8 +6,10 @@ package stack
 
 import (
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Depth is the number of frames kept per object.
@@ -21,6 +23,18 @@ type Table struct {
 	mu    sync.RWMutex
 	ids   map[[Depth]uintptr]ID
 	paths [][Depth]uintptr // index ID-1
+
+	// recent holds call paths recorded before, by a hash of their frames:
+	// finding a path there takes no lock and hashes only the frames it
+	// has, where ids hashes all Depth of them. Most objects are made on
+	// a few paths.
+	recent [256]atomic.Pointer[recentPath]
+}
+
+// recentPath is a call path in Table.recent.
+type recentPath struct {
+	pcs []uintptr
+	id  ID
 }
 
 // Record captures the call path that leads to it, starting with its
@@ -35,8 +49,23 @@ func (t *Table) Record(skip int) ID {
 	if skip > n {
 		skip = n
 	}
+	path := buf[skip:n]
+	if len(path) > Depth {
+		path = path[:Depth]
+	}
+	slot := &t.recent[hash(path)%uint64(len(t.recent))]
+	if r := slot.Load(); r != nil && slices.Equal(r.pcs, path) {
+		return r.id
+	}
+	id := t.intern(path)
+	slot.Store(&recentPath{pcs: slices.Clone(path), id: id})
+	return id
+}
+
+// intern returns the ID of path, giving it one if it has none.
+func (t *Table) intern(path []uintptr) ID {
 	var key [Depth]uintptr
-	copy(key[:], buf[skip:n])
+	copy(key[:], path)
 	t.mu.RLock()
 	id, ok := t.ids[key]
 	t.mu.RUnlock()
@@ -55,6 +84,16 @@ func (t *Table) Record(skip int) ID {
 	id = ID(len(t.paths))
 	t.ids[key] = id
 	return id
+}
+
+// hash mixes the return addresses of a call path (FNV-1a, a word at a
+// time).
+func hash(path []uintptr) uint64 {
+	h := uint64(14695981039346656037)
+	for _, pc := range path {
+		h = (h ^ uint64(pc)) * 1099511628211
+	}
+	return h
 }
 
 // Frame is one resolved frame of a call path.

@@ -55,6 +55,60 @@ func TestRecordInternsCallPaths(t *testing.T) {
 	}
 }
 
+// pathA and pathB record k levels deep, taking the call path that bits
+// spell: 1<<k distinct paths, told apart by where step returns to.
+//
+//go:noinline
+func pathA(t *Table, bits, k int) ID { return step(t, bits, k) }
+
+//go:noinline
+func pathB(t *Table, bits, k int) ID { return step(t, bits, k) }
+
+//go:noinline
+func step(t *Table, bits, k int) ID {
+	switch {
+	case k == 0:
+		return t.Record(0)
+	case bits&1 == 0:
+		return pathA(t, bits>>1, k-1)
+	default:
+		return pathB(t, bits>>1, k-1)
+	}
+}
+
+// More paths than the table caches share its slots: each must keep its
+// own ID, however the slots are reused.
+func TestRecordKeepsPathsApartInTheCache(t *testing.T) {
+	var tab Table
+	const depth = 10
+	const paths = 1 << depth
+	// Every path in three orders, recorded from one call site (the
+	// caller's frames are part of the path).
+	var order []int
+	for i := range paths {
+		order = append(order, i)
+	}
+	for i := range paths {
+		order = append(order, paths-1-i)
+	}
+	for i := range paths {
+		order = append(order, i*7%paths)
+	}
+	ids := map[int]ID{}
+	seen := map[ID]bool{}
+	for _, bits := range order {
+		id := pathA(&tab, bits, depth)
+		if first, ok := ids[bits]; ok && id != first {
+			t.Fatalf("path %b: id %d, first %d", bits, id, first)
+		}
+		ids[bits] = id
+		seen[id] = true
+	}
+	if len(seen) != paths {
+		t.Fatalf("%d call paths, %d ids", paths, len(seen))
+	}
+}
+
 func TestFramesHidesPrefixes(t *testing.T) {
 	var tab Table
 	id := recordHere(&tab)
