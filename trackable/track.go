@@ -86,6 +86,9 @@ func track(t *Trackable, info *typeInfo) {
 	serial := serials.Add(1)
 	t.serial = serial // before rec: see Trackable.serial
 	t.rec.Store(&s.rec)
+	// A copy carries its original's cleanup handle: it must never stop
+	// the original's cleanup (see lockOwn).
+	t.cleanup = runtime.Cleanup{}
 	if tr := s.rec.tracker; tr != nil {
 		// t points into the object that embeds it; AddCleanup attaches
 		// to the whole object. Without a tracker, there is no one to

@@ -196,6 +196,27 @@ func copyOf[T any](p *T) *T {
 	return c
 }
 
+// A copy carries its original's cleanup handle until Track gives it its
+// own: a copy tracked with no tracker, then given one, must not stop the
+// cleanup of its original.
+func TestCopyGivenATrackerLaterLeavesTheOriginalAlone(t *testing.T) {
+	rec := &recorder{}
+	useGlobal(t, rec)
+	var origSerial uint64
+	func() {
+		orig := trackable.Track(&Conn{}) // no bundle: shared state
+		origSerial = orig.TrackerSerial()
+		dup := copyOf(orig)
+		trackable.SetGlobalTracker(nil)
+		trackable.Track(dup)
+		dup.SetTracker(rec)
+		runtime.KeepAlive(orig)
+		runtime.KeepAlive(dup)
+	}()
+	settleGC(t)
+	assert.Contains(t, rec.take(), ev("destroyed", origSerial, nil), "the original's cleanup still ran")
+}
+
 func TestTrackOnCopyTracksANewObject(t *testing.T) {
 	rec := &recorder{}
 	useGlobal(t, rec)
