@@ -133,26 +133,28 @@ func TestTrackerSetLaterHearsDestroyed(t *testing.T) {
 	assert.Less(t, withoutTracker, floorAllocs)
 
 	rec := &recorder{}
+	s := dropAfterSetTracker(t, rec)
+	assert.Equal(t, []string{ev("attached", s, nil), ev("destroyed", s, nil)}, rec.take())
+}
+
+// dropAfterSetTracker tracks a Conn, gives it the tracker tr, drops it
+// and settles the collector; it returns the Conn's serial.
+func dropAfterSetTracker(t *testing.T, tr trackable.Tracker) uint64 {
+	t.Helper()
 	var s uint64
 	func() {
 		c := trackable.Track(&Conn{})
 		s = c.TrackerSerial()
-		c.SetTracker(rec)
+		c.SetTracker(tr)
 	}()
 	settleGC(t)
-	assert.Equal(t, []string{ev("attached", s, nil), ev("destroyed", s, nil)}, rec.take())
+	return s
 }
 
 func TestDestroyedGoesToCurrentTracker(t *testing.T) {
 	a, b := &recorder{}, &recorder{}
 	useGlobal(t, a)
-	var s uint64
-	func() {
-		c := trackable.Track(&Conn{})
-		s = c.TrackerSerial()
-		c.SetTracker(b)
-	}()
-	settleGC(t)
+	s := dropAfterSetTracker(t, b)
 	assert.Equal(t, []string{ev("attached", s, nil), ev("detached", s, nil)}, a.take())
 	assert.Equal(t, []string{ev("attached", s, nil), ev("destroyed", s, nil)}, b.take())
 }
