@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"unsafe"
 	"weak"
+
+	"github.com/objtrack/objtrack/internal/observe"
 )
 
 // serials hands out serial numbers; 0 means "not tracked".
@@ -79,23 +81,32 @@ func track(t *Trackable, info *typeInfo) {
 	}
 	// The common case: no bundle, so no record of its own.
 	var box *trackerBox
+	var obs observe.Observer
 	if !info.optOut {
 		box = globalTracker.Load()
+		obs = observe.Current()
 	}
-	s := info.sharedFor(box)
+	s := info.sharedFor(box, obs)
 	serial := serials.Add(1)
 	t.serial = serial // before rec: see Trackable.serial
 	t.rec.Store(&s.rec)
 	// A copy carries its original's cleanup handle: it must never stop
 	// the original's cleanup (see lockOwn).
 	t.cleanup = runtime.Cleanup{}
-	if tr := s.rec.tracker; tr != nil {
+	tr := s.rec.tracker
+	if tr != nil || obs != nil {
 		// t points into the object that embeds it; AddCleanup attaches
-		// to the whole object. Without a tracker, there is no one to
-		// tell: an object that gets one later gets its cleanup then
-		// (see lockOwn), and one that never does costs no cleanup.
+		// to the whole object. Without a tracker or an observer, there
+		// is no one to tell: an object that gets a tracker later gets its
+		// cleanup then (see lockOwn), and one that never does costs no
+		// cleanup.
 		t.cleanup = runtime.AddCleanup(t, sharedDestroyed, sharedArg{s, serial})
+	}
+	if tr != nil {
 		notify(tr, methodAttached, s.event(serial))
+	}
+	if obs != nil {
+		obs.Tracked(serial, info.typ, nil)
 	}
 	// Calls on the same object wait in claim until here, so that they
 	// notify after attached.
@@ -110,10 +121,14 @@ func trackRecord(t *Trackable, r *record, info *typeInfo) {
 	r.serial.Store(serial)
 	if !info.optOut {
 		r.tracker = GlobalTracker()
+		r.observed = observe.Current() != nil
 	}
 	runtime.AddCleanup(t, destroyed, r)
 	if r.tracker != nil {
 		notify(r.tracker, methodAttached, r.event())
+	}
+	if r.observed {
+		observe.Current().Tracked(serial, info.typ, r.bundle)
 	}
 	r.mu.Unlock()
 	// Until here, the object must not be found unreachable: see destroyed.
@@ -139,6 +154,9 @@ func destroyed(r *record) {
 	if tr != nil {
 		notify(tr, methodDestroyed, e)
 	}
+	if r.observed {
+		observe.Current().Destroyed(e.Serial)
+	}
 }
 
 // sharedDestroyed is destroyed for an object with shared state, which
@@ -146,6 +164,9 @@ func destroyed(r *record) {
 func sharedDestroyed(a sharedArg) {
 	if tr := a.state.rec.tracker; tr != nil {
 		notify(tr, methodDestroyed, a.state.event(a.serial))
+	}
+	if obs := a.state.observer; obs != nil {
+		obs.Destroyed(a.serial)
 	}
 }
 
@@ -317,10 +338,14 @@ func Watch(p any) (uint64, error) {
 	r.serial.Store(serials.Add(1))
 	if !info.optOut {
 		r.tracker = GlobalTracker()
+		r.observed = observe.Current() != nil
 	}
 	runtime.AddCleanup(ptr, watchedDestroyed, watchedArg{rec: r, key: key})
 	if r.tracker != nil {
 		notify(r.tracker, methodAttached, r.event())
+	}
+	if r.observed {
+		observe.Current().Tracked(r.serial.Load(), info.typ, nil)
 	}
 	r.mu.Unlock()
 	runtime.KeepAlive(ptr) // see destroyed

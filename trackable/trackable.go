@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/objtrack/objtrack/internal/observe"
 )
 
 // Trackable makes a struct trackable when embedded in it by value:
@@ -79,12 +81,16 @@ func (t *Trackable) trackable() *Trackable { return t }
 //
 // Its size is exactly 64 bytes, one size class: keep it so.
 type record struct {
-	mu      sync.Mutex    // orders the notifications of one object
-	serial  atomic.Uint64 // 0 until the object is tracked; 0 if shared
-	typeID  typeID        // 0 until the object is tracked
-	shared  bool          // the record of a sharedState: never changes
-	tracker Tracker       // guarded by mu, except in destroyed
-	bundle  any           // guarded by mu, except in destroyed
+	mu     sync.Mutex    // orders the notifications of one object
+	serial atomic.Uint64 // 0 until the object is tracked; 0 if shared
+	typeID typeID        // 0 until the object is tracked
+	shared bool          // the record of a sharedState: never changes
+	// observed is set when the object was tracked while an observer was
+	// installed (see internal/observe): it tells the observer of its
+	// bundles and its destruction. It never changes once tracked.
+	observed bool
+	tracker  Tracker // guarded by mu, except in destroyed
+	bundle   any     // guarded by mu, except in destroyed
 	// owner is the address of the Trackable the record belongs to, or 0
 	// once destroyed: a copy made later at the same address must not
 	// take a dead record for its own.
@@ -102,9 +108,10 @@ func (r *record) event() Event {
 // It never changes; an object that gets a bundle or another tracker gets
 // a record of its own instead (see Trackable.lockOwn).
 type sharedState struct {
-	rec  record      // shared is true; serial is 0
-	info *typeInfo   // the type
-	box  *trackerBox // the global tracker it was made for, or nil
+	rec      record           // shared is true; serial is 0
+	info     *typeInfo        // the type
+	box      *trackerBox      // the global tracker it was made for, or nil
+	observer observe.Observer // the observer it was made for, or nil
 }
 
 // sharedArg is what the runtime keeps for the destroyed notification of
@@ -115,14 +122,15 @@ type sharedArg struct {
 }
 
 // sharedFor returns the shared state for objects of the type tracked by
-// the tracker in box (nil: none), made on first use and after the global
-// tracker changes.
-func (info *typeInfo) sharedFor(box *trackerBox) *sharedState {
-	if s := info.shared.Load(); s != nil && s.box == box {
+// the tracker in box (nil: none) and told to obs (nil: none), made on
+// first use and after the global tracker changes.
+func (info *typeInfo) sharedFor(box *trackerBox, obs observe.Observer) *sharedState {
+	if s := info.shared.Load(); s != nil && s.box == box && s.observer == obs {
 		return s
 	}
-	s := &sharedState{info: info, box: box}
+	s := &sharedState{info: info, box: box, observer: obs}
 	s.rec.shared = true
+	s.rec.observed = obs != nil
 	s.rec.typeID = info.id
 	if box != nil {
 		s.rec.tracker = box.t
@@ -203,7 +211,7 @@ func (t *Trackable) lockOwn() *record {
 			cur.mu.Lock()
 			return cur
 		}
-		r := &record{typeID: cur.typeID, tracker: cur.tracker}
+		r := &record{typeID: cur.typeID, tracker: cur.tracker, observed: cur.observed}
 		r.serial.Store(t.serial)
 		r.owner.Store(addressOf(t))
 		r.mu.Lock()
@@ -285,6 +293,9 @@ func (t *Trackable) SetDataBundle(b any) {
 	r.bundle = b
 	if r.tracker != nil {
 		notify(r.tracker, methodUpdated, r.event())
+	}
+	if r.observed {
+		observe.Current().Updated(r.serial.Load(), b)
 	}
 	r.mu.Unlock()
 	runtime.KeepAlive(t) // see SetTracker

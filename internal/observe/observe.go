@@ -1,0 +1,53 @@
+// Package observe lets package leakcheck see every tracked object,
+// whatever tracker the program gives it.
+//
+// Package trackable tells the one installed [Observer] about each object it
+// starts tracking, each new bundle and each object that the garbage
+// collector frees. A program can replace or remove trackers (the global one
+// with SetGlobalTracker, an object's with SetTracker); it cannot remove the
+// observer. That is what makes a leak verdict impossible to switch off from
+// the code it judges.
+package observe
+
+import (
+	"reflect"
+	"sync/atomic"
+)
+
+// Observer is told about tracked objects. Its methods are called
+// concurrently, Destroyed on the runtime's cleanup goroutines; they must not
+// block, and must not keep references to tracked objects.
+type Observer interface {
+	// Tracked is called on the goroutine that passed the object to Track
+	// or Watch, once its serial is assigned, with the bundle it has.
+	Tracked(serial uint64, typ reflect.Type, bundle any)
+	// Updated is called when the object gets a new bundle.
+	Updated(serial uint64, bundle any)
+	// Destroyed is called when the garbage collector has freed the object.
+	Destroyed(serial uint64)
+}
+
+type box struct{ o Observer }
+
+var installed atomic.Pointer[box]
+
+// Install makes o the observer of every object tracked from now on. There
+// is one per process and it stays: objects tracked while it is installed
+// report their destruction to it. Install panics if another observer was
+// installed before.
+func Install(o Observer) {
+	if o == nil {
+		panic("observe: Install(nil)")
+	}
+	if !installed.CompareAndSwap(nil, &box{o}) && installed.Load().o != o {
+		panic("observe: another observer is installed already")
+	}
+}
+
+// Current returns the installed observer, or nil.
+func Current() Observer {
+	if b := installed.Load(); b != nil {
+		return b.o
+	}
+	return nil
+}
