@@ -1,42 +1,38 @@
 // Package settle brings the garbage collector to a fixed point: every
 // object unreachable now is collected, and every cleanup and finalizer
 // that this queued has run. It is the shared ground of every verdict in
-// objtrack: counts read after Settle returns true are exact.
+// objtrack: counts read after a settled Result are exact.
+//
+// Collections are shared: verdicts that need one while another verdict's
+// collection runs wait for the next one and share it (see collect), so
+// parallel tests that end together cost few collections.
 package settle
 
 import (
 	"fmt"
 	"runtime"
-	"runtime/metrics"
 	"time"
 )
 
-// The runtime's monotonic counts of queued and executed cleanups
-// (runtime.AddCleanup) and finalizers (runtime.SetFinalizer).
-var sampleNames = [...]string{
-	"/gc/cleanups/queued:cleanups",
-	"/gc/cleanups/executed:cleanups",
-	"/gc/finalizers/queued:finalizers",
-	"/gc/finalizers/executed:finalizers",
-}
-
-// Result says how a Settle went.
+// Result says how settling went.
 type Result struct {
-	// Rounds is the number of garbage collections run.
+	// Rounds is the number of garbage collections waited for.
 	Rounds int
-	// Waited is the time Settle took.
+	// Waited is the time settling took.
 	Waited time.Duration
 	// Ran is the number of cleanups and finalizers that ran meanwhile.
 	Ran uint64
 	// Pending is the number of cleanups and finalizers still queued or
 	// running when the budget ran out; 0 when settled.
 	Pending uint64
-	// Settled is true when a garbage collection queued nothing new and
-	// every queued cleanup and finalizer had run: the fixed point.
+	// Settled is true when the fixed point was reached.
 	Settled bool
+	// Blocked is true when a cleanup or finalizer that an earlier call
+	// found blocked was still blocked: it was not waited for again.
+	Blocked bool
 }
 
-// Err describes a Settle that ran out of budget, or is nil.
+// Err describes a Result that did not settle, or is nil.
 func (r Result) Err() error {
 	if r.Settled {
 		return nil
@@ -47,97 +43,79 @@ func (r Result) Err() error {
 	return fmt.Errorf("gave up after %v and %d garbage collections: every collection freed objects whose cleanups released more; something keeps allocating and dropping objects in the background", r.Waited.Round(time.Millisecond), r.Rounds)
 }
 
-// counts reads the runtime's queue counters: queued, executed.
-type counts struct{ queued, executed uint64 }
+// maxIdleRounds bounds the collections that free none of the objects a
+// caller waits for while other cleanups or finalizers keep running
+// (parallel tests freeing their own objects). A chain of finalizers that
+// holds the awaited objects frees them in at most one round per link;
+// chains longer than this, with other work running all along, are taken
+// for survivors.
+const maxIdleRounds = 16
 
-func read(samples []metrics.Sample) counts {
-	metrics.Read(samples)
-	var c counts
-	for i, s := range samples {
-		if s.Value.Kind() != metrics.KindUint64 {
-			continue // unknown to this runtime: counts as zero
-		}
-		if i%2 == 0 {
-			c.queued += s.Value.Uint64()
-		} else {
-			c.executed += s.Value.Uint64()
-		}
-	}
-	return c
-}
-
-// Settle runs garbage collections until one of them frees nothing that
-// needs a cleanup or finalizer, waiting after each until the queues are
-// drained. A cleanup can drop the last reference to another object, so a
-// chain of n such objects takes n+1 rounds.
+// Until collects garbage until live returns 0, or until the objects it
+// counts stop being freed: after a collection in which nothing it counts
+// was freed and no cleanup or finalizer ran at all, one more collection
+// is run (a sync.Pool drops its objects at the second), and if that one
+// frees nothing either, the objects that remain are survivors.
 //
-// Settle decides by the runtime's counters, never by elapsed time: budget
-// only bounds the wait, so that a blocked cleanup ends in a result with
-// Settled false rather than a hang.
-func Settle(budget time.Duration) Result {
-	return Until(budget, nil)
-}
-
-// Until is Settle with another notion of "nothing changed": it stops after
-// the first round in which progress returned the same value as before the
-// round (and the queues drained). Verdicts about some objects pass a
-// progress that counts just those objects, so that other goroutines
-// freeing unrelated objects cannot keep the collector from settling. A nil
-// progress counts every cleanup and finalizer that ran.
-func Until(budget time.Duration, progress func() uint64) Result {
-	start := time.Now()
-	deadline := start.Add(budget)
-	samples := make([]metrics.Sample, len(sampleNames))
-	for i, n := range sampleNames {
-		samples[i].Name = n
-	}
-	first := read(samples)
-	if progress == nil {
-		progress = func() uint64 { return read(samples).executed }
-	}
+// Until forces no collection when live returns 0 at once. It decides by
+// the runtime's counters, never by elapsed time: budget only bounds the
+// wait for cleanups, so that a blocked cleanup ends in a Result with
+// Settled false rather than a hang. A nil live settles the whole heap:
+// it stops after two collections in a row in which nothing ran.
+func Until(budget time.Duration, live func() int) Result {
+	start := nanotime()
+	deadline := start + int64(budget)
 	var res Result
-	for {
-		before := progress()
-		runtime.GC()
-		res.Rounds++
-		after, ok := drain(samples, deadline)
-		res.Ran = after.executed - first.executed
-		res.Waited = time.Since(start)
-		if !ok {
-			res.Pending = after.queued - after.executed
-			return res
-		}
-		if progress() == before {
-			// This collection queued nothing and nothing was left over
-			// from before it: the heap is at a fixed point.
+	quiet, idle := 0, 0
+	before := 0
+	if live != nil {
+		if before = live(); before == 0 {
 			res.Settled = true
 			return res
 		}
-		if time.Now().After(deadline) {
+	}
+	for {
+		r := collect(deadline)
+		res.Rounds++
+		res.Ran += r.ran
+		res.Waited = time.Duration(nanotime() - start)
+		res.Blocked = res.Blocked || r.blocked
+		if !r.drained {
+			res.Pending = r.pending
+			return res
+		}
+		after := 0
+		if live != nil {
+			if after = live(); after == 0 {
+				res.Settled = true
+				return res
+			}
+		}
+		switch {
+		case after < before:
+			quiet, idle = 0, 0
+		case r.ran == 0:
+			if quiet++; quiet == 2 {
+				res.Settled = true
+				return res
+			}
+		default:
+			quiet = 0
+			if idle++; idle == maxIdleRounds && live != nil {
+				res.Settled = true
+				return res
+			}
+		}
+		before = after
+		if nanotime() > deadline {
 			return res
 		}
 	}
 }
 
-// drain waits until every queued cleanup and finalizer has run, or the
-// deadline passes. It polls with a back-off that starts by yielding and
-// grows to a millisecond.
-func drain(samples []metrics.Sample, deadline time.Time) (counts, bool) {
-	pause := time.Duration(0)
-	for {
-		c := read(samples)
-		if c.executed >= c.queued {
-			return c, true
-		}
-		if time.Now().After(deadline) {
-			return c, false
-		}
-		if pause == 0 {
-			runtime.Gosched()
-			pause = time.Microsecond
-			continue
-		}
-		time.Sleep(pause)
-		pause = min(2*pause, time.Millisecond)
-	}
-}
+// Settle brings the whole heap to a fixed point: Until with no count of
+// its own.
+func Settle(budget time.Duration) Result { return Until(budget, nil) }
+
+// yield lets the cleanup goroutines run while a caller waits for them.
+func yield() { runtime.Gosched() }
