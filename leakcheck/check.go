@@ -2,11 +2,8 @@ package leakcheck
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -25,29 +22,35 @@ type TestingT interface {
 // checked holds the tests that called Check and have not been judged.
 var checked sync.Map // TestingT -> struct{}
 
-// Check judges one test: after the test and its subtests end, it brings
-// the garbage collector to a fixed point and fails the test with a report
-// if objects tracked during the test survived it, or goroutines that the
-// test started are still running.
+// Check judges one test: after the test, its subtests and its cleanups
+// end, it fails the test with a report if objects that the test tracked
+// survived it, or goroutines that the test started are still running.
 //
-// Call it first in the test, before anything that registers a
-// t.Cleanup: cleanups run last-in first-out, and the verdict must come
-// after the test's own cleanups have released their objects.
+// Call it first in the test, before anything that registers a t.Cleanup
+// or starts a goroutine: cleanups run last-in first-out, and the verdict
+// must come after the test's own cleanups have released their objects.
 //
 //	func TestDial(t *testing.T) {
 //		leakcheck.Check(t)
 //		...
 //	}
 //
-// Check works in parallel tests. An object counts against a test if the
-// test's function (or a closure inside it) made it; if none did (the
-// object was made on another goroutine) and this test was the only
-// checked test running, it counts against this test; parallel subtests
-// that share one closure are judged together by their parent if it calls
-// Check. Objects that cannot be pinned on a single test are never blamed
-// on one: VerifyTestMain judges them when every test is done.
+// An object, or a goroutine, is the test's if the test's goroutine made
+// it, or any goroutine that the test's goroutine started, or that those
+// started, at any depth, after Check. Check marks the test's goroutine
+// with a pprof label, which the runtime passes on to every goroutine it
+// starts, so this holds however many tests run in parallel, before or
+// after t.Parallel, checked or not. A subtest that calls Check judges its
+// own objects; the objects of a subtest that does not are its parent's.
+// Objects made by goroutines that no checked test started (a worker
+// started in TestMain or init) are judged by VerifyTestMain only.
 //
-// Check panics if it is called twice in one test.
+// Objects are judged after the test's goroutines have ended (each gets
+// about half a second, as with goleak), and after a garbage collection:
+// none if every object of the test is freed already, one more only while
+// survivors remain (a sync.Pool, a finalizer that holds an object).
+//
+// Calling Check twice in one test fails it.
 func Check(t TestingT, opts ...Option) {
 	if t == nil {
 		panic("leakcheck: Check(nil): pass the test's *testing.T")
@@ -55,55 +58,44 @@ func Check(t TestingT, opts ...Option) {
 	t.Helper()
 	cfg := buildConfig(opts)
 	if _, dup := checked.LoadOrStore(t, struct{}{}); dup {
-		panic(fmt.Sprintf("leakcheck: Check called twice in %s: call it once, at the top of the test", t.Name()))
-	}
-	s := &scope{name: t.Name(), fn: testFunction(), cfg: cfg}
-	var watch *goroutineWatch
-	if cfg.goroutines {
-		watch = watchGoroutines(s.fn)
-	}
-	reg.begin(s)
-	if _, fromTesting := t.(testing.TB); !fromTesting {
-		t.Cleanup(func() { verdict(t, s, watch) })
+		t.Errorf("leakcheck: Check called twice in %s: call it once, at the top of the test", t.Name())
 		return
 	}
+	_, fromTesting := t.(testing.TB)
+	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting}
+	begin(s)
 	t.Cleanup(func() {
-		// package testing keeps every cleanup that already ran in the
-		// spare capacity of its slice until the test is gone, and with it
-		// the objects those closures captured. Registering the verdict
-		// now, then harmless cleanups over the used slots, lets those
-		// objects go before the verdict runs.
-		t.Cleanup(func() { verdict(t, s, watch) })
-		for range staleCleanupSlots {
-			t.Cleanup(func() {})
-		}
+		defer checked.Delete(t)
+		releaseRanCleanups(t)
+		verdict(t, s)
 	})
 }
 
-// staleCleanupSlots bounds the cleanups a test may register after Check
-// whose captured objects the verdict can see freed.
-const staleCleanupSlots = 256
-
-func verdict(t TestingT, s *scope, watch *goroutineWatch) {
-	reg.end(s)
-	defer checked.Delete(t)
+func verdict(t TestingT, s *scope) {
+	defer end(s)
 	if t.Failed() && !s.cfg.evenIfFailed {
 		t.Logf("leakcheck: %s failed already, so its leaks were not checked (leakcheck.EvenIfFailed checks anyway)", s.name)
 		return
+	}
+	// The test's goroutines first: they may still hold or make objects.
+	checkGoroutines := s.cfg.goroutines && s.num != 0
+	var left []group
+	if checkGoroutines {
+		left = waitForGoroutines(s)
 	}
 	rep, err := judge(s)
 	if err != nil {
 		t.Errorf("%v", err)
 		return
 	}
-	if watch != nil {
-		rep.Goroutines = watch.leaked()
+	if checkGoroutines {
+		if len(left) > 0 {
+			left = stillRunning(s) // some may have ended while settling
+		}
+		rep.Goroutines = describe(left)
 		rep.GoroutineCheck = "checked those the test started"
 	}
 	if !rep.Leaked() {
-		if len(rep.Unattributed) > 0 {
-			t.Logf("%s", rep)
-		}
 		return
 	}
 	reg.markReported(rep.leaked)
@@ -141,31 +133,4 @@ func writeArtifact(t TestingT, rep *Report) string {
 func artifactsKept() bool {
 	f := flag.Lookup("test.artifacts")
 	return f != nil && f.Value.String() == "true"
-}
-
-// testFunction returns the function of the test that called Check: the
-// one that testing.tRunner called, or else Check's caller.
-func testFunction() string {
-	var pcs [64]uintptr
-	n := runtime.Callers(3, pcs[:])
-	frames := runtime.CallersFrames(pcs[:n])
-	var names []string
-	for {
-		f, more := frames.Next()
-		names = append(names, f.Function)
-		if !more {
-			break
-		}
-	}
-	for i := 0; i+1 < len(names); i++ {
-		if names[i+1] == "testing.tRunner" {
-			return names[i]
-		}
-	}
-	for _, n := range names {
-		if !strings.HasPrefix(n, "github.com/objtrack/objtrack/leakcheck.") {
-			return n
-		}
-	}
-	return ""
 }

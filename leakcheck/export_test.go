@@ -13,24 +13,27 @@ func ReplaceExit(code *int, w io.Writer) (restore func()) {
 
 // ParseGoroutines exposes the goroutine dump parser to the tests.
 func ParseGoroutines(dump string) []struct {
-	ID, Creator int
-	State       string
-	Functions   []string
+	ID        int
+	State     string
+	Functions []string
 } {
 	var out []struct {
-		ID, Creator int
-		State       string
-		Functions   []string
+		ID        int
+		State     string
+		Functions []string
 	}
 	for _, g := range parseGoroutines(dump) {
 		out = append(out, struct {
-			ID, Creator int
-			State       string
-			Functions   []string
-		}{g.id, g.creator, g.state, g.functions})
+			ID        int
+			State     string
+			Functions []string
+		}{g.id, g.state, g.functions})
 	}
 	return out
 }
+
+// TestingFieldsFound exposes testingFieldsFound.
+var TestingFieldsFound = testingFieldsFound
 
 // ShortTrace exposes shortTrace.
 var ShortTrace = shortTrace

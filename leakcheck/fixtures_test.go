@@ -21,21 +21,23 @@ func TestFixtureCleanSuitePasses(t *testing.T) {
 }
 
 // The leaky suite: one parallel test keeps an object, its parallel
-// siblings do not; one of three parallel subtests sharing a closure keeps
-// an object. Exactly the leaking test and the subtests' parent fail,
-// every time, with reports that say where the objects were made.
+// siblings do not; one of two parallel subtests sharing a closure keeps
+// an object. Exactly the leaking test and the leaking subtest fail (and
+// the subtest's parent, as package testing fails the parent of a failed
+// subtest), every time, with reports that say where the objects were
+// made.
 func TestFixtureOnlyTheLeakingParallelTestFails(t *testing.T) {
 	const runs = 5
 	code, out := gotest.Run(t, "-race", "-count=5", "-parallel=4", "./testdata/leaky")
 	require.Equal(t, 1, code, out)
 	fails := regexp.MustCompile(`--- FAIL: (\S+)`).FindAllStringSubmatch(out, -1)
-	require.Len(t, fails, 2*runs, out)
+	require.Len(t, fails, 3*runs, out)
 	failed := map[string]int{}
 	for _, f := range fails {
 		failed[f[1]]++
 	}
-	assert.Equal(t, map[string]int{"TestLeaksInParallel": runs, "TestSharedClosureLeaks": runs}, failed)
-	assert.Equal(t, runs, strings.Count(out, "leakcheck: 1 tracked object outlived TestSharedClosureLeaks (1 type)"))
+	assert.Equal(t, map[string]int{"TestLeaksInParallel": runs, "TestSharedClosureLeaks": runs, "TestSharedClosureLeaks/#01": runs}, failed)
+	assert.Equal(t, runs, strings.Count(out, "leakcheck: 1 tracked object outlived TestSharedClosureLeaks/#01 (1 type)"))
 	assert.Contains(t, out, `bundles: "kept by one of the subtests"`)
 	assert.Equal(t, runs, strings.Count(out, "leakcheck: 1 tracked object outlived TestLeaksInParallel (1 type)"))
 	assert.Contains(t, out, "leaky.TestLeaksInParallel (leaky/leaky_test.go:45)")

@@ -1,24 +1,223 @@
 package leakcheck
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
+	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/objtrack/objtrack/internal/ancestry"
 	"github.com/objtrack/objtrack/internal/stack"
 )
+
+// A checked test's goroutines are the goroutines that carry its pprof
+// label: its own goroutine and every goroutine started by it or by one
+// of their descendants, at any depth, before or after they ended (see
+// internal/ancestry). pprof's goroutine profile lists them with their
+// labels.
+
+// group is one entry of the goroutine profile: goroutines with the same
+// stack and labels.
+type group struct {
+	count  int
+	frames []frame // innermost first; the runtime's own frames left out
+}
+
+type frame struct {
+	function string
+	file     string // "path/file.go:12"
+}
+
+func (g group) functions() []string {
+	out := make([]string, len(g.frames))
+	for i, f := range g.frames {
+		out[i] = f.function
+	}
+	return out
+}
+
+// labelled returns the goroutines labelled with scope number num, but the
+// test goroutines of package testing (the test itself, its subtests) and
+// the runtime's own goroutines that goleak ignores too.
+func labelled(num uint32) []group {
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+		return nil
+	}
+	want := fmt.Sprintf("%q:%q", ancestry.Key, strconv.FormatUint(uint64(num), 10))
+	var out []group
+	for _, g := range parseProfile(buf.String(), want) {
+		if !ignoredByDefault(g.functions()) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// parseProfile parses a goroutine profile written with debug=1 and
+// returns the groups whose labels contain label ("key":"value").
+func parseProfile(text, label string) []group {
+	var out []group
+	for _, rec := range strings.Split(text, "\n\n") {
+		lines := strings.Split(strings.TrimSpace(rec), "\n")
+		if len(lines) < 2 {
+			continue
+		}
+		head, _, ok := strings.Cut(lines[0], " @ ")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(head)
+		if err != nil {
+			continue
+		}
+		g := group{count: n}
+		labelled := false
+		for _, line := range lines[1:] {
+			if l, ok := strings.CutPrefix(line, "# labels: "); ok {
+				labelled = strings.Contains(l, label)
+				continue
+			}
+			fields := slices.DeleteFunc(strings.Split(line, "\t"), func(s string) bool { return s == "" })
+			if len(fields) < 4 || fields[0] != "#" {
+				continue
+			}
+			fn := fields[2]
+			if i := strings.LastIndex(fn, "+0x"); i > 0 {
+				fn = fn[:i]
+			}
+			g.frames = append(g.frames, frame{function: fn, file: fields[3]})
+		}
+		if labelled {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ignoredByDefault reports whether a goroutine with these functions is
+// one that goleak ignores by default, or one of package testing's: the
+// loop of os/signal (started by the first signal.Notify, on the caller's
+// goroutine, so carrying its labels), the execution tracer's reader, and
+// test goroutines.
+func ignoredByDefault(functions []string) bool {
+	if len(functions) > 0 && (functions[0] == "os/signal.signal_recv" || functions[0] == "os/signal.loop") {
+		return true
+	}
+	for _, f := range functions {
+		switch f {
+		case "runtime.ensureSigM", "runtime.ReadTrace", "testing.tRunner", "runtime/pprof.writeGoroutine":
+			return true
+		}
+	}
+	return false
+}
+
+// goroutineWait is how often, and how long at most, a verdict looks again
+// for goroutines of the test that are still running: the back-off of
+// goleak (a microsecond doubling up to 100 ms, 20 tries: about half a
+// second in all), so that a slow machine gets the same number of chances
+// as a fast one.
+const (
+	goroutineTries    = 20
+	goroutineMaxPause = 100 * time.Millisecond
+)
+
+// waitForGoroutines waits until scope s has no goroutine left running, or
+// gives up after goroutineTries looks, and returns the goroutines left.
+// User options (GoroutineOptions) are applied to those.
+func waitForGoroutines(s *scope) []group {
+	for try := 0; ; try++ {
+		if len(labelled(s.num)) == 0 {
+			return nil
+		}
+		if try == goroutineTries {
+			return stillRunning(s)
+		}
+		time.Sleep(min(time.Microsecond<<try, goroutineMaxPause))
+	}
+}
+
+// stillRunning returns the goroutines of scope s running now that the
+// user's options (GoroutineOptions) do not ignore.
+func stillRunning(s *scope) []group {
+	left := labelled(s.num)
+	if len(left) > 0 && len(s.cfg.goleakOptions) > 0 {
+		left = notIgnored(left, s.cfg.goleakOptions)
+	}
+	return left
+}
+
+// notIgnored keeps the groups that goleak, given the user's options, does
+// not ignore. goleak's options are opaque: the only way to apply them is
+// to run goleak, whose error lists the goroutines it did not ignore, each
+// with its stack as the runtime prints it.
+func notIgnored(groups []group, opts []goleak.Option) []group {
+	err := goleak.Find(opts...)
+	if err == nil {
+		return nil
+	}
+	found := parseGoroutines(err.Error())
+	if len(found) == 0 {
+		return groups // cannot tell: keep them all, never hide a leak
+	}
+	return slices.DeleteFunc(groups, func(g group) bool {
+		return !slices.ContainsFunc(found, func(d goroutineDump) bool { return slices.Equal(d.own(), g.functions()) })
+	})
+}
+
+// describe turns the groups of leaked goroutines into report entries, with
+// the ids and states that runtime.Stack gives.
+func describe(groups []group) []Goroutine {
+	all := allGoroutines()
+	used := map[int]bool{}
+	var out []Goroutine
+	for _, g := range groups {
+		n := 0
+		for _, d := range all {
+			if n < g.count && !used[d.id] && slices.Equal(d.own(), g.functions()) {
+				used[d.id] = true
+				out = append(out, Goroutine{ID: d.id, State: d.state, Stack: shortTrace(d.trace)})
+				n++
+			}
+		}
+		for ; n < g.count; n++ { // ended meanwhile, or not told apart
+			out = append(out, Goroutine{Stack: g.shortTrace()})
+		}
+	}
+	return out
+}
+
+func (g group) shortTrace() string {
+	var b strings.Builder
+	for _, f := range g.frames {
+		file, line, _ := strings.Cut(f.file, ":")
+		fmt.Fprintf(&b, "%s (%s:%s)\n", stack.ShortFunction(f.function), stack.ShortFile(file), line)
+	}
+	return b.String()
+}
 
 // goroutineDump is one goroutine of runtime.Stack's output.
 type goroutineDump struct {
 	id        int
 	state     string
-	creator   int      // the goroutine that started it, 0 if unknown
 	functions []string // every function in its stack, "created by" included
 	trace     string   // the stack as printed, header excluded
+}
+
+// own returns the functions of the goroutine's own stack, without the
+// function that created it.
+func (d goroutineDump) own() []string {
+	if n := len(d.functions); n > 0 && strings.Contains(d.trace, "created by ") {
+		return d.functions[:n-1]
+	}
+	return d.functions
 }
 
 // allGoroutines parses runtime.Stack(all=true).
@@ -35,36 +234,44 @@ func allGoroutines() []goroutineDump {
 	return parseGoroutines(string(buf))
 }
 
-func parseGoroutines(dump string) []goroutineDump {
+// parseGoroutines finds the goroutines in text as the runtime prints
+// them ("goroutine 7 [chan receive]:" and the frames that follow),
+// wherever they are in it: a runtime.Stack dump, or an error of goleak's
+// that quotes them.
+func parseGoroutines(text string) []goroutineDump {
 	var out []goroutineDump
-	for _, block := range strings.Split(strings.TrimSpace(dump), "\n\n") {
-		header, trace, _ := strings.Cut(block, "\n")
-		var g goroutineDump
-		rest, ok := strings.CutPrefix(header, "goroutine ")
-		if !ok {
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		rest, ok := strings.CutPrefix(strings.TrimLeft(lines[i], " ["), "goroutine ")
+		if !ok || !strings.HasSuffix(rest, "]:") {
 			continue
 		}
 		idText, state, _ := strings.Cut(rest, " ")
-		g.id, _ = strconv.Atoi(idText)
+		var g goroutineDump
+		var err error
+		if g.id, err = strconv.Atoi(idText); err != nil {
+			continue
+		}
 		g.state = strings.TrimSuffix(strings.TrimPrefix(state, "["), "]:")
-		g.trace = trace
-		for _, line := range strings.Split(trace, "\n") {
-			if strings.HasPrefix(line, "\t") || line == "" {
+		var trace strings.Builder
+		for i+1 < len(lines) && lines[i+1] != "" && !strings.HasPrefix(lines[i+1], " Goroutine ") && !strings.HasPrefix(lines[i+1], "goroutine ") {
+			i++
+			line := strings.TrimSuffix(lines[i], "]")
+			trace.WriteString(line + "\n")
+			if strings.HasPrefix(line, "\t") {
 				continue
 			}
 			if by, ok := strings.CutPrefix(line, "created by "); ok {
-				fn, parent, found := strings.Cut(by, " in goroutine ")
-				if found {
-					g.creator, _ = strconv.Atoi(parent)
-				}
+				fn, _, _ := strings.Cut(by, " in goroutine ")
 				g.functions = append(g.functions, fn)
 				continue
 			}
-			if i := strings.LastIndexByte(line, '('); i > 0 {
-				line = line[:i]
+			if j := strings.LastIndexByte(line, '('); j > 0 {
+				line = line[:j]
 			}
 			g.functions = append(g.functions, line)
 		}
+		g.trace = trace.String()
 		out = append(out, g)
 	}
 	return out
@@ -105,91 +312,20 @@ func shortTrace(trace string) string {
 	return b.String()
 }
 
-// goroutineWatch finds the goroutines that one test started and that are
-// still running at its verdict. A goroutine is the test's if it did not
-// exist when Check was called and either the test's goroutine started it
-// or the test's function (or a closure in it) is on its stack or started
-// it. Goroutines of other tests running in parallel are never the test's.
-type goroutineWatch struct {
-	before map[int]bool
-	self   int    // the test's goroutine
-	fn     string // the test's function
-}
-
-func watchGoroutines(fn string) *goroutineWatch {
-	w := &goroutineWatch{before: map[int]bool{}, fn: fn}
-	all := allGoroutines()
-	for _, g := range all {
-		w.before[g.id] = true
-	}
-	if len(all) > 0 {
-		w.self = all[0].id // runtime.Stack lists the caller first
-	}
-	return w
-}
-
-func (w *goroutineWatch) started(g goroutineDump) bool {
-	if w.before[g.id] || g.id == w.self {
-		return false
-	}
-	for _, f := range g.functions {
-		if strings.HasPrefix(f, "testing.") {
-			return false // the test's own subtests and the framework
-		}
-	}
-	return g.creator == w.self || (w.fn != "" && madeBy(g.functions, w.fn))
-}
-
-// leaked waits for the test's goroutines to end, with the same number of
-// tries on a slow machine as on a fast one, and returns those still
-// running.
-func (w *goroutineWatch) leaked() []Goroutine {
-	var found []Goroutine
-	for try := 0; ; try++ {
-		found = found[:0]
-		for _, g := range allGoroutines() {
-			if w.started(g) {
-				found = append(found, Goroutine{ID: g.id, State: g.state, Stack: shortTrace(g.trace)})
-			}
-		}
-		if len(found) == 0 || try == goroutineTries {
-			return found
-		}
-		time.Sleep(min(time.Microsecond<<try, 100*time.Millisecond))
-	}
-}
-
-// goroutineTries is how many times a goroutine check looks again before
-// it reports goroutines that are still running (about 2 seconds in all).
-const goroutineTries = 20
-
-// goleakFindings runs go.uber.org/goleak and turns its findings into
-// Goroutines.
+// goleakFindings runs go.uber.org/goleak over the whole process, as
+// VerifyTestMain and Find do, and returns what it found.
 func goleakFindings(opts []goleak.Option) []Goroutine {
 	err := goleak.Find(opts...)
 	if err == nil {
 		return nil
 	}
-	text := strings.TrimPrefix(err.Error(), "found unexpected goroutines:\n")
-	text = strings.TrimSuffix(strings.TrimPrefix(text, "["), "]")
-	var out []Goroutine
-	for _, part := range strings.Split(text, "\n Goroutine ") {
-		part = strings.TrimPrefix(part, "Goroutine ")
-		header, trace, _ := strings.Cut(part, "\n")
-		var g Goroutine
-		if _, err := fmt.Sscanf(header, "%d in state", &g.ID); err != nil {
-			out = append(out, Goroutine{State: "unknown", Stack: part})
-			continue
-		}
-		if _, state, ok := strings.Cut(header, " in state "); ok {
-			g.State, _, _ = strings.Cut(state, ", with ")
-		}
-		// The trace repeats the "goroutine N [state]:" header.
-		if _, body, ok := strings.Cut(trace, "\n"); ok && strings.HasPrefix(trace, "goroutine ") {
-			trace = body
-		}
-		g.Stack = shortTrace(trace)
-		out = append(out, g)
+	found := parseGoroutines(err.Error())
+	if len(found) == 0 { // a wording this version cannot read: keep it whole
+		return []Goroutine{{State: "unknown", Stack: err.Error()}}
+	}
+	out := make([]Goroutine, len(found))
+	for i, d := range found {
+		out[i] = Goroutine{ID: d.id, State: d.state, Stack: shortTrace(d.trace)}
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/objtrack/objtrack/internal/stack"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -37,7 +38,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 			var pending []uint64
 			for range perGoroutine {
 				s := serials.Add(1)
-				r.add(trackable.Event{Serial: s, Type: typ}, 0)
+				r.add(s, typ, nil, 0, 0)
 				if s%keepEvery == 0 {
 					kept[g] = append(kept[g], s)
 					continue
@@ -64,7 +65,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 	}
 	slices.Sort(want)
 	var got []uint64
-	for _, o := range r.collect(func(*entry) bool { return true }) {
+	for _, o := range r.collect(func(uint64) bool { return true }) {
 		got = append(got, o.serial)
 	}
 	require.Equal(t, want, got, "exactly the kept objects are recorded")
@@ -79,11 +80,11 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 	}
 	for range (before/(dropReads-1) + 4) * pageSize {
 		s := serials.Add(1)
-		r.add(trackable.Event{Serial: s, Type: typ}, 0)
+		r.add(s, typ, nil, 0, 0)
 		r.remove(s)
 	}
 	assert.LessOrEqual(t, pageCount(&r), 3, "emptied pages are dropped as new ones are made")
-	assert.Empty(t, r.collect(func(*entry) bool { return true }))
+	assert.Empty(t, r.collect(func(uint64) bool { return true }))
 }
 
 // An object recorded into a page while it is being dropped is kept: the
@@ -94,7 +95,7 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 		var r registry
 		// Page 0 exists and is empty; page 1 is made so that page 0 is
 		// old enough to be dropped.
-		r.add(trackable.Event{Serial: 1, Type: typ}, 0)
+		r.add(1, typ, nil, 0, 0)
 		r.remove(1)
 		serial := uint64(2 + round%(pageSize-2))
 		var wg sync.WaitGroup
@@ -103,23 +104,30 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 				r.dropIfEmpty(0, v.(*page))
 			}
 		})
-		wg.Go(func() { r.add(trackable.Event{Serial: serial, Type: typ}, 0) })
+		wg.Go(func() { r.add(serial, typ, nil, 0, 0) })
 		wg.Wait()
-		live := r.collect(func(*entry) bool { return true })
+		live := r.collect(func(uint64) bool { return true })
 		require.Len(t, live, 1, "round %d", round)
 		assert.Equal(t, serial, live[0].serial)
 	}
 }
 
-// Generation 0 means "none": a registry where no scope began counts
-// nothing removed, and generation numbers wrap around without reaching 0.
-func TestGenerationsSkipZero(t *testing.T) {
+// A slot keeps what it is given, whatever the width of each field.
+func TestSlotsPackTheirFields(t *testing.T) {
 	var r registry
-	assert.Zero(t, r.removedSince(1, 0), "no scope ever began")
-
-	r.generation.Store(genMask)
-	r.mu.Lock()
-	gen := r.setActive(&activeSet{})
-	r.mu.Unlock()
-	assert.Equal(t, uint64(1), gen, "the generation after the last is 1, not 0")
+	typ := reflect.TypeFor[pagesTestObject]()
+	r.add(7, typ, "bundle", stack.ID(siteMask), scopeMask)
+	got := r.collect(func(uint64) bool { return true })
+	require.Len(t, got, 1)
+	assert.Equal(t, typ, got[0].typ)
+	assert.Equal(t, "bundle", got[0].bundle)
+	assert.Equal(t, stack.ID(siteMask), got[0].site)
+	assert.Equal(t, uint32(scopeMask), got[0].scope)
+	assert.False(t, got[0].reported)
+	r.markReported([]uint64{7})
+	assert.True(t, r.collect(func(uint64) bool { return true })[0].reported)
+	word := r.remove(7)
+	assert.Equal(t, uint32(scopeMask), slotScope(word), "remove returns the word it cleared")
+	assert.Zero(t, r.remove(7), "an object is removed once")
+	assert.Nil(t, r.bundle(7), "its bundle goes with it")
 }

@@ -17,8 +17,10 @@ type Object struct {
 // say where survivors were made.
 func Recorded(t reflect.Type) []Object {
 	var out []Object
-	for _, o := range reg.collect(func(en *entry) bool { return en.typ == t }) {
-		out = append(out, Object{Serial: o.serial, Type: o.typ, Bundle: o.bundle, Frames: reg.frames(o.site)})
+	for _, o := range reg.collect(func(uint64) bool { return true }) {
+		if o.typ == t {
+			out = append(out, Object{Serial: o.serial, Type: o.typ, Bundle: o.bundle, Frames: reg.frames(o.site)})
+		}
 	}
 	return out
 }

@@ -8,19 +8,18 @@ import (
 	"sync/atomic"
 
 	"github.com/objtrack/objtrack/internal/stack"
-	"github.com/objtrack/objtrack/trackable"
 )
 
-// The registry records every object attached while a leakcheck scope is
-// in effect: its type, bundle, creation site and the scopes that were
-// active when it was made. There is one per process, because there is one
-// global tracker.
+// The registry records the objects that a verdict may judge: their type,
+// bundle, creation site and the scope (checked test) they belong to. There
+// is one per process, fed by the observer that package trackable tells
+// about every tracked object (see observer.go).
 //
-// Its hot paths (an object attached, an object destroyed) take no lock:
-// each object is one atomic word in a page of slots indexed by serial
-// number, pointer-free so that the garbage collector never scans it.
-// Bundles, which hold pointers, live in a separate map, and only objects
-// that have one pay for it.
+// Its hot paths (an object tracked, an object freed) take no lock: each
+// object is one atomic word in a page of slots indexed by serial number,
+// pointer-free so that the garbage collector never scans it. Bundles,
+// which hold pointers, live in a separate map, and only objects that have
+// one pay for it.
 var reg registry
 
 type registry struct {
@@ -38,62 +37,49 @@ type registry struct {
 
 	typeIDs sync.Map // reflect.Type -> uint64 type number
 
-	// generation numbers the successive sets of active scopes; objects
-	// record the generation they were born in. Each set is written before
-	// its generation is published, and never changes after.
-	generation atomic.Uint64
-	sets       [1 << (genBits - setChunkBits)]atomic.Pointer[setChunk]
-
-	mu        sync.Mutex     // guards the fields below, and changes to sets
-	types     []reflect.Type // index: type number - 1
-	active    *activeSet
-	installed *scopeTracker // the global tracker while scopes are active
-	resolved  map[stack.ID][]stack.Frame
+	mu       sync.Mutex     // guards the fields below
+	types    []reflect.Type // index: type number - 1
+	resolved map[stack.ID][]stack.Frame
 }
 
-// activeSet is an immutable list of the scopes active at one moment.
-type activeSet struct {
-	scopes []*scope
-	// removed counts the objects made while this set was active that
-	// were freed or detached since. One count per set, not per scope,
-	// keeps the cleanup of an object to one addition however many scopes
-	// are active; a scope sums the sets of its lifetime (removedSince).
-	removed atomic.Uint64
-}
-
-func (a *activeSet) has(s *scope) bool {
-	return a != nil && slices.Contains(a.scopes, s)
-}
-
-// A slot packs what the registry knows of one object into 64 bits: 0 is
-// an empty slot.
+// A slot packs what the registry knows of one object into 64 bits; 0 is
+// an empty slot:
+//
+//	bits  0-15  type number (0: more types than fit, left out of verdicts)
+//	bits 16-37  creation site (0: not recorded)
+//	bits 38-60  scope number (0: no checked test; VerifyTestMain's)
+//	bit  61     the object has a bundle in the bundle map
+//	bit  62     a verdict reported it already
+//	bit  63     the slot holds an object
 const (
 	typeBits     = 16
 	siteBits     = 22
-	genBits      = 23
+	scopeBits    = 23
 	flagPresent  = 1 << 63
 	flagReported = 1 << 62
 	flagBundle   = 1 << 61
 	siteShift    = typeBits
-	genShift     = typeBits + siteBits
+	scopeShift   = typeBits + siteBits
 	typeMask     = 1<<typeBits - 1
 	siteMask     = 1<<siteBits - 1
-	genMask      = 1<<genBits - 1
+	scopeMask    = 1<<scopeBits - 1
 )
 
-func pack(typ uint64, site stack.ID, gen uint64) uint64 {
+func pack(typ uint64, site stack.ID, scope uint32) uint64 {
 	if uint64(site) > siteMask {
 		site = 0 // more call paths than a slot can name: unrecorded
 	}
-	return flagPresent | typ&typeMask | uint64(site)<<siteShift | (gen&genMask)<<genShift
+	return flagPresent | typ&typeMask | uint64(site)<<siteShift | (uint64(scope)&scopeMask)<<scopeShift
 }
+
+func slotScope(word uint64) uint32 { return uint32(word >> scopeShift & scopeMask) }
 
 // entry is what the registry knows of one live object, unpacked.
 type entry struct {
 	typ      reflect.Type
 	bundle   any
 	site     stack.ID
-	born     *activeSet
+	scope    uint32
 	reported bool // already reported by a verdict
 }
 
@@ -147,54 +133,55 @@ func (r *registry) typeID(t reflect.Type) uint64 {
 	return id
 }
 
-func (r *registry) add(e trackable.Event, site stack.ID) {
-	word := pack(r.typeID(e.Type), site, r.generation.Load())
-	if e.Bundle != nil {
+// add records an object of scope number scope (0: none).
+func (r *registry) add(serial uint64, typ reflect.Type, bundle any, site stack.ID, scope uint32) {
+	word := pack(r.typeID(typ), site, scope)
+	if bundle != nil {
 		word |= flagBundle
-		r.setBundle(e.Serial, e.Bundle)
+		r.setBundle(serial, bundle)
 	}
 	for {
-		p := r.page(e.Serial, true)
-		slot := &p.slots[e.Serial%pageSize]
+		p := r.page(serial, true)
+		slot := &p.slots[serial%pageSize]
 		old := slot.Load()
 		if old == slotClosed {
-			r.waitOrDrop(p, e.Serial/pageSize)
+			r.waitOrDrop(p, serial/pageSize)
 			continue
 		}
-		// old is not empty if the object is attached again without a
-		// detach: it is one object, recorded again.
 		if slot.CompareAndSwap(old, word) {
 			return
 		}
 	}
 }
 
-func (r *registry) update(e trackable.Event) {
-	p := r.page(e.Serial, false)
+func (r *registry) update(serial uint64, bundle any) {
+	p := r.page(serial, false)
 	if p == nil {
 		return
 	}
-	slot := &p.slots[e.Serial%pageSize]
+	slot := &p.slots[serial%pageSize]
 	for {
 		old := slot.Load()
 		if old&flagPresent == 0 {
 			return
 		}
 		word := old &^ flagBundle
-		if e.Bundle != nil {
+		if bundle != nil {
 			word |= flagBundle
 		}
-		r.setBundle(e.Serial, e.Bundle)
+		r.setBundle(serial, bundle)
 		if slot.CompareAndSwap(old, word) {
 			return
 		}
 	}
 }
 
-func (r *registry) remove(serial uint64) {
+// remove forgets a freed object and returns its slot word (0 if it was
+// not recorded).
+func (r *registry) remove(serial uint64) uint64 {
 	p := r.page(serial, false)
 	if p == nil {
-		return
+		return 0
 	}
 	slot := &p.slots[serial%pageSize]
 	var old uint64
@@ -205,10 +192,10 @@ func (r *registry) remove(serial uint64) {
 				// The page was dropped after the lookup: the object, if
 				// recorded, is in the page that replaced it.
 				if q, ok := r.pages.Load(serial / pageSize); ok && q.(*page) != p {
-					r.remove(serial)
+					return r.remove(serial)
 				}
 			}
-			return
+			return 0
 		}
 		if slot.CompareAndSwap(old, 0) {
 			break
@@ -217,43 +204,7 @@ func (r *registry) remove(serial uint64) {
 	if old&flagBundle != 0 {
 		r.setBundle(serial, nil)
 	}
-	if set := r.setAt(old >> genShift & genMask); set != nil {
-		set.removed.Add(1)
-	}
-}
-
-// setChunk holds the active sets of 1<<setChunkBits generations.
-type setChunk [1 << setChunkBits]atomic.Pointer[activeSet]
-
-const setChunkBits = 12
-
-func (r *registry) setAt(gen uint64) *activeSet {
-	chunk := r.sets[gen>>setChunkBits&(1<<(genBits-setChunkBits)-1)].Load()
-	if chunk == nil {
-		return nil
-	}
-	return chunk[gen&(1<<setChunkBits-1)].Load()
-}
-
-// removedSince counts the objects removed that were made in generations
-// from first to the current one (to last, if last is not 0): the objects
-// of a scope that began at first and ended at last.
-func (r *registry) removedSince(first, last uint64) uint64 {
-	if last == 0 {
-		last = r.generation.Load()
-		if last == 0 {
-			return 0 // no scope ever began
-		}
-	}
-	var n uint64
-	for gen := first; ; gen = (gen + 1) & genMask {
-		if set := r.setAt(gen); set != nil {
-			n += set.removed.Load()
-		}
-		if gen == last {
-			return n
-		}
-	}
+	return old
 }
 
 // live is one live object, copied out of the registry.
@@ -262,40 +213,46 @@ type live struct {
 	entry
 }
 
-// collect returns the live objects that keep says to, sorted by serial.
-func (r *registry) collect(keep func(*entry) bool) []live {
-	r.mu.Lock()
-	types := r.types
-	r.mu.Unlock()
-	var out []live
+// each calls f with every recorded object's serial and slot word.
+func (r *registry) each(f func(serial, word uint64)) {
 	r.pages.Range(func(k, v any) bool {
 		base := k.(uint64) * pageSize
 		p := v.(*page)
 		for i := range p.slots {
-			word := p.slots[i].Load()
-			if word&flagPresent == 0 {
-				continue
-			}
-			serial := base + uint64(i)
-			en := entry{
-				site:     stack.ID(word >> siteShift & siteMask),
-				born:     r.setAt(word >> genShift & genMask),
-				reported: word&flagReported != 0,
-			}
-			if id := word & typeMask; id > 0 && int(id) <= len(types) {
-				en.typ = types[id-1]
-			}
-			if en.typ == nil {
-				continue
-			}
-			if word&flagBundle != 0 {
-				en.bundle = r.bundle(serial)
-			}
-			if keep(&en) {
-				out = append(out, live{serial, en})
+			if word := p.slots[i].Load(); word&flagPresent != 0 {
+				f(base+uint64(i), word)
 			}
 		}
 		return true
+	})
+}
+
+// collect returns the live objects whose slot word keep accepts, sorted
+// by serial.
+func (r *registry) collect(keep func(word uint64) bool) []live {
+	r.mu.Lock()
+	types := r.types
+	r.mu.Unlock()
+	var out []live
+	r.each(func(serial, word uint64) {
+		if !keep(word) {
+			return
+		}
+		en := entry{
+			site:     stack.ID(word >> siteShift & siteMask),
+			scope:    slotScope(word),
+			reported: word&flagReported != 0,
+		}
+		if id := word & typeMask; id > 0 && int(id) <= len(types) {
+			en.typ = types[id-1]
+		}
+		if en.typ == nil {
+			return
+		}
+		if word&flagBundle != 0 {
+			en.bundle = r.bundle(serial)
+		}
+		out = append(out, live{serial, en})
 	})
 	slices.SortFunc(out, func(a, b live) int { return cmp.Compare(a.serial, b.serial) })
 	return out
@@ -348,24 +305,4 @@ var hiddenFrames = []string{
 	"github.com/objtrack/objtrack/trackable.",
 	"github.com/objtrack/objtrack/leakcheck.",
 	"github.com/onsi/ginkgo/v2/", // the frames that run a spec
-}
-
-// setActive starts a new generation with the given active scopes and
-// returns its number. r.mu must be held.
-//
-// Generation numbers wrap around, skipping 0, which means "none": no
-// scope began yet, or a scope has not ended.
-func (r *registry) setActive(next *activeSet) uint64 {
-	r.active = next
-	gen := (r.generation.Load() + 1) & genMask
-	if gen == 0 {
-		gen = 1
-	}
-	c := &r.sets[gen>>setChunkBits]
-	if c.Load() == nil {
-		c.Store(new(setChunk))
-	}
-	c.Load()[gen&(1<<setChunkBits-1)].Store(next)
-	r.generation.Store(gen)
-	return gen
 }

@@ -25,10 +25,9 @@ type Report struct {
 	// Ignored lists the types that IgnoreTypes left out, with their
 	// survivors.
 	Ignored []IgnoredType `json:"ignored,omitempty"`
-	// Unattributed lists survivors that several tests running at the same
-	// time could have made; no single test is blamed for them. They are
-	// judged by VerifyTestMain.
-	Unattributed []TypeReport `json:"unattributed,omitempty"`
+	// Notes says what else the reader of a failing report should know:
+	// options whose type names matched none of the survivors, say.
+	Notes []string `json:"notes,omitempty"`
 	// AlreadyReported counts survivors that an earlier verdict (a failed
 	// Check) reported already.
 	AlreadyReported int `json:"already_reported,omitempty"`
@@ -132,7 +131,14 @@ func (r *Report) String() string {
 	if len(r.Goroutines) > 0 {
 		fmt.Fprintf(&b, "\n%s still running:\n", plural(len(r.Goroutines), "goroutine"))
 		for _, g := range r.Goroutines {
-			fmt.Fprintf(&b, "  goroutine %d [%s]:\n", g.ID, g.State)
+			switch {
+			case g.ID == 0:
+				b.WriteString("  goroutine:\n")
+			case g.State == "":
+				fmt.Fprintf(&b, "  goroutine %d:\n", g.ID)
+			default:
+				fmt.Fprintf(&b, "  goroutine %d [%s]:\n", g.ID, g.State)
+			}
 			for _, line := range strings.Split(strings.TrimRight(g.Stack, "\n"), "\n") {
 				fmt.Fprintf(&b, "      %s\n", line)
 			}
@@ -154,10 +160,10 @@ func (r *Report) String() string {
 			fmt.Fprintf(&b, "  %s: %d live\n", i.Type, i.Live)
 		}
 	}
-	if len(r.Unattributed) > 0 {
-		b.WriteString("\nnot judged here (made while other tests ran; VerifyTestMain judges them):\n")
-		for _, t := range r.Unattributed {
-			writeType(&b, t, "live")
+	if len(r.Notes) > 0 {
+		b.WriteString("\nnotes:\n")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "  %s\n", n)
 		}
 	}
 	if r.AlreadyReported > 0 {

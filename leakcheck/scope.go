@@ -1,138 +1,171 @@
 package leakcheck
 
 import (
-	"strings"
+	"strconv"
+	"sync"
 	"sync/atomic"
+	"unsafe"
 
-	"github.com/objtrack/objtrack/internal/stack"
-	"github.com/objtrack/objtrack/trackable"
+	"github.com/objtrack/objtrack/internal/ancestry"
 )
-
-// scopeTracker is the global tracker while leakcheck scopes are active:
-// it records objects in the registry and forwards every event to the
-// tracker that was global before (a production Inventory, say).
-type scopeTracker struct {
-	prev trackable.Tracker
-}
-
-// NotifyAttached records the object and where it was made.
-func (t *scopeTracker) NotifyAttached(e trackable.Event) {
-	var site stack.ID
-	if reg.stacked.Load() > 0 {
-		// Skip this method and trackable's notify; the trackable frames
-		// that remain are left out of reports.
-		site = reg.stacks.Record(2)
-	}
-	reg.add(e, site)
-	if t.prev != nil {
-		t.prev.NotifyAttached(e)
-	}
-}
-
-// NotifyDetached forgets the object: it moved to another tracker.
-func (t *scopeTracker) NotifyDetached(e trackable.Event) {
-	reg.remove(e.Serial)
-	if t.prev != nil {
-		t.prev.NotifyDetached(e)
-	}
-}
-
-// NotifyUpdated records the new bundle.
-func (t *scopeTracker) NotifyUpdated(e trackable.Event) {
-	reg.update(e)
-	if t.prev != nil {
-		t.prev.NotifyUpdated(e)
-	}
-}
-
-// NotifyDestroyed forgets the object: it was freed.
-func (t *scopeTracker) NotifyDestroyed(e trackable.Event) {
-	reg.remove(e.Serial)
-	if t.prev != nil {
-		t.prev.NotifyDestroyed(e)
-	}
-}
 
 // scope is one VerifyTestMain run or one checked test.
 type scope struct {
-	name  string // the test's name, or "TestMain"
-	fn    string // the test's function, for attribution by creation site
-	main  bool   // VerifyTestMain's scope: the ancestor of every test
-	all   bool   // Find: every recorded object, whatever its scope
-	cfg   *config
-	ended atomic.Bool
-	// The generations in which s began and ended (0 while active): the
-	// objects made in between are s's.
-	firstGen uint64
-	lastGen  atomic.Uint64
+	num  uint32 // its number in the scope table; 0 for VerifyTestMain
+	name string // the test's name, or "TestMain"
+	main bool   // VerifyTestMain's scope
+	all  bool   // Find: every recorded object, whatever its scope
+	cfg  *config
+	// ambient is set for scopes of frameworks that run one spec at a time
+	// on goroutines of their own (Ginkgo): objects made by goroutines
+	// that no checked test started count against the ambient scope.
+	ambient bool
+	// labels is the label set that marks the test's goroutine and its
+	// descendants; previous is the one it replaced.
+	labels, previous ancestry.Labels
+	// live counts the scope's recorded objects not yet freed: a verdict
+	// with none forces no collection.
+	live atomic.Int64
+	// since is the first serial that VerifyTestMain judges.
+	since uint64
 }
 
-// removed counts the objects made in s that were freed or detached:
-// settling stops when a round changes it no more. Find's scope counts
-// every object.
-func (s *scope) removed() uint64 {
-	if s.all {
-		return reg.removedSince(1, 0)
-	}
-	return reg.removedSince(s.firstGen, s.lastGen.Load())
+// The scope table maps scope numbers, which slots hold, to scopes. A
+// number is never reused; its entry is cleared once the test is judged,
+// so that a finished test keeps no memory but its 8-byte entry.
+const tableChunkBits = 12
+
+type tableChunk [1 << tableChunkBits]atomic.Pointer[scope]
+
+var scopes struct {
+	next   atomic.Uint32 // the last number handed out
+	chunks [1 << (scopeBits - tableChunkBits)]atomic.Pointer[tableChunk]
+	mu     sync.Mutex // guards making chunks
+	// main is VerifyTestMain's scope while it runs; ambient the innermost
+	// ambient scope.
+	main    atomic.Pointer[scope]
+	ambient atomic.Pointer[scope]
 }
 
-// isAncestorOf reports whether s is a parent test of o ("TestX" of
-// "TestX/case_1").
-func (s *scope) isAncestorOf(o *scope) bool {
-	return s.main || strings.HasPrefix(o.name, s.name+"/")
-}
-
-// begin makes s active, installing the scope tracker as the global
-// tracker if s is the first active scope.
-func (r *registry) begin(s *scope) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	next := &activeSet{}
-	if r.active != nil {
-		next.scopes = append(next.scopes, r.active.scopes...)
-	}
-	next.scopes = append(next.scopes, s)
-	s.firstGen = r.setActive(next)
-	if s.cfg.stacks {
-		r.stacked.Add(1)
-	}
-	// Install the scope tracker, or install it again over a tracker that
-	// the program set meanwhile, which then receives every event too.
-	if cur := trackable.GlobalTracker(); r.installed == nil || cur != trackable.Tracker(r.installed) {
-		r.installed = &scopeTracker{prev: cur}
-		trackable.SetGlobalTracker(r.installed)
-	}
-}
-
-// end makes s inactive, restoring the previous global tracker once no
-// scope is active. Objects attached meanwhile keep reporting to the scope
-// tracker, which forwards every event to the tracker it replaced.
-func (r *registry) end(s *scope) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	old := r.active
-	if !old.has(s) {
+// register gives s a number and enters it in the table. If numbers ran
+// out (8 million checked tests in one process), s gets 0 and judges
+// nothing by ancestry.
+func register(s *scope) {
+	n := scopes.next.Add(1)
+	if n > scopeMask {
 		return
 	}
-	next := &activeSet{}
-	for _, a := range old.scopes {
-		if a != s {
-			next.scopes = append(next.scopes, a)
+	s.num = n
+	c := scopes.chunks[n>>tableChunkBits].Load()
+	if c == nil {
+		scopes.mu.Lock()
+		if c = scopes.chunks[n>>tableChunkBits].Load(); c == nil {
+			c = new(tableChunk)
+			scopes.chunks[n>>tableChunkBits].Store(c)
+		}
+		scopes.mu.Unlock()
+	}
+	c[n&(1<<tableChunkBits-1)].Store(s)
+}
+
+// unregister clears s's entry: its objects, if still alive, are
+// VerifyTestMain's to judge.
+func unregister(s *scope) {
+	if s.num == 0 {
+		return
+	}
+	scopes.chunks[s.num>>tableChunkBits].Load()[s.num&(1<<tableChunkBits-1)].Store(nil)
+}
+
+// scopeNumbered returns the active scope numbered n, or nil.
+func scopeNumbered(n uint32) *scope {
+	if n == 0 {
+		return nil
+	}
+	c := scopes.chunks[n>>tableChunkBits&(1<<(scopeBits-tableChunkBits)-1)].Load()
+	if c == nil {
+		return nil
+	}
+	return c[n&(1<<tableChunkBits-1)].Load()
+}
+
+// labelCache remembers, for the label sets seen last, the scope number
+// they carry (0: none), so that finding the scope of the goroutine that
+// tracks an object costs a load and a comparison. An entry holds its
+// label set, which therefore cannot be freed and its address reused while
+// the entry exists: what the address says never changes.
+var labelCache [256]atomic.Pointer[labelEntry]
+
+type labelEntry struct {
+	labels ancestry.Labels
+	num    uint32
+}
+
+// numberOf returns the scope number that label set l carries.
+func numberOf(l ancestry.Labels) uint32 {
+	h := uint64(uintptr(unsafe.Pointer(l))) * 0x9E3779B97F4A7C15 >> 56
+	slot := &labelCache[h]
+	if e := slot.Load(); e != nil && e.labels == l {
+		return e.num
+	}
+	e := &labelEntry{labels: l}
+	if v, ok := ancestry.Value(l); ok {
+		if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+			e.num = uint32(n)
 		}
 	}
-	s.ended.Store(true)
+	slot.Store(e)
+	return e.num
+}
+
+// currentScope returns the scope that an object made now on the calling
+// goroutine belongs to: the checked test that the goroutine descends
+// from, else the ambient scope, else nil.
+func currentScope() *scope {
+	if l := ancestry.Current(); l != nil {
+		if s := scopeNumbered(numberOf(l)); s != nil {
+			return s
+		}
+	}
+	return scopes.ambient.Load()
+}
+
+// begin makes s active: objects and goroutines of the calling goroutine
+// and its descendants are s's from now on.
+func begin(s *scope) {
+	installObserver()
+	noteNames(s.cfg, s.main)
+	if s.main {
+		scopes.main.Store(s)
+	} else {
+		register(s)
+		if s.num != 0 {
+			s.labels, s.previous = ancestry.Mark(strconv.FormatUint(uint64(s.num), 10))
+		}
+		if s.ambient {
+			scopes.ambient.Store(s)
+		}
+	}
 	if s.cfg.stacks {
-		r.stacked.Add(-1)
+		reg.stacked.Add(1)
 	}
-	if len(next.scopes) == 0 {
-		next = nil
-		// Restore only if nobody replaced the scope tracker meanwhile.
-		if trackable.GlobalTracker() == trackable.Tracker(r.installed) {
-			trackable.SetGlobalTracker(r.installed.prev)
-		}
-		r.installed = nil
+}
+
+// end makes s inactive. For a checked test, it is called on the test's
+// goroutine, which gets its labels back.
+func end(s *scope) {
+	if s.cfg.stacks {
+		reg.stacked.Add(-1)
 	}
-	s.lastGen.Store(r.generation.Load())
-	r.setActive(next)
+	if s.main {
+		scopes.main.CompareAndSwap(s, nil)
+		return
+	}
+	unregister(s)
+	if s.ambient {
+		scopes.ambient.CompareAndSwap(s, nil)
+	}
+	if s.num != 0 && ancestry.Current() == s.labels {
+		ancestry.Restore(s.previous)
+	}
 }

@@ -30,9 +30,12 @@ var (
 //		leakcheck.VerifyTestMain(m)
 //	}
 //
-// Objects tracked before VerifyTestMain are not judged. A global tracker
-// that was installed before (a production Inventory) goes on receiving
-// every event, and is restored afterwards. By default the run also checks
+// Objects tracked before VerifyTestMain are not judged; objects that a
+// failing Check reported already are counted, not repeated. The global
+// tracker is the program's own business: leakcheck sees every object
+// whatever tracker it has. A name given to Allow or IgnoreTypes anywhere
+// in the run that names no type tracked in the run fails it, so that a
+// typo cannot pass unseen. By default the run also checks
 // for leaked goroutines with go.uber.org/goleak (goroutines that existed
 // before the tests are ignored) and reports them in the same report: the
 // run fails once. Survivors that a failing Check already reported are
@@ -51,9 +54,9 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	if cfg.goroutines {
 		leakOpts = append([]goleak.Option{goleak.IgnoreCurrent()}, cfg.goleakOptions...)
 	}
-	reg.begin(s)
+	begin(s)
 	code := m.Run()
-	reg.end(s)
+	end(s)
 	if code == 0 || cfg.evenIfFailed {
 		if verdictCode := verdictMain(s, leakOpts); verdictCode != 0 {
 			code = verdictCode
@@ -76,6 +79,10 @@ func verdictMain(s *scope, leakOpts []goleak.Option) int {
 		rep.GoroutineCheck = "checked with go.uber.org/goleak"
 	}
 	code := 0
+	for _, msg := range unmatchedNames() {
+		fmt.Fprintln(stderr, msg)
+		code = 1
+	}
 	if path := s.cfg.reportFile; path != "" {
 		if err := writeReportFile(path, rep); err != nil {
 			fmt.Fprintf(stderr, "leakcheck: cannot write the JSON report: %v\n", err)
@@ -112,6 +119,7 @@ func Find(opts ...Option) (*Report, error) {
 	if cfg.cleanup != nil {
 		return nil, fmt.Errorf("leakcheck: Find: the Cleanup option is for VerifyTestMain")
 	}
+	installObserver()
 	s := &scope{name: "Find", all: true, cfg: cfg}
 	rep, err := judge(s)
 	if err != nil {

@@ -66,11 +66,11 @@ func TestTable(t *testing.T) {
 	}
 }
 
-// Parallel subtests that share one closure cannot be told apart by where
-// an object was made: the leak is judged by their parent, which calls
-// Check, and no subtest is blamed. The barriers make sure both siblings
-// are running when the object is made (go test runs at least -parallel
-// tests at once, GOMAXPROCS by default; the fixture test passes 4).
+// Parallel subtests that share one closure run the same code, so where an
+// object was made cannot tell them apart; which goroutine made it can:
+// only the subtest that kept its object fails. The barriers make sure both
+// siblings are running when the objects are made (go test runs at least
+// -parallel tests at once; the fixture test passes 4).
 func TestSharedClosureLeaks(t *testing.T) {
 	leakcheck.Check(t)
 	var started, made sync.WaitGroup

@@ -1,0 +1,57 @@
+package leakcheck
+
+import (
+	"reflect"
+	"sync"
+
+	"github.com/objtrack/objtrack/internal/observe"
+	"github.com/objtrack/objtrack/internal/stack"
+)
+
+// observer is told by package trackable about every tracked object,
+// whatever tracker the program gives it (see internal/observe): no call
+// of the code under test can hide an object from a verdict.
+type observer struct{}
+
+var installOnce sync.Once
+
+// installObserver installs the observer, once per process, when the first
+// scope begins. Objects tracked before are never judged.
+func installObserver() {
+	installOnce.Do(func() { observe.Install(observer{}) })
+}
+
+// Tracked records the object if a verdict will judge it: it belongs to an
+// active checked test, or VerifyTestMain runs.
+func (observer) Tracked(serial uint64, typ reflect.Type, bundle any) {
+	s := currentScope()
+	var num uint32
+	switch {
+	case s != nil:
+		num = s.num
+	case scopes.main.Load() == nil:
+		return // no verdict will judge it
+	}
+	var site stack.ID
+	if reg.stacked.Load() > 0 {
+		// Skip this method and trackable's track: the trackable frames
+		// that remain are left out of reports.
+		site = reg.stacks.Record(2)
+	}
+	if s != nil {
+		s.live.Add(1)
+	}
+	reg.add(serial, typ, bundle, site, num)
+}
+
+// Updated records the object's new bundle.
+func (observer) Updated(serial uint64, bundle any) { reg.update(serial, bundle) }
+
+// Destroyed forgets the object: it was freed.
+func (observer) Destroyed(serial uint64) {
+	if word := reg.remove(serial); word != 0 {
+		if s := scopeNumbered(slotScope(word)); s != nil {
+			s.live.Add(-1)
+		}
+	}
+}
