@@ -15,45 +15,59 @@
 //	}
 //
 // Objects are those registered with package trackable (trackable.Track,
-// trackable.Watch). While a check is in effect, leakcheck installs its own
-// global tracker, which records each object's type, bundle and creation
-// site, and forwards every event to the global tracker it replaced, so a
-// production Inventory keeps counting.
+// trackable.Watch) once a check is in effect. leakcheck sees every such
+// object whatever tracker it has: installing another global tracker
+// (trackable.SetGlobalTracker), or moving an object to another tracker
+// (SetTracker), hides nothing. Types that opt out with the struct tag
+// trackable:"-" and types named in IgnoreTypes stay out.
+//
+// # Which test an object belongs to
+//
+// An object, or a goroutine, belongs to the innermost checked test whose
+// goroutine made it, or any goroutine that this goroutine started, or
+// that those started, at any depth. Check marks the test's goroutine
+// with a pprof label, and the runtime passes a goroutine's labels on to
+// every goroutine it starts; tracking an object reads the label of the
+// goroutine that makes it (about a nanosecond). So the rule holds however
+// many tests run in parallel, before or after t.Parallel, checked or not:
+// a test is never blamed for another test's objects. A subtest that calls
+// Check judges its own objects; the objects of a subtest that does not
+// call it are its parent's. Objects made by goroutines that no checked
+// test started (a worker pool started in init or TestMain) belong to no
+// test: VerifyTestMain judges them when the run ends, and in a package
+// without VerifyTestMain nothing does. Creation stacks are for the
+// report: they say where each survivor was made.
 //
 // # A verdict you can trust
 //
-// Verdicts never depend on timing. After the tests, leakcheck runs the
-// garbage collector and waits until the runtime's cleanup and finalizer
-// queues are empty (the runtime/metrics counters of queued and executed
-// cleanups), and repeats while that freed any of the judged objects: a
-// cleanup can drop the last reference to another object, and a chain of n
-// such objects takes n rounds. A cleanup that blocks forever ends the wait
-// after the Budget with a clear error, not a hang.
+// A verdict first waits for the test's goroutines to end (a few tries
+// over about half a second, with the back-off of goleak: a goroutine
+// that ends a little after its test is not a leak). Then, if every object
+// of the test is freed already, it is done without a garbage collection.
+// Otherwise it runs the collector and waits until the runtime's cleanup
+// and finalizer queues are drained (the runtime/metrics counters of
+// queued and executed cleanups), and repeats while that freed objects of
+// the test; after a collection that freed none and ran no cleanup or
+// finalizer at all, it runs one more (a sync.Pool drops its objects at
+// the second), and what survives that is reported. A finalizer or a
+// cleanup that holds an object releases it one round later: such chains
+// are followed to the end. Parallel verdicts share collections: tests
+// that end while another verdict's collection runs wait for the next one
+// together. A cleanup that blocks forever fails the verdict that finds it
+// after the Budget, with a clear error, and is not waited for again by
+// later verdicts.
 //
 // Creation sites cost a few nanoseconds per frame: leakcheck walks frame
 // pointers and interns call paths, and resolves them to names only when a
 // report is written.
 //
-// # Parallel tests
-//
-// Check attributes each surviving object to one test, by this rule:
-//
-//  1. the running test whose function, or a closure inside it, appears in
-//     the object's creation stack (the most specific one);
-//  2. if several match equally (parallel subtests sharing one closure),
-//     their closest parent test that called Check;
-//  3. if none matches (the object was made on another goroutine), the only
-//     checked test that was running, or the closest common parent;
-//  4. otherwise no test: VerifyTestMain judges the object at the end.
-//
-// A test is never blamed for an object that another test could have made.
-//
 // # Goroutines
 //
 // Leaked goroutines often hold leaked objects, so the verdict checks them
-// too. VerifyTestMain runs go.uber.org/goleak over the whole process after
-// the tests (ignoring goroutines that existed before them) and reports its
-// findings in the same report, failing once. Check looks only at the
-// goroutines that its test started (ones its goroutine or its function
-// started), so parallel tests never fail each other.
+// too. Check reports the goroutines of its test (by the rule above) that
+// are still running, leaving out those that goleak leaves out by default
+// (the loop of os/signal) and those that GoroutineOptions ignores.
+// VerifyTestMain runs go.uber.org/goleak over the whole process after the
+// tests (ignoring goroutines that existed before them) and reports its
+// findings in the same report, failing once.
 package leakcheck

@@ -39,7 +39,7 @@ func (observer) Tracked(serial uint64, typ reflect.Type, bundle any) {
 		site = reg.stacks.Record(2)
 	}
 	if s != nil {
-		s.live.Add(1)
+		s.made.n.Add(1)
 	}
 	reg.add(serial, typ, bundle, site, num)
 }
@@ -51,7 +51,7 @@ func (observer) Updated(serial uint64, bundle any) { reg.update(serial, bundle) 
 func (observer) Destroyed(serial uint64) {
 	if word := reg.remove(serial); word != 0 {
 		if s := scopeNumbered(slotScope(word)); s != nil {
-			s.live.Add(-1)
+			s.freed.n.Add(1)
 		}
 	}
 }

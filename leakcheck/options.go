@@ -61,9 +61,12 @@ func buildConfig(opts []Option) *config {
 
 // IgnoreTypes leaves the named types out of the verdict: their survivors
 // are counted in the report's "ignored" section, never as leaks. A name
-// is "Conn", "db.Conn" or "example.com/db.Conn"; a name that matches no
-// tracked type, or several, makes the verdict fail with the candidates, so
-// that a typo does not hide a leak.
+// is "Conn", "db.Conn" or "example.com/db.Conn". A name applies to the
+// types of the verdict's survivors that it names, whatever ran before: a
+// name that names two of them fails the verdict, asking for the full
+// name; a failing report lists the names that matched none of its
+// survivors; and VerifyTestMain fails the run for a name that named no
+// type tracked in the whole run, so that a typo cannot pass unseen.
 func IgnoreTypes(names ...string) Option {
 	for _, n := range names {
 		if n == "" {
@@ -75,8 +78,9 @@ func IgnoreTypes(names ...string) Option {
 
 // Allow lets up to max objects of the named type survive, for pools and
 // caches that keep objects on purpose. The report repeats reason next to
-// the count. More than max survivors are all reported as leaks. Allow
-// panics if max is negative or typeName is empty.
+// the count. More than max survivors are all reported as leaks. Names are
+// resolved as for IgnoreTypes. Allow panics if max is negative or
+// typeName is empty.
 func Allow(typeName string, max int, reason string) Option {
 	if typeName == "" {
 		panic("leakcheck: Allow(\"\", ...): name a tracked type, such as \"Conn\" or \"db.Conn\"")
@@ -89,7 +93,7 @@ func Allow(typeName string, max int, reason string) Option {
 
 // WithoutStacks stops recording where each object was made. Track gets a
 // little cheaper, and reports list serials and bundles without creation
-// sites. Attribution to parallel tests then relies on timing alone.
+// sites. Which test an object belongs to does not depend on it.
 func WithoutStacks() Option {
 	return optionFunc(func(c *config) { c.stacks = false })
 }
@@ -99,9 +103,12 @@ func WithoutGoroutines() Option {
 	return optionFunc(func(c *config) { c.goroutines = false })
 }
 
-// GoroutineOptions passes options to go.uber.org/goleak, which
-// VerifyTestMain runs for the goroutine check (goleak.IgnoreTopFunction,
-// goleak.IgnoreAnyFunction, ...).
+// GoroutineOptions passes options to go.uber.org/goleak
+// (goleak.IgnoreTopFunction, goleak.IgnoreAnyFunction, ...): goroutines
+// that they ignore are not reported by VerifyTestMain, Find or Check.
+// goleak's options can only be applied by goleak, so a Check whose test
+// leaves goroutines running asks goleak about them, which takes up to
+// half a second more.
 func GoroutineOptions(opts ...goleak.Option) Option {
 	return optionFunc(func(c *config) { c.goleakOptions = append(c.goleakOptions, opts...) })
 }

@@ -23,11 +23,24 @@ type scope struct {
 	// labels is the label set that marks the test's goroutine and its
 	// descendants; previous is the one it replaced.
 	labels, previous ancestry.Labels
-	// live counts the scope's recorded objects not yet freed: a verdict
-	// with none forces no collection.
-	live atomic.Int64
+	// made and freed count the scope's recorded objects: a verdict with
+	// none alive forces no collection. Two counters, each on its cache
+	// line, because the goroutines that make objects and the runtime's
+	// cleanup goroutines that free them would fight over one.
+	made, freed paddedCount
 	// since is the first serial that VerifyTestMain judges.
 	since uint64
+}
+
+type paddedCount struct {
+	n atomic.Int64
+	_ [56]byte
+}
+
+// live returns the number of s's recorded objects not yet freed.
+func (s *scope) live() int {
+	freed := s.freed.n.Load() // first: every object it counts was made before
+	return int(s.made.n.Load() - freed)
 }
 
 // The scope table maps scope numbers, which slots hold, to scopes. A

@@ -18,7 +18,7 @@ func judge(s *scope) (*Report, error) {
 	cfg := s.cfg
 	rep := &Report{Scope: s.name, GoroutineCheck: "off"}
 	mine := s.owns
-	count := func() int { return int(s.live.Load()) }
+	count := s.live
 	if s.main || s.all {
 		// VerifyTestMain and Find count by looking: they run once.
 		count = func() int { return len(reg.collect(func(w uint64) bool { return w&flagReported == 0 && mine(w) })) }
