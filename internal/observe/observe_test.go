@@ -39,8 +39,10 @@ func (r *recording) add(s string) {
 func (r *recording) Tracked(serial uint64, typ reflect.Type, bundle any) {
 	r.add(fmt.Sprintf("tracked %d %s %v", serial, typ, bundle))
 }
-func (r *recording) Updated(serial uint64, bundle any) { r.add(fmt.Sprintf("updated %d %v", serial, bundle)) }
-func (r *recording) Destroyed(serial uint64)           { r.add(fmt.Sprintf("destroyed %d", serial)) }
+func (r *recording) Updated(serial uint64, bundle any) {
+	r.add(fmt.Sprintf("updated %d %v", serial, bundle))
+}
+func (r *recording) Destroyed(serial uint64) { r.add(fmt.Sprintf("destroyed %d", serial)) }
 
 func (r *recording) take() []string {
 	r.mu.Lock()
