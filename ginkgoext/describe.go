@@ -12,6 +12,19 @@ import (
 // shown is how many live objects a failure message lists per type.
 const shown = 5
 
+// describeCounted writes the count of one named type for a failure
+// message.
+func describeCounted(b *strings.Builder, c counted) {
+	if !c.known {
+		fmt.Fprintf(b, "\n  %s: no type of this name tracked yet, so none live and none retired\n", c.name)
+		if len(c.others) > 0 {
+			fmt.Fprintf(b, "    (tracked types: %s)\n", strings.Join(c.others, ", "))
+		}
+		return
+	}
+	describeLive(b, c.tc)
+}
+
 // describeLive writes the live objects of one type for a failure message:
 // serials and bundles from the inventory's records when object tracking
 // is on, and creation sites when a leakcheck scope recorded them.

@@ -19,8 +19,12 @@
 // is.
 //
 // Type names are "Conn", "db.Conn" or "example.com/db.Conn". A name that
-// matches no type the inventory has ever counted, or several, makes Match
-// return an error that lists the candidates: a typo never passes.
+// names no type the inventory has counted so far counts 0 live and 0
+// retired: whether an earlier spec made such an object must not change a
+// verdict, so a suite passes or fails the same in every order. When such
+// a count fails the matcher, the message lists the types the inventory
+// has counted, so that a typo shows. A name that names several types
+// makes Match return an error that asks for the full name.
 //
 // With ginkgo -p, specs run in several processes; each process checks its
 // own specs against its own inventory, and the verdicts do not mix.

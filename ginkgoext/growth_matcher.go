@@ -23,7 +23,7 @@ type growthMatcher struct {
 	before   trackable.Snapshot
 	typeName string
 	was, is  int64
-	tc       trackable.TypeCount
+	tc       counted
 }
 
 func (m *growthMatcher) Match(actual any) (bool, error) {
@@ -31,13 +31,13 @@ func (m *growthMatcher) Match(actual any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	tc, err := snap.Lookup(m.typeName)
+	c, err := lookup(snap, m.typeName)
 	if err != nil {
 		return false, fmt.Errorf("HaveGrownSince(%q): %w", m.typeName, err)
 	}
-	m.tc, m.is, m.was = tc, tc.Live, 0
+	m.tc, m.is, m.was = c, c.tc.Live, 0
 	for _, old := range m.before.Types {
-		if old.Type == tc.Type {
+		if c.known && old.Type == c.tc.Type {
 			m.was = old.Live
 		}
 	}
@@ -51,6 +51,6 @@ func (m *growthMatcher) FailureMessage(any) string {
 func (m *growthMatcher) NegatedFailureMessage(any) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Expected %s not to have grown, but it went from %d to %d live (%+d):\n", m.typeName, m.was, m.is, m.is-m.was)
-	describeLive(&b, m.tc)
+	describeCounted(&b, m.tc)
 	return b.String()
 }

@@ -67,8 +67,42 @@ type countMatcher struct {
 	negated string // what the negated form expects; "not " + want if empty
 	ok      func(trackable.TypeCount) bool
 
-	failed []trackable.TypeCount // set by Match
-	judged []trackable.TypeCount
+	failed []counted // set by Match
+	judged []counted
+}
+
+// counted is the count of one named type, or of a name that names no
+// type the inventory has counted so far: none of its objects exist.
+type counted struct {
+	name  string
+	tc    trackable.TypeCount
+	known bool
+	// others lists the types the inventory has counted, for a name it
+	// does not know: a typo is seen in the failure message.
+	others []string
+}
+
+// lookup finds the count of the type that name names. A name that names
+// no type counted so far is not an error: whether it names one may depend
+// on which specs ran before (a random order, a focus), and a matcher's
+// verdict must not. It counts 0, and failure messages say that no type of
+// that name was tracked. A name that names several types is an error.
+func lookup(snap trackable.Snapshot, name string) (counted, error) {
+	n := 0
+	for _, tc := range snap.Types {
+		if trackable.MatchesTypeName(tc.Type, name) {
+			n++
+		}
+	}
+	if n == 0 {
+		c := counted{name: name}
+		for _, tc := range snap.Types {
+			c.others = append(c.others, trackable.FullTypeName(tc.Type))
+		}
+		return c, nil
+	}
+	tc, err := snap.Lookup(name)
+	return counted{name: name, tc: tc, known: true}, err
 }
 
 func (m *countMatcher) Match(actual any) (bool, error) {
@@ -81,18 +115,20 @@ func (m *countMatcher) Match(actual any) (bool, error) {
 	}
 	m.judged, m.failed = nil, nil
 	if len(m.types) == 0 {
-		m.judged = snap.Types
+		for _, tc := range snap.Types {
+			m.judged = append(m.judged, counted{name: trackable.FullTypeName(tc.Type), tc: tc, known: true})
+		}
 	}
 	for _, name := range m.types {
-		tc, err := snap.Lookup(name)
+		c, err := lookup(snap, name)
 		if err != nil {
 			return false, fmt.Errorf("%s(%q): %w", m.name, name, err)
 		}
-		m.judged = append(m.judged, tc)
+		m.judged = append(m.judged, c)
 	}
-	for _, tc := range m.judged {
-		if !m.ok(tc) {
-			m.failed = append(m.failed, tc)
+	for _, c := range m.judged {
+		if !m.ok(c.tc) {
+			m.failed = append(m.failed, c)
 		}
 	}
 	return len(m.failed) == 0, nil
@@ -108,8 +144,8 @@ func (m *countMatcher) subject() string {
 func (m *countMatcher) FailureMessage(any) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Expected %s of %s, but:\n", m.want, m.subject())
-	for _, tc := range m.failed {
-		describeLive(&b, tc)
+	for _, c := range m.failed {
+		describeCounted(&b, c)
 	}
 	return b.String()
 }
@@ -121,8 +157,12 @@ func (m *countMatcher) NegatedFailureMessage(any) string {
 		negated = "not " + m.want
 	}
 	fmt.Fprintf(&b, "Expected %s of %s, but there are:\n", negated, m.subject())
-	for _, tc := range m.judged {
-		fmt.Fprintf(&b, "\n  %s: %d live, %d retired\n", trackable.FullTypeName(tc.Type), tc.Live, tc.Retired)
+	for _, c := range m.judged {
+		if !c.known {
+			fmt.Fprintf(&b, "\n  %s: no type of this name tracked yet\n", c.name)
+			continue
+		}
+		fmt.Fprintf(&b, "\n  %s: %d live, %d retired\n", trackable.FullTypeName(c.tc.Type), c.tc.Live, c.tc.Retired)
 	}
 	return b.String()
 }
