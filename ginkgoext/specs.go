@@ -1,6 +1,9 @@
 package ginkgoext
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/objtrack/objtrack/leakcheck"
@@ -12,18 +15,89 @@ import (
 //
 //	var _ = ginkgoext.CheckSpecs()
 //
-// It registers a top-level BeforeEach that starts a leakcheck scope for
-// the spec; the verdict runs in a DeferCleanup, after the spec's own
-// AfterEach and DeferCleanup nodes have released their objects. Options
-// are leakcheck's (Allow, IgnoreTypes, ...). In an Ordered container the
-// check spans the whole container, whose specs may share objects on
-// purpose. Goroutines are not checked
-// here: Ginkgo runs each node on a goroutine of its own, so use gomega's
-// gleak for them. It returns true so that it can initialize a variable.
+// The check starts in a top-level BeforeEach and the verdict runs in a
+// top-level ReportAfterEach: after the spec's AfterEach and DeferCleanup
+// nodes have run and Ginkgo has let go of their closures, so that an
+// object released by `DeferCleanup(c.Close)` is not taken for a leak. An
+// Ordered container is judged as a whole, after its last spec, and named
+// by its container: its specs may share objects on purpose. Options are
+// leakcheck's (Allow, IgnoreTypes, ...).
+//
+// Ginkgo runs one spec at a time in each process, so every object tracked
+// while a spec runs, on any goroutine that no checked test of package
+// testing started, is the spec's. A container variable that still holds
+// an object after the spec (var c *Conn, set in BeforeEach and never
+// cleared) keeps it alive: clear it in AfterEach (c = nil) or release the
+// object with DeferCleanup, or the spec fails. Goroutines are not checked
+// here: gomega's gleak checks them. It returns true so that it can
+// initialize a variable.
 func CheckSpecs(opts ...leakcheck.Option) bool {
 	opts = append([]leakcheck.Option{leakcheck.WithoutGoroutines()}, opts...)
+	var current *specT
 	ginkgo.BeforeEach(func() {
-		leakcheck.Check(ginkgo.GinkgoT(), opts...)
+		st := &specT{name: specName(ginkgo.CurrentSpecReport())}
+		leakcheck.Check(st, opts...)
+		ginkgo.DeferCleanup(func() { st.ended = true })
+		current = st
 	}, ginkgo.OncePerOrdered)
+	ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
+		st := current
+		if st == nil || !st.ended {
+			return // an Ordered container goes on: judged after its last spec
+		}
+		current = nil
+		st.judge(r)
+	})
 	return true
+}
+
+// specName names what a verdict judges: the spec, or the Ordered
+// container it is in.
+func specName(r ginkgo.SpecReport) string {
+	if r.IsInOrderedContainer {
+		return "Ordered container " + strings.Join(r.ContainerHierarchyTexts, " ")
+	}
+	return r.FullText()
+}
+
+// specT is the leakcheck.TestingT of one spec's check: it keeps the
+// verdict that Check registers with Cleanup, to run it from
+// ReportAfterEach, and turns its errors into the spec's failure.
+type specT struct {
+	name     string
+	ended    bool // the spec (or Ordered container) has run its cleanups
+	cleanups []func()
+	failed   bool // the spec failed before the verdict
+	errors   []string
+}
+
+func (t *specT) Helper()          {}
+func (t *specT) Name() string     { return t.name }
+func (t *specT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
+func (t *specT) Failed() bool     { return t.failed || len(t.errors) > 0 }
+
+func (t *specT) Errorf(format string, args ...any) {
+	t.errors = append(t.errors, fmt.Sprintf(format, args...))
+}
+
+func (t *specT) Logf(format string, args ...any) {
+	fmt.Fprintf(ginkgo.GinkgoWriter, format+"\n", args...)
+}
+
+// containerHint ends a Ginkgo failure: the usual reason why a spec's
+// object outlives it in Ginkgo, and what to do.
+const containerHint = `
+A container variable (var c *Conn, set in BeforeEach) keeps its object
+alive after the spec: clear it in AfterEach (c = nil), or release the
+object with DeferCleanup.`
+
+// judge runs the verdict and fails the spec with its report.
+func (t *specT) judge(r ginkgo.SpecReport) {
+	t.failed = r.Failed()
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+	if len(t.errors) > 0 {
+		ginkgo.Fail(strings.Join(t.errors, "\n") + containerHint)
+	}
 }

@@ -17,7 +17,7 @@ func TestLeakySpecFails(t *testing.T) {
 		t.Fatalf("want exit code 1, got %d\n%s", code, text)
 	}
 	for _, want := range []string{
-		"[FAIL] TOP-LEVEL [DeferCleanup (Each)] a leaky caller forgets to Put a connection back",
+		"[FAIL] TOP-LEVEL [ReportAfterEach] a leaky caller forgets to Put a connection back",
 		"leakcheck: 1 tracked object outlived a leaky caller forgets to Put a connection back (1 type)",
 		"github.com/objtrack/objtrack/examples/ginkgo.Conn: 1 live",
 		"ginkgo.(*Pool).Get (ginkgo/pool.go:",
