@@ -270,3 +270,29 @@ func TestCheckSeesObjectsReleasedByCleanupsFreed(t *testing.T) {
 	})
 	assert.False(t, inner.Failed())
 }
+
+// A judged test keeps no memory but its entry in the scope table (8
+// bytes).
+func TestAJudgedTestKeepsAlmostNoMemory(t *testing.T) {
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	run := func(n int) {
+		for range n {
+			ft := newFakeT("TestSmall")
+			leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+			ft.finish()
+		}
+	}
+	run(100) // warm up: the first table chunk
+	const n = 20000
+	before := heap()
+	run(n)
+	after := heap()
+	perTest := (int64(after) - int64(before)) / n
+	assert.LessOrEqual(t, perTest, int64(32), "each judged test keeps %d bytes", perTest)
+}
