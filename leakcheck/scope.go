@@ -28,8 +28,6 @@ type scope struct {
 	// line, because the goroutines that make objects and the runtime's
 	// cleanup goroutines that free them would fight over one.
 	made, freed paddedCount
-	// since is the first serial that VerifyTestMain judges.
-	since uint64
 }
 
 type paddedCount struct {

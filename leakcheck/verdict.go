@@ -25,6 +25,9 @@ func judge(s *scope) (*Report, error) {
 	}
 	res := settle.Until(cfg.budget, count)
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
+	if res.StillBlocked() {
+		return nil, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
+	}
 	if err := res.Err(); err != nil {
 		return rep, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
 	}
@@ -65,6 +68,11 @@ func judge(s *scope) (*Report, error) {
 	}
 	return rep, nil
 }
+
+// errNotJudged says why a verdict could not be reached for a reason that
+// an earlier verdict reported already: the test is not failed for it
+// again.
+type errNotJudged struct{ error }
 
 // owns reports whether the object in a slot is s's to judge.
 func (s *scope) owns(word uint64) bool {

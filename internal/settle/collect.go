@@ -72,7 +72,7 @@ func runRound(deadline int64) round {
 	// The cleanups found blocked earlier: while none of them has run, wait
 	// for the others only.
 	if c.stuck > 0 {
-		if target.executed > c.executedThen {
+		if target.executed >= c.executedThen+c.stuck {
 			c.stuck = 0
 		} else {
 			r.blocked = true
@@ -85,10 +85,16 @@ func runRound(deadline int64) round {
 			r.ran = now.executed - before.executed
 			return r
 		}
-		if nanotime() > deadline {
+		// With few processors the runtime runs cleanups on one goroutine,
+		// which a blocked cleanup holds: then nothing queued after it
+		// runs. Waiting for it again would only spend the budget anew.
+		stillBlocked := r.blocked && spins == 1000 && now.executed == c.executedThen
+		if stillBlocked || nanotime() > deadline {
 			r.pending = now.queued - now.executed
 			r.ran = now.executed - before.executed
-			c.stuck, c.executedThen = now.queued-now.executed, now.executed
+			if !stillBlocked {
+				c.stuck, c.executedThen = now.queued-now.executed, now.executed
+			}
 			return r
 		}
 		// Cleanups of a few thousand objects take microseconds: yield to

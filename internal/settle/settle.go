@@ -28,14 +28,26 @@ type Result struct {
 	// Settled is true when the fixed point was reached.
 	Settled bool
 	// Blocked is true when a cleanup or finalizer that an earlier call
-	// found blocked was still blocked: it was not waited for again.
+	// found blocked was still blocked: it was not waited for again. If
+	// Settled is false too, the cleanups queued behind it could not run
+	// (the runtime may run them all on one goroutine, which the blocked
+	// one holds), and counts cannot be told.
 	Blocked bool
 }
+
+// StillBlocked reports whether settling stopped on a cleanup or finalizer
+// that an earlier call found blocked and reported: the caller cannot
+// tell what is freed, and should not report the same blocked cleanup
+// again.
+func (r Result) StillBlocked() bool { return !r.Settled && r.Blocked }
 
 // Err describes a Result that did not settle, or is nil.
 func (r Result) Err() error {
 	if r.Settled {
 		return nil
+	}
+	if r.StillBlocked() {
+		return fmt.Errorf("a cleanup or finalizer found blocked earlier still blocks the runtime's cleanups (%d queued or running)", r.Pending)
 	}
 	if r.Pending > 0 {
 		return fmt.Errorf("gave up after %v and %d garbage collections: %d cleanups or finalizers are still queued or running; one of them is probably blocked (a tracker that blocks in NotifyDestroyed, or a finalizer waiting on a lock)", r.Waited.Round(time.Millisecond), r.Rounds, r.Pending)
