@@ -1,0 +1,73 @@
+// Package ginkgonames pins that ginkgoext's matchers accept a type that
+// the inventory has not counted yet: a spec that makes no Conn expects
+// HaveNoLive("Conn") and passes whether or not a spec that makes and
+// drops a Conn ran before it (-ginkgo.randomize-all with any seed). The
+// spec labelled "leak" keeps a Conn and fails, reported by
+// ginkgoext.CheckSpecs; it is run on its own.
+package ginkgonames
+
+import (
+	"sync"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/objtrack/objtrack/ginkgoext"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+func TestNames(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "ginkgonames")
+}
+
+var _ = ginkgoext.CheckSpecs()
+
+type Conn struct {
+	trackable.Trackable
+	ID int
+}
+
+type Session struct {
+	trackable.Trackable
+	ID int
+}
+
+// inv counts every tracked object of the suite.
+var inv = trackable.NewInventory()
+
+var _ = BeforeSuite(func() {
+	prev := trackable.GlobalTracker()
+	trackable.SetGlobalTracker(inv)
+	DeferCleanup(func() { trackable.SetGlobalTracker(prev) })
+})
+
+var kept struct {
+	sync.Mutex
+	conns []*Conn
+}
+
+var _ = Describe("type names", func() {
+	It("finds no live Conn where none was made", func() {
+		for i := range 10 {
+			trackable.Track(&Session{ID: i})
+		}
+		Expect(inv).To(ginkgoext.HaveNoLive("Conn"))
+	})
+
+	It("finds no live Conn after dropping one", func() {
+		trackable.Track(&Conn{ID: 1})
+		Expect(inv).To(ginkgoext.HaveNoLive("Conn"))
+	})
+
+	It("finds no live Session where none was made", func() {
+		Expect(inv).To(ginkgoext.HaveNoLive("Session"))
+	})
+
+	It("keeps a Conn", Label("leak"), func() {
+		kept.Lock()
+		defer kept.Unlock()
+		kept.conns = append(kept.conns, trackable.Track(&Conn{ID: 2}))
+	})
+})
