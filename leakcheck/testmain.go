@@ -6,8 +6,6 @@ import (
 	"os"
 
 	"go.uber.org/goleak"
-
-	"github.com/objtrack/objtrack/internal/settle"
 )
 
 // TestingM is the part of *testing.M that VerifyTestMain uses.
@@ -130,17 +128,4 @@ func Find(opts ...Option) (*Report, error) {
 		rep.GoroutineCheck = "checked with go.uber.org/goleak"
 	}
 	return rep, nil
-}
-
-// Settle runs the garbage collector until it reaches a fixed point and
-// every cleanup and finalizer that it queued has run, as verdicts do:
-// counts read from an Inventory afterwards are exact. It returns an error
-// if the cleanups did not finish within the budget (30 seconds, or the
-// Budget option), which means one of them is blocked.
-func Settle(opts ...Option) error {
-	cfg := buildConfig(opts)
-	if err := settle.Settle(cfg.budget).Err(); err != nil {
-		return fmt.Errorf("leakcheck: Settle: %w", err)
-	}
-	return nil
 }

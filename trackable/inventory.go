@@ -25,6 +25,10 @@ import (
 // An Inventory must not be copied after first use.
 type Inventory struct {
 	types sync.Map // reflect.Type -> *typeEntry
+	// byIndex holds the entries by Event.TypeIndex, so that an event finds
+	// its entry without a map lookup. It is copied when it grows.
+	byIndex   atomic.Pointer[[]*typeEntry]
+	byIndexMu sync.Mutex
 
 	// mu serializes dumps and guards lastDump. Notifications never take
 	// it.
@@ -41,7 +45,6 @@ type Inventory struct {
 // objects (attached) and the runtime's cleanup goroutines (destroyed) do
 // not fight over one line.
 type typeEntry struct {
-	inv       *Inventory
 	typ       reflect.Type
 	objects   atomic.Pointer[objectTable] // nil unless object tracking is on
 	attached  paddedCounter
@@ -73,21 +76,33 @@ func (inv *Inventory) entry(t reflect.Type) *typeEntry {
 	if v, ok := inv.types.Load(t); ok {
 		return v.(*typeEntry)
 	}
-	v, _ := inv.types.LoadOrStore(t, &typeEntry{inv: inv, typ: t})
+	v, _ := inv.types.LoadOrStore(t, &typeEntry{typ: t})
 	return v.(*typeEntry)
 }
 
-// entryOf finds the entry of an event's type, through the type's cache
-// when the event came from Track or Watch.
+// entryOf finds the entry of an event's type, by its type index when the
+// event came from Track or Watch.
 func (inv *Inventory) entryOf(e Event) *typeEntry {
-	if e.info == nil || e.info.typ != e.Type {
+	i := e.TypeIndex()
+	if i == 0 {
 		return inv.entry(e.Type)
 	}
-	if te := e.info.entry.Load(); te != nil && te.inv == inv {
-		return te
+	if tab := inv.byIndex.Load(); tab != nil && i < len(*tab) {
+		if te := (*tab)[i]; te != nil {
+			return te
+		}
 	}
 	te := inv.entry(e.Type)
-	e.info.entry.Store(te)
+	inv.byIndexMu.Lock()
+	defer inv.byIndexMu.Unlock()
+	var old []*typeEntry
+	if p := inv.byIndex.Load(); p != nil {
+		old = *p
+	}
+	tab := make([]*typeEntry, max(len(old), i+1))
+	copy(tab, old)
+	tab[i] = te
+	inv.byIndex.Store(&tab)
 	return te
 }
 

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -162,3 +163,44 @@ func TestObjectTrackingNilTypePanics(t *testing.T) {
 		"trackable: Inventory.SetObjectTracking(nil, ...): pass the tracked type, e.g. reflect.TypeFor[Conn]()",
 		func() { inv.SetObjectTracking(nil, true) })
 }
+
+func TestSettleMakesCountsExact(t *testing.T) {
+	inv := trackable.NewInventory()
+	useGlobal(t, inv)
+	func() {
+		for range 1000 {
+			trackable.Track(&Session{})
+		}
+	}()
+	require.NoError(t, trackable.Settle(time.Minute))
+	tc, err := inv.Snapshot().Lookup("Session")
+	require.NoError(t, err)
+	assert.Equal(t, int64(0), tc.Live)
+	assert.Equal(t, int64(1000), tc.Retired)
+	assert.ErrorContains(t, trackable.Settle(0), "the timeout must be positive")
+}
+
+// Events of one type carry one index, other types other indexes, and an
+// event that Track did not send carries 0.
+func TestEventsCarryTheirTypeIndex(t *testing.T) {
+	var got []trackable.Event
+	idx := &indexRecorder{events: &got}
+	useGlobal(t, idx)
+	a, b := trackable.Track(&Conn{}), trackable.Track(&Conn{})
+	s := trackable.Track(&Session{})
+	require.Len(t, got, 3)
+	assert.Positive(t, got[0].TypeIndex())
+	assert.Equal(t, got[0].TypeIndex(), got[1].TypeIndex())
+	assert.NotEqual(t, got[0].TypeIndex(), got[2].TypeIndex())
+	assert.Zero(t, trackable.Event{Type: reflect.TypeFor[Conn]()}.TypeIndex())
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(s)
+}
+
+type indexRecorder struct {
+	trackable.TrackerMixin
+	events *[]trackable.Event
+}
+
+func (r *indexRecorder) NotifyAttached(e trackable.Event) { *r.events = append(*r.events, e) }

@@ -99,48 +99,7 @@ type record struct {
 
 func (r *record) event() Event {
 	info := r.typeID.info()
-	return Event{Serial: r.serial.Load(), Type: info.typ, Bundle: r.bundle, info: info}
-}
-
-// sharedState is the state of every tracked object of one type that has
-// no bundle and the tracker that was global when it was tracked: the
-// common case, which then costs no allocation beyond the runtime's own.
-// It never changes; an object that gets a bundle or another tracker gets
-// a record of its own instead (see Trackable.lockOwn).
-type sharedState struct {
-	rec      record           // shared is true; serial is 0
-	info     *typeInfo        // the type
-	box      *trackerBox      // the global tracker it was made for, or nil
-	observer observe.Observer // the observer it was made for, or nil
-}
-
-// sharedArg is what the runtime keeps for the destroyed notification of
-// an object with shared state.
-type sharedArg struct {
-	state  *sharedState
-	serial uint64
-}
-
-// sharedFor returns the shared state for objects of the type tracked by
-// the tracker in box (nil: none) and told to obs (nil: none), made on
-// first use and after the global tracker changes.
-func (info *typeInfo) sharedFor(box *trackerBox, obs observe.Observer) *sharedState {
-	if s := info.shared.Load(); s != nil && s.box == box && s.observer == obs {
-		return s
-	}
-	s := &sharedState{info: info, box: box, observer: obs}
-	s.rec.shared = true
-	s.rec.observed = obs != nil
-	s.rec.typeID = info.id
-	if box != nil {
-		s.rec.tracker = box.t
-	}
-	info.shared.Store(s)
-	return s
-}
-
-func (s *sharedState) event(serial uint64) Event {
-	return Event{Serial: serial, Type: s.info.typ, info: s.info}
+	return Event{Serial: r.serial.Load(), Type: info.typ, Bundle: r.bundle, index: info.id}
 }
 
 func addressOf(t *Trackable) uintptr { return uintptr(unsafe.Pointer(t)) }

@@ -17,8 +17,16 @@ type Event struct {
 	// none was set).
 	Bundle any
 
-	info *typeInfo // lets Inventory find its entry without a map lookup
+	index typeID // see TypeIndex
 }
+
+// TypeIndex numbers the event's type: the types that Track and Watch have
+// seen are numbered 1, 2, 3, ... in the order they were first seen, for
+// the life of the process. A tracker can keep what it knows of each type
+// in a slice indexed by it, and find it without hashing the type on every
+// event. It is 0 for an event that Track or Watch did not send (one that
+// a test made).
+func (e Event) TypeIndex() int { return int(e.index) }
 
 // Tracker receives the notifications of the objects attached to it. It is
 // pytracker's TrackerMixin protocol.

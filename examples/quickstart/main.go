@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"time"
 
-	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -77,7 +77,7 @@ func run(w io.Writer) error {
 // collect forces a garbage collection and waits for every cleanup, so
 // that dropped objects are counted as retired.
 func collect() {
-	if err := leakcheck.Settle(); err != nil {
+	if err := trackable.Settle(time.Minute); err != nil {
 		panic(err)
 	}
 }
