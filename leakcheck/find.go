@@ -1,0 +1,26 @@
+package leakcheck
+
+import "fmt"
+
+// Find returns the verdict on every tracked object made while a leakcheck
+// scope (VerifyTestMain or Check) was in effect and still alive, after
+// bringing the garbage collector to a fixed point. It checks goroutines
+// with go.uber.org/goleak unless WithoutGoroutines is given. Find fails
+// nothing: the caller decides what the Report means.
+func Find(opts ...Option) (*Report, error) {
+	cfg := buildConfig(opts)
+	if cfg.cleanup != nil {
+		return nil, fmt.Errorf("leakcheck: Find: the Cleanup option is for VerifyTestMain")
+	}
+	installObserver()
+	s := &scope{name: "Find", all: true, cfg: cfg}
+	rep, err := judge(s)
+	if err != nil {
+		return rep, err
+	}
+	if cfg.goroutines {
+		rep.Goroutines = goleakFindings(cfg.goleakOptions)
+		rep.GoroutineCheck = "checked with go.uber.org/goleak"
+	}
+	return rep, nil
+}
