@@ -63,6 +63,11 @@ func labelled(num uint32) []group {
 // parseProfile parses a goroutine profile written with debug=1 and
 // returns the groups whose labels contain label ("key":"value").
 func parseProfile(text, label string) []group {
+	// The header line ("goroutine profile: total 12") has no blank line
+	// after it: the first group follows at once.
+	if _, rest, ok := strings.Cut(text, "\n"); ok && strings.HasPrefix(text, "goroutine profile:") {
+		text = rest
+	}
 	var out []group
 	for _, rec := range strings.Split(text, "\n\n") {
 		lines := strings.Split(strings.TrimSpace(rec), "\n")
@@ -173,21 +178,27 @@ func notIgnored(groups []group, opts []goleak.Option) []group {
 }
 
 // describe turns the groups of leaked goroutines into report entries, with
-// the ids and states that runtime.Stack gives.
+// the ids and states that runtime.Stack gives where they can be told:
+// runtime.Stack shows no labels, so when other goroutines (of other
+// tests) have the same stack, which ids are the test's is unknown, and
+// the entries say only what the goroutine profile says.
 func describe(groups []group) []Goroutine {
 	all := allGoroutines()
-	used := map[int]bool{}
 	var out []Goroutine
 	for _, g := range groups {
-		n := 0
+		var same []goroutineDump
 		for _, d := range all {
-			if n < g.count && !used[d.id] && slices.Equal(d.own(), g.functions()) {
-				used[d.id] = true
-				out = append(out, Goroutine{ID: d.id, State: d.state, Stack: shortTrace(d.trace)})
-				n++
+			if slices.Equal(d.own(), g.functions()) {
+				same = append(same, d)
 			}
 		}
-		for ; n < g.count; n++ { // ended meanwhile, or not told apart
+		if len(same) == g.count {
+			for _, d := range same {
+				out = append(out, Goroutine{ID: d.id, State: d.state, Stack: shortTrace(d.trace)})
+			}
+			continue
+		}
+		for range g.count {
 			out = append(out, Goroutine{Stack: g.shortTrace()})
 		}
 	}
