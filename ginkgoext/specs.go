@@ -26,9 +26,9 @@ import (
 // Ginkgo runs one spec at a time in each process, so every object tracked
 // while a spec runs, on any goroutine that no checked test of package
 // testing started, is the spec's. A container variable that still holds
-// an object after the spec (var c *Conn, set in BeforeEach and never
-// cleared) keeps it alive: clear it in AfterEach (c = nil) or release the
-// object with DeferCleanup, or the spec fails. Goroutines are not checked
+// an object after the spec (var c *Conn, set in BeforeEach) keeps it
+// alive, closed or not, and the spec fails: clear the variable (c = nil)
+// in AfterEach or in a DeferCleanup, or make it a variable of the spec. Goroutines are not checked
 // here: gomega's gleak checks them. It returns true so that it can
 // initialize a variable.
 func CheckSpecs(opts ...leakcheck.Option) bool {
@@ -88,8 +88,8 @@ func (t *specT) Logf(format string, args ...any) {
 // object outlives it in Ginkgo, and what to do.
 const containerHint = `
 A container variable (var c *Conn, set in BeforeEach) keeps its object
-alive after the spec: clear it in AfterEach (c = nil), or release the
-object with DeferCleanup.`
+alive after the spec, closed or not: clear it (c = nil) in AfterEach or
+in a DeferCleanup, or make it a variable of the spec.`
 
 // judge runs the verdict and fails the spec with its report.
 func (t *specT) judge(r ginkgo.SpecReport) {

@@ -31,11 +31,23 @@ type watchedArg struct {
 	key weak.Pointer[byte]
 }
 
-// Watch tracks an object whose type cannot embed [Trackable]: an
-// *http.Response, a *sql.Rows, the pointer inside an io.ReadCloser. It
-// assigns a serial, attaches the global tracker and sends NotifyAttached
-// and, when the garbage collector frees the object, NotifyDestroyed, all
-// with the type of the value p points to. Watched objects have no bundle.
+// Watch tracks an object whose type cannot embed [Trackable]. It assigns
+// a serial, attaches the global tracker and sends NotifyAttached and,
+// when the garbage collector frees the object, NotifyDestroyed, all with
+// the type of the value p points to. Watched objects have no bundle.
+//
+// Watch a value whose life is the resource's life: one that something
+// keeps reachable until the resource is released. The context returned
+// by context.WithCancel on a long-lived parent is one (the parent keeps
+// it until its cancel function is called; pass the context itself, whose
+// dynamic value is a pointer), so a forgotten cancel is a leak of
+// context.cancelCtx. An *http.Response is not one: the transport keeps
+// the connection, not the response, so a response whose body is never
+// closed is freed anyway (the connection's goroutines are what leaks,
+// and leakcheck's goroutine check is what reports them). A timer keeps
+// what its function holds until the runtime drops the timer, which for a
+// stopped timer can be as late as its deadline, so a context.WithTimeout
+// context can outlive a test that canceled it.
 //
 // p must be a non-nil pointer, map or channel; otherwise Watch returns an
 // error wrapping [ErrNotPointer]. Watch refuses, with [ErrNeverFreed],
