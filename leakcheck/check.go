@@ -66,6 +66,9 @@ func Check(t TestingT, opts ...Option) {
 	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting}
 	begin(s)
 	t.Cleanup(func() {
+		// Helpers all the way: package testing then reports failures at
+		// the line of the test that called Check.
+		t.Helper()
 		defer checked.Delete(t)
 		releaseRanCleanups(t)
 		verdict(t, s)
@@ -73,10 +76,10 @@ func Check(t TestingT, opts ...Option) {
 }
 
 func verdict(t TestingT, s *scope) {
+	t.Helper()
 	defer end(s)
 	if t.Failed() && !s.cfg.evenIfFailed {
-		t.Logf("leakcheck: %s failed already, so its leaks were not checked (leakcheck.EvenIfFailed checks anyway)", s.name)
-		return
+		return // see EvenIfFailed
 	}
 	// The test's goroutines first: they may still hold or make objects.
 	checkGoroutines := s.cfg.goroutines && s.num != 0
@@ -115,6 +118,7 @@ func verdict(t TestingT, s *scope) {
 // writeArtifact writes the JSON report to the test's artifact directory
 // when go test runs with -artifacts, which keeps it for CI.
 func writeArtifact(t TestingT, rep *Report) string {
+	t.Helper()
 	at, ok := t.(interface{ ArtifactDir() string })
 	if !ok || !artifactsKept() {
 		return ""

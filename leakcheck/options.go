@@ -132,8 +132,10 @@ func Cleanup(f func(exitCode int)) Option {
 }
 
 // EvenIfFailed checks for leaks even when the tests already failed. By
-// default a failed run is not checked: its objects often survive because
-// the test stopped halfway.
+// default a test that failed (or whose subtest failed), or a run that
+// failed, is not checked, and nothing more is printed about it: its
+// objects often survive because the test stopped halfway, and the
+// failure that stopped it is what to read.
 func EvenIfFailed() Option {
 	return optionFunc(func(c *config) { c.evenIfFailed = true })
 }

@@ -43,7 +43,6 @@ var (
 	timings     = regexp.MustCompile(`\(\d+\.\d+s\)`)
 	goroutineID = regexp.MustCompile(`goroutine \d+ \[`)
 	pkgResult   = regexp.MustCompile(`(?m)^FAIL\s+github.com/objtrack/objtrack/examples/leaky\s+[0-9.]+s$`)
-	reportedAt  = regexp.MustCompile(`check\.go:\d+: `)
 )
 
 // normalizeRun removes what changes between runs: times, serials,
@@ -53,6 +52,5 @@ func normalizeRun(s string) string {
 	s = serialList.ReplaceAllString(s, "serials: #")
 	s = timings.ReplaceAllString(s, "(T)")
 	s = goroutineID.ReplaceAllString(s, "goroutine N [")
-	s = reportedAt.ReplaceAllString(s, "check.go:N: ")
 	return pkgResult.ReplaceAllString(s, "FAIL\tgithub.com/objtrack/objtrack/examples/leaky\tT")
 }
