@@ -23,6 +23,9 @@ type scope struct {
 	// labels is the label set that marks the test's goroutine and its
 	// descendants; previous is the one it replaced.
 	labels, previous ancestry.Labels
+	// goroutinesBefore is the number of goroutines started in the
+	// process when the scope began (see waitForGoroutines).
+	goroutinesBefore uint64
 	// made and freed count the scope's recorded objects: a verdict with
 	// none alive forces no collection. Two counters, each on its cache
 	// line, because the goroutines that make objects and the runtime's
@@ -150,6 +153,7 @@ func begin(s *scope) {
 		scopes.main.Store(s)
 	} else {
 		register(s)
+		s.goroutinesBefore = goroutinesCreated()
 		if s.num != 0 {
 			s.labels, s.previous = ancestry.Mark(strconv.FormatUint(uint64(s.num), 10))
 		}

@@ -3,8 +3,9 @@ package settle
 import (
 	"runtime"
 	"runtime/metrics"
-	"sync"
 	"time"
+
+	"github.com/objtrack/objtrack/internal/flight"
 )
 
 // round is what one shared collection found.
@@ -15,55 +16,25 @@ type round struct {
 	blocked bool   // a cleanup found blocked before is still blocked
 }
 
-// The collector runs one collection at a time for every caller. A caller
-// needs a collection that starts after its call (one that started before
-// may have marked its objects reachable); callers that arrive while a
-// collection runs wait for the next one, and share it.
-var collector struct {
-	mu        sync.Mutex
-	cond      *sync.Cond
-	busy      bool
-	started   uint64 // collections started
-	completed uint64 // collections finished; the last one found last
-	last      round
-	// stuck is the number of cleanups and finalizers that a caller found
-	// blocked: later collections do not wait for them again, until they
-	// run. executedThen is the executed count when they were found.
-	stuck, executedThen uint64
-}
+// The collections of all callers: one at a time, and callers that ask
+// while one runs share the next (see package flight).
+var collections flight.Group[round]
 
-func init() { collector.cond = sync.NewCond(&collector.mu) }
+// stuck is the number of cleanups and finalizers that a collection found
+// blocked: later collections do not wait for them again, until they run.
+// executedThen is the executed count when they were found. Only the
+// caller running a collection touches them.
+var stuck, executedThen uint64
 
 // collect runs or joins a collection that starts after the call, and
 // waits until every cleanup and finalizer it queued has run, or until
-// the deadline (in nanotime).
+// the deadline (in nanotime) of the caller that runs it.
 func collect(deadline int64) round {
-	c := &collector
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	want := c.started + 1
-	for c.completed < want {
-		if c.busy {
-			c.cond.Wait()
-			continue
-		}
-		c.busy = true
-		c.started++
-		n := c.started
-		c.mu.Unlock()
-		r := runRound(deadline)
-		c.mu.Lock()
-		c.busy = false
-		c.completed, c.last = n, r
-		c.cond.Broadcast()
-	}
-	return c.last
+	return collections.Do(func() round { return runRound(deadline) })
 }
 
-// runRound runs one collection and waits for what it queued. c.mu is not
-// held; only the goroutine that set c.busy calls it.
+// runRound runs one collection and waits for what it queued.
 func runRound(deadline int64) round {
-	c := &collector
 	var s samples
 	before := s.read()
 	runtime.GC()
@@ -71,16 +42,16 @@ func runRound(deadline int64) round {
 	var r round
 	// The cleanups found blocked earlier: while none of them has run, wait
 	// for the others only.
-	if c.stuck > 0 {
-		if target.executed >= c.executedThen+c.stuck {
-			c.stuck = 0
+	if stuck > 0 {
+		if target.executed >= executedThen+stuck {
+			stuck = 0
 		} else {
 			r.blocked = true
 		}
 	}
 	for spins := 0; ; spins++ {
 		now := s.read()
-		if now.executed+c.stuck >= target.queued {
+		if now.executed+stuck >= target.queued {
 			r.drained = true
 			r.ran = now.executed - before.executed
 			return r
@@ -88,12 +59,12 @@ func runRound(deadline int64) round {
 		// With few processors the runtime runs cleanups on one goroutine,
 		// which a blocked cleanup holds: then nothing queued after it
 		// runs. Waiting for it again would only spend the budget anew.
-		stillBlocked := r.blocked && spins == 1000 && now.executed == c.executedThen
+		stillBlocked := r.blocked && spins == 1000 && now.executed == executedThen
 		if stillBlocked || nanotime() > deadline {
 			r.pending = now.queued - now.executed
 			r.ran = now.executed - before.executed
 			if !stillBlocked {
-				c.stuck, c.executedThen = now.queued-now.executed, now.executed
+				stuck, executedThen = now.queued-now.executed, now.executed
 			}
 			return r
 		}
