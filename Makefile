@@ -4,8 +4,9 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCHCOUNT  ?= 20
 BENCHTIME   ?= 500ms
+VERDICTCOUNT ?= 5
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench bench-verdict
 
 ## demo: pytracker's session in Go, then leakcheck's reports on a leaky
 ## test suite (its tests fail on purpose)
@@ -23,14 +24,15 @@ test: lint
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) vet -tags leaky ./examples/leaky ./examples/ginkgo
+	$(GO) vet -tags leaky ./examples/leaky ./examples/ginkgo ./examples/watch
 	$(STATICCHECK) ./...
 
 ## bench: the cost bars, as ratios to the runtime floor in the same run.
 ## The runs alternate (-count 1, BENCHCOUNT times, each benchmark for
 ## BENCHTIME), so that a machine that slows down for a while slows every
 ## implementation alike: short runs keep a figure and its floor close in
-## time. -p 1 keeps the two packages from being measured at once.
+## time. -p 1 keeps the two packages from being measured at once. Then
+## bench-verdict.
 bench:
 	@rm -f bench.txt
 	for i in $$(seq $(BENCHCOUNT)); do \
@@ -38,3 +40,14 @@ bench:
 	done
 	$(BENCHSTAT) -col /impl bench.txt
 	$(GO) run ./internal/benchratio bench.txt
+	$(MAKE) bench-verdict
+
+## bench-verdict: what a verdict per test costs a whole go test process
+## (internal/verdictcost): a suite of 200 tests runs once per verdict in
+## each iteration, with no live heap, with 200 MB of it, and in parallel,
+## and the ratios are taken within each iteration. One iteration takes
+## about a minute on 2 cores, so VERDICTCOUNT (5) of them.
+bench-verdict:
+	$(GO) test -run '^$$' -bench BenchmarkVerdictCost -benchtime 1x -count $(VERDICTCOUNT) ./internal/verdictcost/ | tee bench-verdict.txt
+	@! grep -q '^FAIL' bench-verdict.txt
+	$(BENCHSTAT) bench-verdict.txt
