@@ -129,8 +129,7 @@ func TestUntilForcesNoCollectionWhenNothingIsLive(t *testing.T) {
 
 // counted is an object whose cleanup counts it freed.
 type counted struct {
-	_    [32]byte
-	next *counted
+	_ [32]byte
 }
 
 var live atomic.Int64
