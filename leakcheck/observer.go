@@ -23,7 +23,7 @@ func installObserver() {
 
 // Tracked records the object if a verdict will judge it: it belongs to an
 // active checked test, or VerifyTestMain runs.
-func (observer) Tracked(serial uint64, typ reflect.Type, bundle any) {
+func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any) {
 	s := currentScope()
 	var num uint32
 	switch {
@@ -41,7 +41,7 @@ func (observer) Tracked(serial uint64, typ reflect.Type, bundle any) {
 	if s != nil {
 		s.made.n.Add(1)
 	}
-	reg.add(serial, typ, bundle, site, num)
+	reg.add(serial, typ, typeIndex, bundle, site, num)
 }
 
 // Updated records the object's new bundle.

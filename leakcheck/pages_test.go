@@ -38,7 +38,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 			var pending []uint64
 			for range perGoroutine {
 				s := serials.Add(1)
-				r.add(s, typ, nil, 0, 0)
+				r.add(s, typ, 1, nil, 0, 0)
 				if s%keepEvery == 0 {
 					kept[g] = append(kept[g], s)
 					continue
@@ -80,7 +80,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 	}
 	for range (before/(dropReads-1) + 4) * pageSize {
 		s := serials.Add(1)
-		r.add(s, typ, nil, 0, 0)
+		r.add(s, typ, 1, nil, 0, 0)
 		r.remove(s)
 	}
 	assert.LessOrEqual(t, pageCount(&r), 3, "emptied pages are dropped as new ones are made")
@@ -95,7 +95,7 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 		var r registry
 		// Page 0 exists and is empty; page 1 is made so that page 0 is
 		// old enough to be dropped.
-		r.add(1, typ, nil, 0, 0)
+		r.add(1, typ, 1, nil, 0, 0)
 		r.remove(1)
 		serial := uint64(2 + round%(pageSize-2))
 		var wg sync.WaitGroup
@@ -104,7 +104,7 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 				r.dropIfEmpty(0, v.(*page))
 			}
 		})
-		wg.Go(func() { r.add(serial, typ, nil, 0, 0) })
+		wg.Go(func() { r.add(serial, typ, 1, nil, 0, 0) })
 		wg.Wait()
 		live := r.collect(func(uint64) bool { return true })
 		require.Len(t, live, 1, "round %d", round)
@@ -116,7 +116,7 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 func TestSlotsPackTheirFields(t *testing.T) {
 	var r registry
 	typ := reflect.TypeFor[pagesTestObject]()
-	r.add(7, typ, "bundle", stack.ID(siteMask), scopeMask)
+	r.add(7, typ, typeMask, "bundle", stack.ID(siteMask), scopeMask)
 	got := r.collect(func(uint64) bool { return true })
 	require.Len(t, got, 1)
 	assert.Equal(t, typ, got[0].typ)

@@ -35,17 +35,19 @@ type registry struct {
 	dropNext, oldestPage atomic.Uint64
 	bundles              [64]bundleShard
 
-	typeIDs sync.Map // reflect.Type -> uint64 type number
+	// types holds the types recorded, by their index in package
+	// trackable (Event.TypeIndex), which slots hold. It is copied when it
+	// grows.
+	types atomic.Pointer[[]reflect.Type]
 
-	mu       sync.Mutex     // guards the fields below
-	types    []reflect.Type // index: type number - 1
+	mu       sync.Mutex // guards the fields below, and growing types
 	resolved map[stack.ID][]stack.Frame
 }
 
 // A slot packs what the registry knows of one object into 64 bits; 0 is
 // an empty slot:
 //
-//	bits  0-15  type number (0: more types than fit, left out of verdicts)
+//	bits  0-15  type index (0: more types than fit, left out of verdicts)
 //	bits 16-37  creation site (0: not recorded)
 //	bits 38-60  scope number (0: no checked test; VerifyTestMain's)
 //	bit  61     the object has a bundle in the bundle map
@@ -114,28 +116,40 @@ func (r *registry) bundle(serial uint64) any {
 	return sh.m[serial]
 }
 
-// typeID numbers a type, the first time it is seen.
-func (r *registry) typeID(t reflect.Type) uint64 {
-	if id, ok := r.typeIDs.Load(t); ok {
-		return id.(uint64)
+// typeNumber returns the number that a slot holds for a type of index
+// idx in package trackable, recording the type the first time. It is 0
+// for more types than a slot can name: their objects are left out.
+func (r *registry) typeNumber(t reflect.Type, idx int) uint64 {
+	if idx <= 0 || idx > typeMask {
+		return 0
+	}
+	if tab := r.types.Load(); tab != nil && idx < len(*tab) && (*tab)[idx] != nil {
+		return uint64(idx)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if id, ok := r.typeIDs.Load(t); ok {
-		return id.(uint64)
+	var old []reflect.Type
+	if p := r.types.Load(); p != nil {
+		old = *p
 	}
-	if len(r.types) >= typeMask {
-		return 0 // more types than a slot can name: recorded as unknown
+	tab := make([]reflect.Type, max(len(old), idx+1))
+	copy(tab, old)
+	tab[idx] = t
+	r.types.Store(&tab)
+	return uint64(idx)
+}
+
+// typeNumbered returns the type that a slot's type number names, or nil.
+func (r *registry) typeNumbered(n uint64) reflect.Type {
+	if tab := r.types.Load(); tab != nil && n < uint64(len(*tab)) {
+		return (*tab)[n]
 	}
-	r.types = append(r.types, t)
-	id := uint64(len(r.types))
-	r.typeIDs.Store(t, id)
-	return id
+	return nil
 }
 
 // add records an object of scope number scope (0: none).
-func (r *registry) add(serial uint64, typ reflect.Type, bundle any, site stack.ID, scope uint32) {
-	word := pack(r.typeID(typ), site, scope)
+func (r *registry) add(serial uint64, typ reflect.Type, typeIndex int, bundle any, site stack.ID, scope uint32) {
+	word := pack(r.typeNumber(typ, typeIndex), site, scope)
 	if bundle != nil {
 		word |= flagBundle
 		r.setBundle(serial, bundle)
@@ -230,9 +244,6 @@ func (r *registry) each(f func(serial, word uint64)) {
 // collect returns the live objects whose slot word keep accepts, sorted
 // by serial.
 func (r *registry) collect(keep func(word uint64) bool) []live {
-	r.mu.Lock()
-	types := r.types
-	r.mu.Unlock()
 	var out []live
 	r.each(func(serial, word uint64) {
 		if !keep(word) {
@@ -243,10 +254,7 @@ func (r *registry) collect(keep func(word uint64) bool) []live {
 			scope:    slotScope(word),
 			reported: word&flagReported != 0,
 		}
-		if id := word & typeMask; id > 0 && int(id) <= len(types) {
-			en.typ = types[id-1]
-		}
-		if en.typ == nil {
+		if en.typ = r.typeNumbered(word & typeMask); en.typ == nil {
 			return
 		}
 		if word&flagBundle != 0 {
@@ -276,9 +284,15 @@ func (r *registry) markReported(serials []uint64) {
 
 // allTypes returns every type ever recorded.
 func (r *registry) allTypes() []reflect.Type {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.types)
+	var out []reflect.Type
+	if tab := r.types.Load(); tab != nil {
+		for _, t := range *tab {
+			if t != nil {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // frames resolves a creation site once and remembers it.

@@ -19,8 +19,9 @@ import (
 // block, and must not keep references to tracked objects.
 type Observer interface {
 	// Tracked is called on the goroutine that passed the object to Track
-	// or Watch, once its serial is assigned, with the bundle it has.
-	Tracked(serial uint64, typ reflect.Type, bundle any)
+	// or Watch, once its serial is assigned, with its type, the type's
+	// index (trackable.Event.TypeIndex) and the bundle it has.
+	Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any)
 	// Updated is called when the object gets a new bundle.
 	Updated(serial uint64, bundle any)
 	// Destroyed is called when the garbage collector has freed the object.
