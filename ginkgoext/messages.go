@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/objtrack/objtrack/internal/stack"
-	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/internal/recorded"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -30,10 +29,13 @@ func describeCounted(b *strings.Builder, c counted) {
 // is on, and creation sites when a leakcheck scope recorded them.
 func describeLive(b *strings.Builder, tc trackable.TypeCount) {
 	fmt.Fprintf(b, "\n  %s: %d live, %d retired\n", trackable.FullTypeName(tc.Type), tc.Live, tc.Retired)
-	recorded := leakcheck.Recorded(tc.Type)
-	sites := make(map[uint64][]leakcheck.Frame, len(recorded))
-	bundles := make(map[uint64]any, len(recorded))
-	for _, o := range recorded {
+	var objs []recorded.Object
+	if recorded.Of != nil {
+		objs = recorded.Of(tc.Type)
+	}
+	sites := make(map[uint64][]string, len(objs))
+	bundles := make(map[uint64]any, len(objs))
+	for _, o := range objs {
 		sites[o.Serial] = o.Frames
 		bundles[o.Serial] = o.Bundle
 	}
@@ -44,7 +46,7 @@ func describeLive(b *strings.Builder, tc trackable.TypeCount) {
 			bundles[o.Serial] = o.Bundle
 		}
 	} else {
-		for _, o := range recorded {
+		for _, o := range objs {
 			serials = append(serials, o.Serial)
 		}
 	}
@@ -62,7 +64,7 @@ func describeLive(b *strings.Builder, tc trackable.TypeCount) {
 			if j == 4 {
 				break
 			}
-			fmt.Fprintf(b, "        %s (%s:%d)\n", stack.ShortFunction(f.Function), stack.ShortFile(f.File), f.Line)
+			fmt.Fprintf(b, "        %s\n", f)
 		}
 	}
 }

@@ -41,7 +41,7 @@ type registry struct {
 	types atomic.Pointer[[]reflect.Type]
 
 	mu       sync.Mutex // guards the fields below, and growing types
-	resolved map[stack.ID][]stack.Frame
+	resolved map[stack.ID][]Frame
 }
 
 // A slot packs what the registry knows of one object into 64 bits; 0 is
@@ -296,7 +296,7 @@ func (r *registry) allTypes() []reflect.Type {
 }
 
 // frames resolves a creation site once and remembers it.
-func (r *registry) frames(id stack.ID) []stack.Frame {
+func (r *registry) frames(id stack.ID) []Frame {
 	if id == 0 {
 		return nil
 	}
@@ -305,9 +305,12 @@ func (r *registry) frames(id stack.ID) []stack.Frame {
 	if f, ok := r.resolved[id]; ok {
 		return f
 	}
-	f := r.stacks.Frames(id, hiddenFrames...)
+	var f []Frame
+	for _, sf := range r.stacks.Frames(id, hiddenFrames...) {
+		f = append(f, Frame{Function: sf.Function, File: sf.File, Line: sf.Line})
+	}
 	if r.resolved == nil {
-		r.resolved = map[stack.ID][]stack.Frame{}
+		r.resolved = map[stack.ID][]Frame{}
 	}
 	r.resolved[id] = f
 	return f

@@ -50,7 +50,17 @@ type TypeReport struct {
 }
 
 // Frame is one function in a creation site.
-type Frame = stack.Frame
+type Frame struct {
+	Function string `json:"function"` // "example.com/db.(*Conn).Dial"
+	File     string `json:"file"`     // the full path of the source file
+	Line     int    `json:"line"`
+}
+
+// String returns the frame as a person reads it: "db.(*Conn).Dial
+// (db/conn.go:42)".
+func (f Frame) String() string {
+	return stack.Frame{Function: f.Function, File: f.File, Line: f.Line}.Short()
+}
 
 // Site is the survivors of one type made on one call path.
 type Site struct {
@@ -187,7 +197,7 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 					fmt.Fprintf(b, "      ... %d more frames\n", len(s.Frames)-framesShown)
 					break
 				}
-				fmt.Fprintf(b, "      %s\n", f.Short())
+				fmt.Fprintf(b, "      %s\n", f)
 			}
 		}
 		fmt.Fprintf(b, "    serials: %s%s\n", joinSerials(s.Serials), more(s.More))
