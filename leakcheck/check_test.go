@@ -296,3 +296,17 @@ func TestAJudgedTestKeepsAlmostNoMemory(t *testing.T) {
 	perTest := (int64(after) - int64(before)) / n
 	assert.LessOrEqual(t, perTest, int64(32), "each judged test keeps %d bytes", perTest)
 }
+
+// A bundle that holds a newline cannot forge a line of the text report.
+func TestBundlesCannotForgeReportLines(t *testing.T) {
+	defer dropCache()
+	ft := newFakeT("TestForged")
+	leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+	c := dial("x")
+	c.SetDataBundle("db:5432\ngithub.com/evil.Conn: 0 live")
+	keep(c)
+	ft.finish()
+	require.True(t, ft.Failed())
+	assert.Contains(t, ft.errorText(), `bundles: "db:5432\ngithub.com/evil.Conn: 0 live"`)
+	assert.NotContains(t, ft.errorText(), "\ngithub.com/evil.Conn")
+}

@@ -41,7 +41,7 @@ func ExampleReport_String() {
 					{Function: "example.com/db.TestCache", File: "/src/db/cache_test.go", Line: 17},
 				},
 				Serials: []uint64{12, 13, 14, 15, 16},
-				Bundles: []string{`"10.0.0.1"`, `"10.0.0.2"`, `"10.0.0.3"`, `"10.0.0.4"`, `"10.0.0.5"`},
+				Bundles: []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"},
 				More:    2,
 			}},
 		}},

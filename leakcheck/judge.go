@@ -130,7 +130,7 @@ func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
 		if len(s.Serials) < maxShown {
 			s.Serials = append(s.Serials, o.serial)
 			if o.bundle != nil {
-				s.Bundles = append(s.Bundles, trackable.FormatBundle(o.bundle))
+				s.Bundles = append(s.Bundles, bundleText(o.bundle))
 			}
 		} else {
 			s.More++
@@ -141,4 +141,18 @@ func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
 	}
 	slices.SortStableFunc(tr.Sites, func(a, b Site) int { return cmp.Compare(b.Count, a.Count) })
 	return tr
+}
+
+// bundleText is a bundle as text, for the report: a string as it is, a
+// fmt.Stringer's String, anything else as %+v prints it. The text report
+// quotes it, so that a bundle that holds a newline cannot forge a line.
+func bundleText(b any) string {
+	switch v := b.(type) {
+	case string:
+		return v
+	case fmt.Stringer:
+		return v.String()
+	default:
+		return fmt.Sprintf("%+v", v)
+	}
 }

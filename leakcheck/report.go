@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,10 +66,10 @@ func (f Frame) String() string {
 // Site is the survivors of one type made on one call path.
 type Site struct {
 	Count   int      `json:"count"`
-	Frames  []Frame  `json:"frames,omitempty"` // innermost first; empty when stacks were off
-	Serials []uint64 `json:"serials"`          // the first few
-	Bundles []string `json:"bundles,omitempty"`
-	More    int      `json:"more,omitempty"` // survivors not listed
+	Frames  []Frame  `json:"frames,omitempty"`  // innermost first; empty when stacks were off
+	Serials []uint64 `json:"serials"`           // the first few
+	Bundles []string `json:"bundles,omitempty"` // as text: a string bundle as it is
+	More    int      `json:"more,omitempty"`    // survivors not listed
 }
 
 // AllowedType is a type whose survivors an Allow option permitted.
@@ -202,7 +203,11 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 		}
 		fmt.Fprintf(b, "    serials: %s%s\n", joinSerials(s.Serials), more(s.More))
 		if len(s.Bundles) > 0 {
-			fmt.Fprintf(b, "    bundles: %s%s\n", strings.Join(s.Bundles, ", "), more(s.More))
+			quoted := make([]string, len(s.Bundles))
+			for i, text := range s.Bundles {
+				quoted[i] = strconv.Quote(text)
+			}
+			fmt.Fprintf(b, "    bundles: %s%s\n", strings.Join(quoted, ", "), more(s.More))
 		}
 	}
 }

@@ -93,7 +93,7 @@ func TestVerifyTestMainWritesJSON(t *testing.T) {
 	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.Conn", rep.Leaks[0].Type)
 	assert.Equal(t, 1, rep.Leaks[0].Count)
 	require.Len(t, rep.Leaks[0].Sites, 1)
-	assert.Equal(t, []string{`"json"`}, rep.Leaks[0].Sites[0].Bundles)
+	assert.Equal(t, []string{"json"}, rep.Leaks[0].Sites[0].Bundles, "encoded once")
 	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.dial", rep.Leaks[0].Sites[0].Frames[0].Function)
 	assert.Positive(t, rep.Settled.Rounds)
 }
