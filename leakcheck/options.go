@@ -141,8 +141,12 @@ func EvenIfFailed() Option {
 }
 
 // ReportFile makes VerifyTestMain write its report as JSON to path, for CI
-// to keep. The environment variable OBJTRACK_LEAKCHECK_REPORT does the
-// same without changing the code.
+// to keep. If path is a directory, or ends with a path separator (the
+// directory is then made), the report goes to a file in it named after
+// the package ("example.com_db.json"), so that `go test ./...`, which runs
+// each package's tests in a process of its own, keeps one per package.
+// The environment variable OBJTRACK_LEAKCHECK_REPORT does the same
+// without changing the code.
 func ReportFile(path string) Option {
 	return optionFunc(func(c *config) { c.reportFile = path })
 }

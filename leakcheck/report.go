@@ -16,6 +16,9 @@ import (
 // Its String method is the text that failing tests print; it also
 // marshals to JSON.
 type Report struct {
+	// Package is the import path of the package whose tests ran, in
+	// VerifyTestMain's report.
+	Package string `json:"package,omitempty"`
 	// Scope is the test that was judged, or "TestMain".
 	Scope string `json:"scope"`
 	// Leaks lists the types with objects that should not have survived,

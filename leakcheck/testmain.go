@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
 
 	"go.uber.org/goleak"
 )
@@ -76,6 +79,7 @@ func verdictMain(s *scope, leakOpts []goleak.Option) int {
 		rep.Goroutines = goleakFindings(leakOpts)
 		rep.GoroutineCheck = "checked with go.uber.org/goleak"
 	}
+	rep.Package = testedPackage()
 	code := 0
 	for _, msg := range unmatchedNames() {
 		fmt.Fprintln(stderr, msg)
@@ -95,7 +99,22 @@ func verdictMain(s *scope, leakOpts []goleak.Option) int {
 	return code
 }
 
+// writeReportFile writes the JSON report to path, or, if path is a
+// directory (or ends with a separator, and is made), to a file in it named
+// after the package, so that go test ./... keeps one report per package.
 func writeReportFile(path string, rep *Report) error {
+	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator)) {
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			return err
+		}
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		name := strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(rep.Package)
+		if name == "" {
+			name = "leakcheck"
+		}
+		path = filepath.Join(path, name+".json")
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -105,4 +124,14 @@ func writeReportFile(path string, rep *Report) error {
 		return err
 	}
 	return f.Close()
+}
+
+// testedPackage returns the import path of the package whose tests run
+// ("example.com/db"), read from the test binary's build information.
+func testedPackage() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	return strings.TrimSuffix(bi.Path, ".test")
 }

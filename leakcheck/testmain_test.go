@@ -149,3 +149,20 @@ func TestFindReturnsTheVerdictAsData(t *testing.T) {
 	_, err = leakcheck.Find(leakcheck.Cleanup(func(int) {}))
 	assert.ErrorContains(t, err, "the Cleanup option is for VerifyTestMain")
 }
+
+// Given a directory, each package's run keeps a report of its own, named
+// after the package.
+func TestVerifyTestMainKeepsOneReportPerPackage(t *testing.T) {
+	defer dropCache()
+	dir := t.TempDir() + "/reports/"
+	code, _ := verify(t, func() int {
+		keep(dial("json"))
+		return 0
+	}, leakcheck.ReportFile(dir), leakcheck.WithoutGoroutines())
+	require.Equal(t, 1, code)
+	data, err := os.ReadFile(filepath.Join(dir, "github.com_objtrack_objtrack_leakcheck.json"))
+	require.NoError(t, err)
+	var rep leakcheck.Report
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck", rep.Package)
+}
