@@ -5,7 +5,7 @@ package stack
 import "runtime"
 
 // capture stores the calling goroutine's return addresses, starting with
-// the caller of the function that called capture's caller. Without frame
+// the caller of capture, as the frame-pointer walk does. Without frame
 // pointers it uses runtime.Callers, which is slower.
 //
 //go:noinline

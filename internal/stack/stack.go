@@ -136,7 +136,7 @@ func (t *Table) Frames(id ID, hide ...string) []Frame {
 }
 
 func hidden(fn string, hide []string) bool {
-	if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "testing.") {
+	if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "testing.") || isWrapper(fn) {
 		return true
 	}
 	for _, h := range hide {
@@ -145,6 +145,26 @@ func hidden(fn string, hide []string) bool {
 		}
 	}
 	return false
+}
+
+// isWrapper reports whether fn is a wrapper that the compiler made for a
+// go statement ("pkg.f.gowrap1") or a method value ("pkg.T.M-fm").
+// runtime.Callers leaves such frames out as it unwinds; the frame-pointer
+// walk finds them, and Frames leaves them out instead.
+func isWrapper(fn string) bool {
+	if strings.HasSuffix(fn, "-fm") {
+		return true
+	}
+	i := strings.LastIndex(fn, ".gowrap")
+	if i < 0 {
+		return false
+	}
+	for _, c := range fn[i+len(".gowrap"):] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ShortFunction drops the import path: "example.com/db.(*Conn).Close"
