@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/objtrack/objtrack/internal/typename"
+
 	"github.com/onsi/gomega/types"
 
 	"github.com/objtrack/objtrack/trackable"
@@ -90,14 +92,14 @@ type counted struct {
 func lookup(snap trackable.Snapshot, name string) (counted, error) {
 	n := 0
 	for _, tc := range snap.Types {
-		if trackable.MatchesTypeName(tc.Type, name) {
+		if typename.Matches(tc.Type, name) {
 			n++
 		}
 	}
 	if n == 0 {
 		c := counted{name: name}
 		for _, tc := range snap.Types {
-			c.others = append(c.others, trackable.FullTypeName(tc.Type))
+			c.others = append(c.others, typename.Full(tc.Type))
 		}
 		return c, nil
 	}
@@ -116,7 +118,7 @@ func (m *countMatcher) Match(actual any) (bool, error) {
 	m.judged, m.failed = nil, nil
 	if len(m.types) == 0 {
 		for _, tc := range snap.Types {
-			m.judged = append(m.judged, counted{name: trackable.FullTypeName(tc.Type), tc: tc, known: true})
+			m.judged = append(m.judged, counted{name: typename.Full(tc.Type), tc: tc, known: true})
 		}
 	}
 	for _, name := range m.types {
@@ -162,7 +164,7 @@ func (m *countMatcher) NegatedFailureMessage(any) string {
 			fmt.Fprintf(&b, "\n  %s: no type of this name tracked yet\n", c.name)
 			continue
 		}
-		fmt.Fprintf(&b, "\n  %s: %d live, %d retired\n", trackable.FullTypeName(c.tc.Type), c.tc.Live, c.tc.Retired)
+		fmt.Fprintf(&b, "\n  %s: %d live, %d retired\n", typename.Full(c.tc.Type), c.tc.Live, c.tc.Retired)
 	}
 	return b.String()
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/objtrack/objtrack/internal/typename"
+
 	"github.com/objtrack/objtrack/internal/recorded"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -28,7 +30,7 @@ func describeCounted(b *strings.Builder, c counted) {
 // serials and bundles from the inventory's records when object tracking
 // is on, and creation sites when a leakcheck scope recorded them.
 func describeLive(b *strings.Builder, tc trackable.TypeCount) {
-	fmt.Fprintf(b, "\n  %s: %d live, %d retired\n", trackable.FullTypeName(tc.Type), tc.Live, tc.Retired)
+	fmt.Fprintf(b, "\n  %s: %d live, %d retired\n", typename.Full(tc.Type), tc.Live, tc.Retired)
 	var objs []recorded.Object
 	if recorded.Of != nil {
 		objs = recorded.Of(tc.Type)

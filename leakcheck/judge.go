@@ -7,9 +7,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/objtrack/objtrack/internal/typename"
+
 	"github.com/objtrack/objtrack/internal/settle"
 	"github.com/objtrack/objtrack/internal/stack"
-	"github.com/objtrack/objtrack/trackable"
 )
 
 // judge brings the garbage collector to a fixed point for the objects of
@@ -46,7 +47,7 @@ func judge(s *scope) (*Report, error) {
 	}
 	for _, typ := range types {
 		objs := byType[typ]
-		name := trackable.FullTypeName(typ)
+		name := typename.Full(typ)
 		if rules.ignored[typ] {
 			rep.Ignored = append(rep.Ignored, IgnoredType{Type: name, Live: len(objs)})
 			continue
@@ -100,7 +101,7 @@ func sortedTypes(m map[reflect.Type][]live) []reflect.Type {
 		types = append(types, t)
 	}
 	slices.SortFunc(types, func(a, b reflect.Type) int {
-		return strings.Compare(trackable.FullTypeName(a), trackable.FullTypeName(b))
+		return strings.Compare(typename.Full(a), typename.Full(b))
 	})
 	return types
 }
@@ -116,7 +117,7 @@ func sortTypeReports(ts []TypeReport) {
 
 // typeReport groups the survivors of one type by creation site.
 func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
-	tr := TypeReport{Type: trackable.FullTypeName(typ), Count: len(objs)}
+	tr := TypeReport{Type: typename.Full(typ), Count: len(objs)}
 	bySite := map[stack.ID]*Site{}
 	var order []stack.ID
 	for _, o := range objs { // sorted by serial

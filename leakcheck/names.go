@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/objtrack/objtrack/trackable"
+	"github.com/objtrack/objtrack/internal/typename"
 )
 
 // Type names in options (Allow, IgnoreTypes) are resolved against the
@@ -53,7 +53,7 @@ func unmatchedNames() []string {
 	defer namesUsed.Unlock()
 	var out []string
 	for name, option := range namesUsed.m {
-		if !slices.ContainsFunc(types, func(t reflect.Type) bool { return trackable.MatchesTypeName(t, name) }) {
+		if !slices.ContainsFunc(types, func(t reflect.Type) bool { return typename.Matches(t, name) }) {
 			out = append(out, fmt.Sprintf("leakcheck: option %s(%q) names no type tracked in this run; tracked types: %s", option, name, typeNames(types)))
 		}
 	}
@@ -98,7 +98,7 @@ func resolveRules(cfg *config, survivors []reflect.Type) (rules, error) {
 func resolveType(option, name string, types []reflect.Type) (reflect.Type, error) {
 	var found []reflect.Type
 	for _, t := range types {
-		if trackable.MatchesTypeName(t, name) {
+		if typename.Matches(t, name) {
 			found = append(found, t)
 		}
 	}
@@ -136,7 +136,7 @@ func typeNames(types []reflect.Type) string {
 	}
 	names := make([]string, len(types))
 	for i, t := range types {
-		names[i] = trackable.FullTypeName(t)
+		names[i] = typename.Full(t)
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/objtrack/objtrack/internal/typename"
 )
 
 // Snapshot is the state of an [Inventory] at one moment: every type it has
@@ -77,7 +79,7 @@ func nameTypes(tcs []TypeCount) {
 	for i := 1; i < len(tcs); i++ {
 		if tcs[i].Name == tcs[i-1].Name {
 			clash = true
-			tcs[i].Name, tcs[i-1].Name = FullTypeName(tcs[i].Type), FullTypeName(tcs[i-1].Type)
+			tcs[i].Name, tcs[i-1].Name = typename.Full(tcs[i].Type), typename.Full(tcs[i-1].Type)
 		}
 	}
 	if clash {
@@ -85,29 +87,15 @@ func nameTypes(tcs []TypeCount) {
 	}
 }
 
-// FullTypeName returns a type's name with its full import path:
-// "example.com/db.Conn". Unnamed types are returned as written in Go.
-func FullTypeName(t reflect.Type) string {
-	if t.Name() == "" || t.PkgPath() == "" {
-		return t.String()
-	}
-	return t.PkgPath() + "." + t.Name()
-}
-
-// MatchesTypeName reports whether name names type t: its bare name
-// ("Conn"), its name qualified by package ("db.Conn") or its full name
-// ("example.com/db.Conn").
-func MatchesTypeName(t reflect.Type, name string) bool {
-	return name != "" && (name == t.String() || name == FullTypeName(t) || (t.Name() != "" && name == t.Name()))
-}
-
-// Lookup returns the count of the one type that name names (see
-// [MatchesTypeName]). It returns an error that lists the candidates when
-// name matches no type the inventory has counted, or several.
+// Lookup returns the count of the one type that name names: its bare
+// name ("Conn"), its name qualified by package ("db.Conn") or its full
+// name ("example.com/db.Conn"). It returns an error that lists the
+// candidates when name matches no type the inventory has counted, or
+// several.
 func (s Snapshot) Lookup(name string) (TypeCount, error) {
 	var found []TypeCount
 	for _, tc := range s.Types {
-		if MatchesTypeName(tc.Type, name) {
+		if typename.Matches(tc.Type, name) {
 			found = append(found, tc)
 		}
 	}
@@ -127,7 +115,7 @@ func typeList(tcs []TypeCount) string {
 	}
 	names := make([]string, len(tcs))
 	for i, tc := range tcs {
-		names[i] = FullTypeName(tc.Type)
+		names[i] = typename.Full(tc.Type)
 	}
 	return strings.Join(names, ", ")
 }
