@@ -2,15 +2,12 @@ package ginkgoext
 
 import (
 	"fmt"
-	"time"
+
+	"github.com/objtrack/objtrack/internal/shown"
 
 	"github.com/objtrack/objtrack/internal/settle"
 	"github.com/objtrack/objtrack/trackable"
 )
-
-// settleBudget bounds the garbage collections before a verdict on a live
-// inventory; it only turns a blocked cleanup into an error.
-const settleBudget = 30 * time.Second
 
 // snapshotOf turns what a matcher was given into a snapshot, settling the
 // garbage collector first when it was given a live inventory.
@@ -20,7 +17,7 @@ func snapshotOf(matcher string, actual any) (trackable.Snapshot, error) {
 		if a == nil {
 			break
 		}
-		if err := settle.Settle(settleBudget).Err(); err != nil {
+		if err := settle.Settle(shown.Budget).Err(); err != nil {
 			return trackable.Snapshot{}, fmt.Errorf("%s: %w", matcher, err)
 		}
 		return a.Snapshot(), nil

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/objtrack/objtrack/internal/shown"
+
 	"github.com/objtrack/objtrack/internal/typename"
 
 	"github.com/objtrack/objtrack/internal/recorded"
 	"github.com/objtrack/objtrack/trackable"
 )
-
-// shown is how many live objects a failure message lists per type.
-const shown = 5
 
 // describeCounted writes the count of one named type for a failure
 // message.
@@ -57,13 +56,13 @@ func describeLive(b *strings.Builder, tc trackable.TypeCount) {
 		return
 	}
 	for i, s := range serials {
-		if i == shown {
-			fmt.Fprintf(b, "    and %d more\n", len(serials)-shown)
+		if i == shown.Objects {
+			fmt.Fprintf(b, "    and %d more\n", len(serials)-shown.Objects)
 			break
 		}
 		fmt.Fprintf(b, "    obj#%d bundle:%s\n", s, trackable.FormatBundle(bundles[s]))
 		for j, f := range sites[s] {
-			if j == 4 {
+			if j == shown.Frames {
 				break
 			}
 			fmt.Fprintf(b, "        %s\n", f)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/objtrack/objtrack/internal/shown"
+
 	"go.uber.org/goleak"
 )
 
@@ -46,8 +48,8 @@ func buildConfig(opts []Option) *config {
 	c := &config{
 		stacks:     true,
 		goroutines: true,
-		budget:     30 * time.Second,
-		maxShown:   5,
+		budget:     shown.Budget,
+		maxShown:   shown.Objects,
 		reportFile: os.Getenv(ReportFileEnv),
 	}
 	for _, o := range opts {

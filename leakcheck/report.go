@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/objtrack/objtrack/internal/shown"
+
 	"github.com/objtrack/objtrack/internal/stack"
 )
 
@@ -197,8 +199,8 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 		} else {
 			fmt.Fprintf(b, "  %d made at\n", s.Count)
 			for i, f := range s.Frames {
-				if i == framesShown {
-					fmt.Fprintf(b, "      ... %d more frames\n", len(s.Frames)-framesShown)
+				if i == shown.Frames {
+					fmt.Fprintf(b, "      ... %d more frames\n", len(s.Frames)-shown.Frames)
 					break
 				}
 				fmt.Fprintf(b, "      %s\n", f)
@@ -214,10 +216,6 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 		}
 	}
 }
-
-// framesShown is how many frames of a creation site the text shows; the
-// JSON has them all.
-const framesShown = 6
 
 func joinSerials(ss []uint64) string {
 	parts := make([]string, len(ss))

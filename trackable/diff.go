@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/objtrack/objtrack/internal/shown"
 )
 
 // SnapshotDiff is what changed between two snapshots of one inventory.
@@ -90,11 +92,10 @@ func (d SnapshotDiff) WriteText(w io.Writer) error {
 }
 
 func serialList(ss []uint64) string {
-	const shown = 5
-	parts := make([]string, 0, shown)
+	parts := make([]string, 0, shown.Objects)
 	for i, s := range ss {
-		if i == shown {
-			return strings.Join(parts, " ") + fmt.Sprintf(" and %d more", len(ss)-shown)
+		if i == shown.Objects {
+			return strings.Join(parts, " ") + fmt.Sprintf(" and %d more", len(ss)-shown.Objects)
 		}
 		parts = append(parts, fmt.Sprintf("#%d", s))
 	}
