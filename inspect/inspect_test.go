@@ -6,7 +6,6 @@ import (
 	"expvar"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -147,103 +145,11 @@ func TestExpvar(t *testing.T) {
 }
 
 // signalWriter tells the test when a dump arrived.
-type signalWriter struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	wrote chan struct{}
-}
-
-func (w *signalWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	select {
-	case w.wrote <- struct{}{}:
-	default:
-	}
-	return len(p), nil
-}
-
-func TestDumpOnSIGUSR1(t *testing.T) {
-	inv := fixture()
-	w := &signalWriter{wrote: make(chan struct{}, 1)}
-	stop := inspect.DumpOnSignal(inv, w)
-	defer stop()
-	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGUSR1))
-	select {
-	case <-w.wrote:
-	case <-time.After(30 * time.Second):
-		t.Fatal("no dump after SIGUSR1")
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	assert.Contains(t, w.buf.String(), "inspect_test.Conn                        allocated: 2            retired: 1")
-	stop()
-	stop()
-}
-
-func TestLogOnSignal(t *testing.T) {
-	inv := fixture()
-	w := &signalWriter{wrote: make(chan struct{}, 1)}
-	stop := inspect.LogOnSignal(inv, slog.New(slog.NewJSONHandler(w, nil)), syscall.SIGUSR2)
-	defer stop()
-	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGUSR2))
-	select {
-	case <-w.wrote:
-	case <-time.After(30 * time.Second):
-		t.Fatal("no log after SIGUSR2")
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	assert.Contains(t, w.buf.String(), `"msg":"objtrack inventory","objects":{"inspect_test.Conn":{"live":2,"retired":1},"inspect_test.Session":{"live":1,"retired":0}}`)
-}
 
 func TestSignalHelpersRefuseNil(t *testing.T) {
 	assert.PanicsWithValue(t, "inspect: DumpOnSignal needs an inventory and a writer", func() { inspect.DumpOnSignal(nil, os.Stderr) })
 	assert.PanicsWithValue(t, "inspect: LogOnSignal needs an inventory and a logger", func() { inspect.LogOnSignal(fixture(), nil) })
 	assert.PanicsWithValue(t, "inspect: Var(nil): pass the *trackable.Inventory to publish", func() { inspect.Var(nil) })
-}
-
-// Dumps, signals and requests while objects are made and freed on many
-// goroutines: no race, and every response is well formed.
-func TestConcurrentViews(t *testing.T) {
-	inv := trackable.NewInventory()
-	prev := trackable.GlobalTracker()
-	trackable.SetGlobalTracker(inv)
-	defer trackable.SetGlobalTracker(prev)
-	stopSampling, err := inv.StartSampling(time.Millisecond, 4)
-	require.NoError(t, err)
-	defer stopSampling()
-	w := &signalWriter{wrote: make(chan struct{}, 1)}
-	stopSignals := inspect.DumpOnSignal(inv, w)
-	defer stopSignals()
-	h := inspect.Handler(inv)
-
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for range 2000 {
-				trackable.Track(&Conn{})
-			}
-		})
-	}
-	for i := range 50 {
-		wg.Go(func() {
-			format := []string{"text", "json"}[i%2]
-			code, body := get(t, h, "/?debug=1&format="+format)
-			assert.Equal(t, http.StatusOK, code)
-			if format == "json" {
-				assert.True(t, json.Valid([]byte(body)), body)
-			}
-		})
-		if i%10 == 0 {
-			require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGUSR1))
-		}
-	}
-	wg.Wait()
-	var out strings.Builder
-	require.NoError(t, inv.Dump(&out))
-	assert.Contains(t, out.String(), "inspect_test.Conn")
 }
 
 // stuckResponse is a client that never reads: its writes block.
@@ -279,4 +185,21 @@ func TestStuckClientHoldsNothing(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a client that never reads blocked the inventory or other requests")
 	}
+}
+
+type signalWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return len(p), nil
 }
