@@ -81,10 +81,10 @@ func verdict(t TestingT, s *scope) {
 	if t.Failed() && !s.cfg.evenIfFailed {
 		return // see EvenIfFailed
 	}
-	// The test's goroutines first: they may still hold or make objects.
-	checkGoroutines := s.cfg.goroutines && s.num != 0
+	// The test's goroutines first: they may still hold or make objects,
+	// whether or not they are reported.
 	var left []group
-	if checkGoroutines {
+	if s.num != 0 {
 		left = waitForGoroutines(s)
 	}
 	rep, err := judge(s)
@@ -97,7 +97,7 @@ func verdict(t TestingT, s *scope) {
 		t.Errorf("%v", err)
 		return
 	}
-	if checkGoroutines {
+	if s.cfg.goroutines && s.num != 0 {
 		if len(left) > 0 {
 			left = stillRunning(s) // some may have ended while settling
 		}

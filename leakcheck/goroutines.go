@@ -285,29 +285,28 @@ func allGoroutines() []goroutineDump {
 	return parseGoroutines(string(buf))
 }
 
-// parseGoroutines finds the goroutines in text as the runtime prints
-// them ("goroutine 7 [chan receive]:" and the frames that follow),
-// wherever they are in it: a runtime.Stack dump, or an error of goleak's
-// that quotes them.
+// parseGoroutines finds the goroutines in text, each a header and the
+// frames that follow as the runtime prints them: a runtime.Stack dump
+// ("goroutine 7 [chan receive]:"), or an error of goleak's, which quotes
+// the frames under headers of its own ("Goroutine 7 in state chan
+// receive, with main.worker on top of the stack:").
+// TestParseGoroutinesReadsGoleak runs goleak to check the second form.
 func parseGoroutines(text string) []goroutineDump {
 	var out []goroutineDump
 	lines := strings.Split(text, "\n")
 	for i := 0; i < len(lines); i++ {
-		rest, ok := strings.CutPrefix(strings.TrimLeft(lines[i], " ["), "goroutine ")
-		if !ok || !strings.HasSuffix(rest, "]:") {
+		g, ok := parseHeader(lines[i])
+		if !ok {
 			continue
 		}
-		idText, state, _ := strings.Cut(rest, " ")
-		var g goroutineDump
-		var err error
-		if g.id, err = strconv.Atoi(idText); err != nil {
-			continue
-		}
-		g.state = strings.TrimSuffix(strings.TrimPrefix(state, "["), "]:")
 		var trace strings.Builder
-		for i+1 < len(lines) && lines[i+1] != "" && !strings.HasPrefix(lines[i+1], " Goroutine ") && !strings.HasPrefix(lines[i+1], "goroutine ") {
+		for i+1 < len(lines) {
+			next := lines[i+1]
+			if _, header := parseHeader(next); header || strings.TrimSpace(next) == "" || next == "]" {
+				break
+			}
 			i++
-			line := strings.TrimSuffix(lines[i], "]")
+			line := next
 			trace.WriteString(line + "\n")
 			if strings.HasPrefix(line, "\t") {
 				continue
@@ -326,6 +325,32 @@ func parseGoroutines(text string) []goroutineDump {
 		out = append(out, g)
 	}
 	return out
+}
+
+// parseHeader reads the header of one goroutine, in either form.
+func parseHeader(line string) (goroutineDump, bool) {
+	var g goroutineDump
+	line = strings.TrimLeft(line, " [")
+	if rest, ok := strings.CutPrefix(line, "goroutine "); ok && strings.HasSuffix(rest, "]:") {
+		idText, state, _ := strings.Cut(rest, " ")
+		id, err := strconv.Atoi(idText)
+		if err != nil {
+			return g, false
+		}
+		g.id, g.state = id, strings.TrimSuffix(strings.TrimPrefix(state, "["), "]:")
+		return g, true
+	}
+	if rest, ok := strings.CutPrefix(line, "Goroutine "); ok && strings.HasSuffix(rest, " on top of the stack:") {
+		idText, rest, _ := strings.Cut(rest, " in state ")
+		id, err := strconv.Atoi(idText)
+		if err != nil {
+			return g, false
+		}
+		state, _, _ := strings.Cut(rest, ", with ")
+		g.id, g.state = id, state
+		return g, true
+	}
+	return g, false
 }
 
 // shortTrace rewrites a goroutine trace for a person: one line per frame,

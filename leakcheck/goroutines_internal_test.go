@@ -1,10 +1,13 @@
 package leakcheck
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // The goroutine profile as pprof writes it with debug=1: the first group
@@ -40,4 +43,45 @@ func TestParseProfileFindsEveryGroupWithTheLabel(t *testing.T) {
 	other := parseProfile(profileText)["33"]
 	require.Len(t, other, 1)
 	assert.Equal(t, 2, other[0].count)
+}
+
+func worker(c chan int) { <-c }
+
+// goleak's errors quote each goroutine under a header of its own: the
+// parser must read them, or GoroutineOptions would ignore nothing. This
+// runs goleak itself, so that a release that changes the wording fails
+// here.
+func TestParseGoroutinesReadsGoleak(t *testing.T) {
+	c := make(chan int)
+	defer close(c)
+	go worker(c)
+	go func() { go worker(c) }()
+	var found []goroutineDump
+	for range 100 { // until both have started
+		found = nil
+		if err := goleak.Find(); err != nil {
+			for _, d := range parseGoroutines(err.Error()) {
+				if slices.Equal(d.own(), []string{"github.com/objtrack/objtrack/leakcheck.worker"}) {
+					found = append(found, d)
+				}
+			}
+		}
+		if len(found) == 2 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	require.Len(t, found, 2)
+	for _, d := range found {
+		assert.Positive(t, d.id)
+		assert.Equal(t, "chan receive", d.state)
+		assert.Contains(t, d.trace, "created by ")
+	}
+}
+
+func TestParseGoroutinesReadsRuntimeStack(t *testing.T) {
+	all := allGoroutines()
+	require.NotEmpty(t, all)
+	assert.Equal(t, "running", all[0].state, "runtime.Stack lists the caller first")
+	assert.Contains(t, all[0].functions, "github.com/objtrack/objtrack/leakcheck.TestParseGoroutinesReadsRuntimeStack")
 }

@@ -100,7 +100,10 @@ func WithoutStacks() Option {
 	return optionFunc(func(c *config) { c.stacks = false })
 }
 
-// WithoutGoroutines turns off the check for leaked goroutines.
+// WithoutGoroutines turns off the check for leaked goroutines: they are
+// not reported. A Check still waits for its test's goroutines to end (a
+// few tries over about half a second) before it judges objects, which
+// they may hold.
 func WithoutGoroutines() Option {
 	return optionFunc(func(c *config) { c.goroutines = false })
 }

@@ -3,6 +3,7 @@ package settle
 import (
 	"runtime"
 	"runtime/metrics"
+	"sync"
 	"time"
 
 	"github.com/objtrack/objtrack/internal/flight"
@@ -16,44 +17,54 @@ type round struct {
 	blocked bool   // a cleanup found blocked before is still blocked
 }
 
-// The collections of all callers: one at a time, and callers that ask
-// while one runs share the next (see package flight).
-var collections flight.Group[round]
+// A collection is shared by the callers that ask for one while another
+// runs (see package flight); each caller then waits for the cleanups it
+// queued on its own, within its own budget.
+var collections flight.Group[collected]
 
-// stuck is the number of cleanups and finalizers that a collection found
-// blocked: later collections do not wait for them again, until they run.
-// executedThen is the executed count when they were found. Only the
-// caller running a collection touches them.
-var stuck, executedThen uint64
+// collected is what a shared collection found: the counts of queued and
+// executed cleanups and finalizers just before it and just after it.
+type collected struct{ before, after counts }
+
+// stuck is the number of cleanups and finalizers that a caller found
+// blocked: later callers do not wait for them again, until they run.
+// executedThen is the executed count when they were found.
+var stuck struct {
+	sync.Mutex
+	n, executedThen uint64
+}
 
 // collect runs or joins a collection that starts after the call, and
 // waits until every cleanup and finalizer it queued has run, or until
-// the deadline (in nanotime) of the caller that runs it.
+// deadline (in nanotime).
 func collect(deadline int64) round {
-	return collections.Do(func() round { return runRound(deadline) })
+	c := collections.Do(func() collected {
+		var s samples
+		before := s.read()
+		runtime.GC()
+		return collected{before, s.read()}
+	})
+	return drain(c, deadline)
 }
 
-// runRound runs one collection and waits for what it queued.
-func runRound(deadline int64) round {
-	var s samples
-	before := s.read()
-	runtime.GC()
-	target := s.read()
+// drain waits for the cleanups and finalizers that collection c queued.
+func drain(c collected, deadline int64) round {
 	var r round
+	stuck.Lock()
 	// The cleanups found blocked earlier: while none of them has run, wait
 	// for the others only.
-	if stuck > 0 {
-		if target.executed >= executedThen+stuck {
-			stuck = 0
-		} else {
-			r.blocked = true
-		}
+	if stuck.n > 0 && c.after.executed >= stuck.executedThen+stuck.n {
+		stuck.n = 0
 	}
+	skip, executedThen := stuck.n, stuck.executedThen
+	stuck.Unlock()
+	r.blocked = skip > 0
+	var s samples
 	for spins := 0; ; spins++ {
 		now := s.read()
-		if now.executed+stuck >= target.queued {
+		r.ran = now.executed - c.before.executed
+		if now.executed+skip >= c.after.queued {
 			r.drained = true
-			r.ran = now.executed - before.executed
 			return r
 		}
 		// With few processors the runtime runs cleanups on one goroutine,
@@ -62,9 +73,10 @@ func runRound(deadline int64) round {
 		stillBlocked := r.blocked && spins == 1000 && now.executed == executedThen
 		if stillBlocked || nanotime() > deadline {
 			r.pending = now.queued - now.executed
-			r.ran = now.executed - before.executed
 			if !stillBlocked {
-				stuck, executedThen = now.queued-now.executed, now.executed
+				stuck.Lock()
+				stuck.n, stuck.executedThen = r.pending, now.executed
+				stuck.Unlock()
 			}
 			return r
 		}

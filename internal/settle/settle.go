@@ -61,7 +61,7 @@ func (r Result) Err() error {
 // holds the awaited objects frees them in at most one round per link;
 // chains longer than this, with other work running all along, are taken
 // for survivors.
-const maxIdleRounds = 16
+const maxIdleRounds = 64
 
 // Until collects garbage until live returns 0, or until the objects it
 // counts stop being freed: after a collection in which nothing it counts
