@@ -64,6 +64,9 @@ func Check(t TestingT, opts ...Option) {
 	}
 	_, fromTesting := t.(testing.TB)
 	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting}
+	if fromTesting {
+		s.fn = testFunction()
+	}
 	begin(s)
 	t.Cleanup(func() {
 		// Helpers all the way: package testing then reports failures at

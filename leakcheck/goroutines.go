@@ -65,14 +65,24 @@ var uncounted atomic.Uint64
 // goroutine, the paused parallel tests' too.
 var profiles flight.Group[map[string][]group]
 
-// labelled returns the goroutines labelled with scope number num, but the
-// test goroutines of package testing (the test itself, its subtests) and
-// the runtime's own goroutines that goleak ignores too.
-func labelled(num uint32) []group {
+// goroutinesOf returns the goroutines of scope s: those labelled with
+// its number, and those without a checked test's label whose stack names
+// its test function (see fallback.go); but the test goroutines of package
+// testing (the test itself, its subtests) and the runtime's own
+// goroutines that goleak ignores too.
+func goroutinesOf(s *scope) []group {
+	byLabel := profiles.Do(goroutinesByLabel)
 	var out []group
-	for _, g := range profiles.Do(goroutinesByLabel)[strconv.FormatUint(uint64(num), 10)] {
+	for _, g := range byLabel[strconv.FormatUint(uint64(s.num), 10)] {
 		if !ignoredByDefault(g.functions()) {
 			out = append(out, g)
+		}
+	}
+	if s.fn != "" {
+		for _, g := range byLabel[""] {
+			if !ignoredByDefault(g.functions()) && byFunctions(g.functions()) == s {
+				out = append(out, g)
+			}
 		}
 	}
 	return out
@@ -89,7 +99,8 @@ func goroutinesByLabel() map[string][]group {
 }
 
 // parseProfile parses a goroutine profile written with debug=1 and
-// returns the groups that carry the ancestry label, by its value.
+// returns its groups by the value of the ancestry label they carry, ""
+// for those without it.
 func parseProfile(text string) map[string][]group {
 	// The header line ("goroutine profile: total 12") has no blank line
 	// after it: the first group follows at once.
@@ -133,9 +144,7 @@ func parseProfile(text string) map[string][]group {
 			}
 			g.frames = append(g.frames, frame{function: fn, file: fields[3]})
 		}
-		if value != "" {
-			out[value] = append(out[value], g)
-		}
+		out[value] = append(out[value], g)
 	}
 	return out
 }
@@ -179,7 +188,7 @@ func waitForGoroutines(s *scope) []group {
 		return nil
 	}
 	for try := 0; ; try++ {
-		if len(labelled(s.num)) == 0 {
+		if len(goroutinesOf(s)) == 0 {
 			return nil
 		}
 		if try == goroutineTries {
@@ -192,7 +201,7 @@ func waitForGoroutines(s *scope) []group {
 // stillRunning returns the goroutines of scope s running now that the
 // user's options (GoroutineOptions) do not ignore.
 func stillRunning(s *scope) []group {
-	left := labelled(s.num)
+	left := goroutinesOf(s)
 	if len(left) > 0 && len(s.cfg.goleakOptions) > 0 {
 		left = notIgnored(left, s.cfg.goleakOptions)
 	}

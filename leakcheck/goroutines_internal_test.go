@@ -43,6 +43,10 @@ func TestParseProfileFindsEveryGroupWithTheLabel(t *testing.T) {
 	other := parseProfile(profileText)["33"]
 	require.Len(t, other, 1)
 	assert.Equal(t, 2, other[0].count)
+
+	unlabelled := parseProfile(profileText)[""]
+	require.Len(t, unlabelled, 1)
+	assert.Equal(t, []string{"main.main"}, unlabelled[0].functions())
 }
 
 func worker(c chan int) { <-c }

@@ -24,12 +24,9 @@ func installObserver() {
 // Tracked records the object if a verdict will judge it: it belongs to an
 // active checked test, or VerifyTestMain runs.
 func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any) {
-	s := currentScope()
-	var num uint32
-	switch {
-	case s != nil:
-		num = s.num
-	case scopes.main.Load() == nil:
+	s, labelled := currentScope()
+	fallback := s == nil && !labelled && anyFunctionScope()
+	if s == nil && !fallback && scopes.main.Load() == nil {
 		return // no verdict will judge it
 	}
 	var site stack.ID
@@ -37,6 +34,16 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 		// Skip this method and trackable's track: the trackable frames
 		// that remain are left out of reports.
 		site = reg.stacks.Record(2)
+		if fallback {
+			s = byFunctions(reg.functions(site))
+		}
+	}
+	var num uint32
+	switch {
+	case s != nil:
+		num = s.num
+	case scopes.main.Load() == nil:
+		return
 	}
 	if s != nil {
 		s.made.n.Add(1)

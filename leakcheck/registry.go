@@ -40,8 +40,8 @@ type registry struct {
 	// grows.
 	types atomic.Pointer[[]reflect.Type]
 
-	mu       sync.Mutex // guards the fields below, and growing types
-	resolved map[stack.ID][]Frame
+	mu       sync.Mutex // guards growing types
+	resolved sync.Map   // stack.ID -> []Frame, resolved once
 }
 
 // A slot packs what the registry knows of one object into 64 bits; 0 is
@@ -300,20 +300,25 @@ func (r *registry) frames(id stack.ID) []Frame {
 	if id == 0 {
 		return nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if f, ok := r.resolved[id]; ok {
-		return f
+	if f, ok := r.resolved.Load(id); ok {
+		return f.([]Frame)
 	}
 	var f []Frame
 	for _, sf := range r.stacks.Frames(id, hiddenFrames...) {
 		f = append(f, Frame{Function: sf.Function, File: sf.File, Line: sf.Line})
 	}
-	if r.resolved == nil {
-		r.resolved = map[stack.ID][]Frame{}
+	v, _ := r.resolved.LoadOrStore(id, f)
+	return v.([]Frame)
+}
+
+// functions returns the functions of a creation site.
+func (r *registry) functions(id stack.ID) []string {
+	frames := r.frames(id)
+	out := make([]string, len(frames))
+	for i, f := range frames {
+		out[i] = f.Function
 	}
-	r.resolved[id] = f
-	return f
+	return out
 }
 
 // hiddenFrames are left out of creation sites: they are the same for

@@ -13,6 +13,7 @@ import (
 type scope struct {
 	num  uint32 // its number in the scope table; 0 for VerifyTestMain
 	name string // the test's name, or "TestMain"
+	fn   string // the test's function, for attribution by stack (fallback.go)
 	main bool   // VerifyTestMain's scope
 	all  bool   // Find: every recorded object, whatever its scope
 	cfg  *config
@@ -134,14 +135,15 @@ func numberOf(l ancestry.Labels) uint32 {
 
 // currentScope returns the scope that an object made now on the calling
 // goroutine belongs to: the checked test that the goroutine descends
-// from, else the ambient scope, else nil.
-func currentScope() *scope {
+// from, else the ambient scope, else nil. labelled says whether the
+// goroutine carries a checked test's label at all (ended or not).
+func currentScope() (s *scope, labelled bool) {
 	if l := ancestry.Current(); l != nil {
-		if s := scopeNumbered(numberOf(l)); s != nil {
-			return s
+		if n := numberOf(l); n != 0 {
+			return scopeNumbered(n), true
 		}
 	}
-	return scopes.ambient.Load()
+	return scopes.ambient.Load(), false
 }
 
 // begin makes s active: objects and goroutines of the calling goroutine
@@ -160,6 +162,9 @@ func begin(s *scope) {
 		if s.ambient {
 			scopes.ambient.Store(s)
 		}
+		if s.fn != "" {
+			addFunctionScope(s)
+		}
 	}
 	if s.cfg.stacks {
 		reg.stacked.Add(1)
@@ -177,6 +182,9 @@ func end(s *scope) {
 		return
 	}
 	unregister(s)
+	if s.fn != "" {
+		removeFunctionScope(s)
+	}
 	if s.ambient {
 		scopes.ambient.CompareAndSwap(s, nil)
 	}

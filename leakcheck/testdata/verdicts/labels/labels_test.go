@@ -1,0 +1,166 @@
+// Package labels pins verdicts where the goroutine that makes an object
+// has lost its checked test's pprof label, or never had it: code under
+// test that runs pprof.Do with a context of its own (which replaces the
+// goroutine's labels, then restores the context's, not the test's), and
+// time.AfterFunc, whose goroutines the runtime starts with no labels.
+// Their objects and goroutines are the test's when the test's function
+// is on their stack. Also: GoroutineOptions in parallel tests, a
+// WithoutGoroutines test whose goroutine ends late, and a chain of twenty
+// finalizers.
+package labels
+
+import (
+	"context"
+	"runtime"
+	"runtime/pprof"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+type Conn struct {
+	trackable.Trackable
+	addr string
+	buf  []byte
+}
+
+func dial(addr string) *Conn {
+	return trackable.Track(&Conn{addr: addr, buf: make([]byte, 64)})
+}
+
+var kept struct {
+	sync.Mutex
+	objects []any
+}
+
+func hold(x any) {
+	kept.Lock()
+	defer kept.Unlock()
+	kept.objects = append(kept.objects, x)
+}
+
+// handle is code under test that labels its work, as servers do.
+func handle(ctx context.Context, addr string) (c *Conn) {
+	pprof.Do(ctx, pprof.Labels("handler", "dial"), func(context.Context) { c = dial(addr) })
+	return c
+}
+
+func TestLeakInsidePprofDo(t *testing.T) {
+	leakcheck.Check(t)
+	hold(handle(t.Context(), "inside"))
+}
+
+func TestCleanInsidePprofDo(t *testing.T) {
+	leakcheck.Check(t)
+	_ = handle(t.Context(), "inside")
+}
+
+func TestLeakAfterPprofDo(t *testing.T) {
+	leakcheck.Check(t)
+	_ = handle(context.Background(), "before")
+	hold(dial("after"))
+}
+
+func TestCleanAfterPprofDo(t *testing.T) {
+	leakcheck.Check(t)
+	_ = handle(context.Background(), "before")
+	_ = dial("after")
+}
+
+var never = make(chan struct{})
+
+func TestLeakGoroutineInsidePprofDo(t *testing.T) {
+	leakcheck.Check(t)
+	pprof.Do(context.Background(), pprof.Labels("w", "x"), func(context.Context) {
+		go func() { <-never }()
+	})
+}
+
+func TestCleanGoroutineInsidePprofDo(t *testing.T) {
+	leakcheck.Check(t)
+	done := make(chan struct{})
+	pprof.Do(context.Background(), pprof.Labels("w", "x"), func(context.Context) {
+		go func() { close(done) }()
+	})
+	<-done
+}
+
+func TestLeakInAfterFunc(t *testing.T) {
+	leakcheck.Check(t)
+	done := make(chan struct{})
+	time.AfterFunc(time.Millisecond, func() { hold(dial("timer")); close(done) })
+	<-done
+}
+
+func TestCleanInAfterFunc(t *testing.T) {
+	leakcheck.Check(t)
+	done := make(chan struct{})
+	time.AfterFunc(time.Millisecond, func() { _ = dial("timer"); close(done) })
+	<-done
+}
+
+func worker() { <-never }
+
+var ignoreWorker = leakcheck.GoroutineOptions(goleak.IgnoreTopFunction("github.com/objtrack/objtrack/leakcheck/testdata/verdicts/labels.worker"))
+
+// Parallel: goleak sees the other tests' goroutines, and must still
+// ignore only what its options say.
+func TestCleanIgnoredWorkerParallel(t *testing.T) {
+	leakcheck.Check(t, ignoreWorker)
+	t.Parallel()
+	go worker()
+}
+
+func TestLeakNotIgnoredParallel(t *testing.T) {
+	leakcheck.Check(t, ignoreWorker)
+	t.Parallel()
+	go func() { <-never }()
+}
+
+// A goroutine that holds the test's object a little after the test: not
+// a leak, with or without the goroutine check.
+func background(c *Conn) {
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		c.addr = "done"
+	}()
+}
+
+func TestCleanLateGoroutineWithoutGoroutines(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	background(dial("late"))
+}
+
+type node struct {
+	next *node
+	c    *Conn
+	pad  [8]byte
+}
+
+// chain holds c behind n objects with finalizers, each freed one
+// collection after the one before it.
+func chain(n int, c *Conn) *node {
+	h := &node{c: c}
+	runtime.SetFinalizer(h, func(*node) {})
+	for range n - 1 {
+		nd := &node{next: h}
+		runtime.SetFinalizer(nd, func(*node) {})
+		h = nd
+	}
+	return h
+}
+
+func TestCleanFinalizerChain20(t *testing.T) {
+	leakcheck.Check(t)
+	_ = chain(20, dial("chained"))
+}
+
+func TestLeakFinalizerChain20Kept(t *testing.T) {
+	leakcheck.Check(t)
+	hold(chain(20, dial("chained")))
+}
