@@ -43,8 +43,12 @@ var checked sync.Map // TestingT -> struct{}
 // starts, so this holds however many tests run in parallel, before or
 // after t.Parallel, checked or not. A subtest that calls Check judges its
 // own objects; the objects of a subtest that does not are its parent's.
-// Objects made by goroutines that no checked test started (a worker
-// started in TestMain or init) are judged by VerifyTestMain only.
+// Where a goroutine carries no checked test's label (code under test ran
+// pprof.Do with a context of its own; time.AfterFunc), its objects and
+// goroutines are the test's whose function is on its stack. Objects made
+// by goroutines that no checked test started and that run no test's code
+// (a worker started in TestMain or init) are judged by VerifyTestMain
+// only. The package documentation has the whole rule.
 //
 // Objects are judged after the test's goroutines have ended (each gets
 // about half a second, as with goleak), and after a garbage collection:

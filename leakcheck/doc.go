@@ -32,11 +32,24 @@
 // many tests run in parallel, before or after t.Parallel, checked or not:
 // a test is never blamed for another test's objects. A subtest that calls
 // Check judges its own objects; the objects of a subtest that does not
-// call it are its parent's. Objects made by goroutines that no checked
-// test started (a worker pool started in init or TestMain) belong to no
-// test: VerifyTestMain judges them when the run ends, and in a package
-// without VerifyTestMain nothing does. Creation stacks are for the
-// report: they say where each survivor was made.
+// call it are its parent's.
+//
+// A goroutine can lose its test's label, or never get one: code under
+// test that runs pprof.Do with a context of its own replaces the
+// goroutine's labels, and the runtime starts the goroutines of
+// time.AfterFunc with none. Then, and only then, creation stacks decide:
+// the object or goroutine belongs to the running checked test whose
+// function, or a closure defined in it, is on its stack (the most
+// specific, if exactly one is). Objects made by goroutines that no checked
+// test started and that run no test's code (a worker pool started in init
+// or TestMain) belong to no test: VerifyTestMain judges them when the run
+// ends, and in a package without VerifyTestMain nothing does.
+//
+// A goroutine started on behalf of something shared belongs to the test
+// that made it start: the connection goroutines of http.DefaultClient
+// belong to the test whose request dialled the connection, even while
+// another parallel test uses it. Give each test a client of its own, or
+// close idle connections where the test ends.
 //
 // # A verdict you can trust
 //
@@ -51,7 +64,8 @@
 // finalizer at all, it runs one more (a sync.Pool drops its objects at
 // the second), and what survives that is reported. A finalizer or a
 // cleanup that holds an object releases it one round later: such chains
-// are followed to the end. Parallel verdicts share collections: tests
+// are followed to the end (up to 64 links while other tests keep the
+// collector busy). Parallel verdicts share collections: tests
 // that end while another verdict's collection runs wait for the next one
 // together. A cleanup that blocks forever fails the verdict that finds it
 // after the Budget, with a clear error, and is not waited for again by
