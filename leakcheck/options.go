@@ -118,11 +118,13 @@ func GoroutineOptions(opts ...goleak.Option) Option {
 	return optionFunc(func(c *config) { c.goleakOptions = append(c.goleakOptions, opts...) })
 }
 
-// Budget bounds the time that settling may take (30 seconds by default).
-// The verdict never depends on it: settling stops when the garbage
-// collector reaches a fixed point, and the budget only turns a cleanup
-// that blocks forever into a clear failure instead of a hang. Budget
-// panics if d is not positive.
+// Budget bounds the time that a verdict waits for cleanups after a
+// collection (30 seconds by default). Settling stops when the garbage
+// collector reaches a fixed point, not when time runs out: the budget only
+// turns a cleanup that blocks forever into a clear failure instead of a
+// hang. Give it room: a budget shorter than the cleanups of the test's
+// objects take to run (a million objects under -race take seconds) makes
+// them look blocked. Budget panics if d is not positive.
 func Budget(d time.Duration) Option {
 	if d <= 0 {
 		panic(fmt.Sprintf("leakcheck: Budget(%v): the budget must be positive", d))
