@@ -9,10 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -100,12 +97,16 @@ const (
 
 // specRun is one run of a suite: one process, or one ginkgo -p command.
 type specRun struct {
-	prog     string // the suite's binary, or the ginkgo command
-	args     []string
 	parallel bool   // the ginkgo command with -p
 	json     string // where the run writes its JSON report
-	gotest.Result
-	report []types.Report
+	report   []types.Report
+}
+
+// specResults is what the runs of one suite did.
+type specResults struct {
+	err     error
+	runs    []specRun
+	results []gotest.Result // by run
 }
 
 func TestSpecFixtures(t *testing.T) {
@@ -114,97 +115,78 @@ func TestSpecFixtures(t *testing.T) {
 	}
 	bins := t.TempDir()
 	cli := filepath.Join(bins, "ginkgo")
-	type built struct {
-		runs []specRun
-		err  error
-	}
-	cliBuilt := make(chan error, 1)
-	go func() {
+	cliBuilt := gotest.Start(1, func(int) error {
 		out, err := exec.Command("go", "build", "-o", cli, "github.com/onsi/ginkgo/v2/ginkgo").CombinedOutput()
 		if err != nil {
-			err = fmt.Errorf("building the ginkgo command: %v\n%s", err, out)
+			return fmt.Errorf("building the ginkgo command: %v\n%s", err, out)
 		}
-		cliBuilt <- err
-	}()
+		return nil
+	})
 	// Every suite builds and runs at once; the verdicts are read in order.
-	results := make([]chan built, len(specCases))
-	slots := make(chan struct{}, 2*max(2, runtime.NumCPU()))
+	pool := gotest.NewPool(2)
+	results := gotest.Start(len(specCases), func(i int) specResults {
+		return specCases[i].execute(bins, pool, cli, func() error { return cliBuilt(0) })
+	})
 	for i, c := range specCases {
-		results[i] = make(chan built, 1)
-		go func() {
-			dir, err := filepath.Abs(filepath.Join("testdata", "specs", c.pkg))
-			if err != nil {
-				results[i] <- built{err: err}
-				return
-			}
-			bin := filepath.Join(bins, c.pkg+".test")
-			if err := gotest.Build(bin, "-race", "./testdata/specs/"+c.pkg); err != nil {
-				results[i] <- built{err: err}
-				return
-			}
-			var runs []specRun
-			for seed := 1; seed <= specSeeds; seed++ {
-				path := filepath.Join(bins, fmt.Sprintf("%s-%d.json", c.pkg, seed))
-				runs = append(runs, specRun{prog: bin, json: path, args: []string{
-					"-ginkgo.no-color", "-ginkgo.randomize-all", fmt.Sprintf("-ginkgo.seed=%d", seed), "-ginkgo.json-report=" + path,
-				}})
-			}
-			cliErr := <-cliBuilt
-			cliBuilt <- cliErr // for the other suites
-			if cliErr != nil {
-				results[i] <- built{err: cliErr}
-				return
-			}
-			for seed := 1; seed <= specParallel; seed++ {
-				path := filepath.Join(bins, fmt.Sprintf("%s-p%d.json", c.pkg, seed))
-				runs = append(runs, specRun{prog: cli, parallel: true, json: path, args: []string{
-					fmt.Sprintf("--procs=%d", specProcs), "--no-color", "--randomize-all", fmt.Sprintf("--seed=%d", seed), "--json-report=" + path, bin,
-				}})
-			}
-			var wg sync.WaitGroup
-			errs := make([]error, len(runs))
-			for j := range runs {
-				wg.Go(func() {
-					slots <- struct{}{}
-					defer func() { <-slots }()
-					errs[j] = runs[j].execute(dir)
-				})
-			}
-			wg.Wait()
-			results[i] <- built{runs: runs, err: errors.Join(errs...)}
-		}()
-	}
-	for i, c := range specCases {
-		res := <-results[i]
+		res := results(i)
 		t.Run(c.pkg, func(t *testing.T) {
 			if res.err != nil {
 				t.Fatal(res.err)
 			}
-			var longest time.Duration
-			for _, r := range res.runs {
-				longest = max(longest, r.Duration)
-			}
-			t.Logf("%d runs, the longest took %v", len(res.runs), longest.Round(time.Millisecond))
-			for _, r := range res.runs {
-				// One run's failures are enough to read.
-				if !c.judge(t, r) {
-					return
-				}
-			}
+			gotest.CheckEach(t, res.results, func(check *gotest.Check, j int) {
+				c.judge(check, res.runs[j])
+			})
 		})
 	}
 }
 
-// execute runs r in the directory dir and reads the JSON report it wrote.
-func (r *specRun) execute(dir string) error {
-	var err error
-	r.Result, err = gotest.Exec(2*time.Minute, dir, r.prog, r.args...)
+// execute builds the suite of c and runs it, once cliBuilt says that the
+// ginkgo command cli is built for the -p runs, then reads the JSON
+// report of each run.
+func (c specCase) execute(bins string, pool *gotest.Pool, cli string, cliBuilt func() error) specResults {
+	dir, err := filepath.Abs(filepath.Join("testdata", "specs", c.pkg))
 	if err != nil {
-		return fmt.Errorf("%w\n%s%s", err, r.Stdout, r.Stderr)
+		return specResults{err: err}
 	}
+	bin := filepath.Join(bins, c.pkg+".test")
+	if err := gotest.Build(bin, "-race", "./testdata/specs/"+c.pkg); err != nil {
+		return specResults{err: err}
+	}
+	var runs []specRun
+	var cmds []gotest.Cmd
+	for seed := 1; seed <= specSeeds; seed++ {
+		path := filepath.Join(bins, fmt.Sprintf("%s-%d.json", c.pkg, seed))
+		runs = append(runs, specRun{json: path})
+		cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: bin, Args: []string{
+			"-ginkgo.no-color", "-ginkgo.randomize-all", fmt.Sprintf("-ginkgo.seed=%d", seed), "-ginkgo.json-report=" + path,
+		}})
+	}
+	if err := cliBuilt(); err != nil {
+		return specResults{err: err}
+	}
+	for seed := 1; seed <= specParallel; seed++ {
+		path := filepath.Join(bins, fmt.Sprintf("%s-p%d.json", c.pkg, seed))
+		runs = append(runs, specRun{parallel: true, json: path})
+		cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: cli, Args: []string{
+			fmt.Sprintf("--procs=%d", specProcs), "--no-color", "--randomize-all", fmt.Sprintf("--seed=%d", seed), "--json-report=" + path, bin,
+		}})
+	}
+	results, err := pool.ExecAll(2*time.Minute, cmds)
+	if err != nil {
+		return specResults{err: err}
+	}
+	errs := make([]error, len(runs))
+	for j, r := range results {
+		errs[j] = runs[j].read(r)
+	}
+	return specResults{err: errors.Join(errs...), runs: runs, results: results}
+}
+
+// read reads the JSON report that r wrote in the run res.
+func (r *specRun) read(res gotest.Result) error {
 	b, err := os.ReadFile(r.json)
 	if err != nil {
-		return fmt.Errorf("%s %s: no JSON report: %v\n%s%s", filepath.Base(r.prog), strings.Join(r.args, " "), err, r.Stdout, r.Stderr)
+		return fmt.Errorf("%s: no JSON report: %v\n%s%s", res.Command(), err, res.Stdout, res.Stderr)
 	}
 	if err := json.Unmarshal(b, &r.report); err != nil {
 		return fmt.Errorf("%s: %v", r.json, err)
@@ -212,14 +194,8 @@ func (r *specRun) execute(dir string) error {
 	return nil
 }
 
-// judge checks one run and reports whether it was as expected.
-func (c specCase) judge(t *testing.T, r specRun) bool {
-	t.Helper()
-	ok := true
-	fail := func(format string, a ...any) {
-		ok = false
-		t.Errorf("%s %s: %s", filepath.Base(r.prog), strings.Join(r.args, " "), fmt.Sprintf(format, a...))
-	}
+// judge checks one run of c.
+func (c specCase) judge(check *gotest.Check, r specRun) {
 	var specs []types.SpecReport
 	for _, rep := range r.report {
 		for _, s := range rep.SpecReports {
@@ -229,7 +205,7 @@ func (c specCase) judge(t *testing.T, r specRun) bool {
 		}
 	}
 	if len(specs) != c.specs {
-		fail("%d specs ran, want %d", len(specs), c.specs)
+		check.Errorf("%d specs ran, want %d", len(specs), c.specs)
 	}
 	if r.parallel {
 		// Each process takes the next spec when it is free: under load,
@@ -237,7 +213,7 @@ func (c specCase) judge(t *testing.T, r specRun) bool {
 		// parallel mode.
 		for _, rep := range r.report {
 			if rep.SuiteConfig.ParallelTotal != specProcs {
-				fail("the suite ran with %d parallel processes, want %d", rep.SuiteConfig.ParallelTotal, specProcs)
+				check.Errorf("the suite ran with %d parallel processes, want %d", rep.SuiteConfig.ParallelTotal, specProcs)
 			}
 		}
 	}
@@ -249,41 +225,22 @@ func (c specCase) judge(t *testing.T, r specRun) bool {
 		patterns, mustFail := c.leaks[name]
 		switch {
 		case mustFail && s.State != types.SpecStateFailed:
-			fail("%q %s, want it to fail with leakcheck's report", name, s.State)
+			check.Errorf("%q %s, want it to fail with leakcheck's report", name, s.State)
 		case !mustFail && s.State != types.SpecStatePassed:
-			fail("%q %s, want it to pass:\n%s", name, s.State, quoteLines(msg))
+			check.Errorf("%q %s, want it to pass:\n%s", name, s.State, gotest.Quote(msg))
 		}
-		for _, p := range patterns {
-			if !regexp.MustCompile(p).MatchString(msg) {
-				fail("the failure of %q does not match %q:\n%s", name, p, quoteLines(msg))
-			}
-		}
-		for _, a := range c.absent {
-			if strings.Contains(msg, a) {
-				fail("the failure of %q names %q:\n%s", name, a, quoteLines(msg))
-			}
-		}
+		what := fmt.Sprintf("the failure of %q", name)
+		check.Match(what, msg, patterns...)
+		check.Absent(what, msg, c.absent...)
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.leaks)) {
 		if !seen[name] {
-			fail("%q did not run", name)
+			check.Errorf("%q did not run", name)
 		}
 	}
 	want := 0
 	if len(c.leaks) > 0 {
 		want = 1
 	}
-	if r.Code != want {
-		fail("exit code %d, want %d", r.Code, want)
-	}
-	if !ok {
-		t.Logf("standard output:\n%s\nstandard error:\n%s", quoteLines(r.Stdout), quoteLines(r.Stderr))
-	}
-	return ok
-}
-
-// quoteLines marks each line of a suite's output, so that its failures
-// are not read as this test's.
-func quoteLines(s string) string {
-	return "| " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n| ")
+	check.ExitCode(want)
 }
