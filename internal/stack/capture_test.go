@@ -50,10 +50,11 @@ func inlined() ([]string, []string) { return bothWays() } // small enough to inl
 
 // The frame-pointer walk finds the same frames as runtime.Callers, but
 // for frames that Frames leaves out (the runtime's, such as
-// runtime.deferreturn when defers are not open-coded, and the wrappers of
-// go statements and method values), inlined calls included, on every path that tracked objects are made on: plain
-// calls, recursion, methods, closures, inlined functions, deferred calls,
-// goroutines and calls after a recovered panic.
+// runtime.deferreturn when defers are not open-coded, and the wrappers
+// of go statements and method values), inlined calls included, on every
+// path that tracked objects are made on: plain calls, recursion, methods,
+// closures, inlined functions, deferred calls, goroutines and calls after
+// a recovered panic.
 func TestCaptureAgreesWithRuntimeCallers(t *testing.T) {
 	cases := map[string]func() ([]string, []string){
 		"plain":     bothWays,
