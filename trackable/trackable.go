@@ -39,6 +39,13 @@ type Trackable struct {
 	// refuses an embedded struct that has no exported fields; with it, a
 	// struct that embeds Trackable encodes as it would without (the field
 	// is always empty and is never sent as data). JSON and XML skip it.
+	//
+	// It is exported, and so promoted into every embedding struct, for
+	// want of another way: a GobEncoder method on Trackable would be
+	// promoted too, and would encode the embedding struct in place of its
+	// own fields; an embedded func or chan type, which gob skips, would
+	// need an allocation per object to hold the tracking state. Do not
+	// use it.
 	TrackableGob struct{} `json:"-" xml:"-"`
 
 	// owner is the address of this Trackable once it has state of its own
