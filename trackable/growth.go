@@ -15,7 +15,10 @@ import (
 // slow leak, long before it pages anyone (objgraph's show_growth,
 // LeakCanary's "repeatedly growing").
 type Growth struct {
-	Type  string `json:"type"`  // the type's name, as in the snapshot
+	// Type is the type's name as reflect.Type's String gives it
+	// ("db.Conn"): two types of one name in different packages read
+	// alike here, where the snapshot's Name spells them out.
+	Type  string `json:"type"`
 	Live  int64  `json:"live"`  // live objects at the latest sample
 	Rise  int64  `json:"rise"`  // latest minus oldest sample of the window
 	Steps int    `json:"steps"` // sample-to-sample steps in the window
