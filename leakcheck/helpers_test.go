@@ -2,11 +2,11 @@ package leakcheck_test
 
 import (
 	"fmt"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
 
+	"github.com/objtrack/objtrack/internal/golden"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -109,21 +109,7 @@ type fakeM func() int
 
 func (m fakeM) Run() int { return m() }
 
-var (
-	durations = regexp.MustCompile(`verdict: \d+ garbage collections?, [0-9.]+[µnm]?s waiting for \d+ cleanups?`)
-	serialsRe = regexp.MustCompile(`serials: [0-9, ]+`)
-	goroutine = regexp.MustCompile(`goroutine \d+ \[`)
-)
-
-// normalize replaces what changes from run to run: serials, durations,
-// goroutine numbers.
-func normalize(report string) string {
-	report = durations.ReplaceAllString(report, "verdict: N garbage collections, T waiting for N cleanups")
-	report = serialsRe.ReplaceAllStringFunc(report, func(s string) string {
-		n := strings.Count(s, ",") + 1
-		return "serials: " + strings.TrimSuffix(strings.Repeat("#, ", n), ", ")
-	})
-	return goroutine.ReplaceAllString(report, "goroutine N [")
-}
+// normalize replaces what changes from run to run in a report.
+func normalize(report string) string { return golden.NormalizeReport(report) }
 
 func keepAlive(xs ...any) { runtime.KeepAlive(xs) }

@@ -37,20 +37,11 @@ func TestLeakyTestsFailWithReports(t *testing.T) {
 	golden.Assert(t, "examples/leaky.golden", []byte(normalizeRun(text)))
 }
 
-var (
-	verdictLine = regexp.MustCompile(`verdict: \d+ garbage collections?, [0-9.]+[µnm]?s waiting for \d+ cleanups?`)
-	serialList  = regexp.MustCompile(`serials: [0-9, ]+`)
-	timings     = regexp.MustCompile(`\(\d+\.\d+s\)`)
-	goroutineID = regexp.MustCompile(`goroutine \d+ \[`)
-	pkgResult   = regexp.MustCompile(`(?m)^FAIL\s+github.com/objtrack/objtrack/examples/leaky\s+[0-9.]+s$`)
-)
+var pkgResult = regexp.MustCompile(`(?m)^FAIL\s+github.com/objtrack/objtrack/examples/leaky\s+[0-9.]+s$`)
 
 // normalizeRun removes what changes between runs: times, serials,
 // goroutine numbers.
 func normalizeRun(s string) string {
-	s = verdictLine.ReplaceAllString(s, "verdict: N garbage collections, T waiting for N cleanups")
-	s = serialList.ReplaceAllString(s, "serials: #")
-	s = timings.ReplaceAllString(s, "(T)")
-	s = goroutineID.ReplaceAllString(s, "goroutine N [")
+	s = golden.NormalizeReport(s)
 	return pkgResult.ReplaceAllString(s, "FAIL\tgithub.com/objtrack/objtrack/examples/leaky\tT")
 }

@@ -8,6 +8,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
@@ -60,4 +62,25 @@ func Assert(t TestingT, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (run with -update to accept it)\n--- got:\n%s\n--- want:\n%s", path, got, want)
 	}
+}
+
+var (
+	verdictLine = regexp.MustCompile(`verdict: \d+ garbage collections?, [0-9.]+[µnm]?s waiting for \d+ cleanups?`)
+	serialList  = regexp.MustCompile(`serials: [0-9, ]+`)
+	goroutineID = regexp.MustCompile(`goroutine \d+ \[`)
+	testTime    = regexp.MustCompile(`\(\d+\.\d+s\)`)
+)
+
+// NormalizeReport replaces what changes from run to run in leakcheck's
+// reports and go test's output, so that they can be compared with golden
+// files: the verdict's counts and time, serial numbers (one # each),
+// goroutine ids and test durations.
+func NormalizeReport(s string) string {
+	s = verdictLine.ReplaceAllString(s, "verdict: N garbage collections, T waiting for N cleanups")
+	s = serialList.ReplaceAllStringFunc(s, func(list string) string {
+		n := strings.Count(list, ",") + 1
+		return "serials: " + strings.TrimSuffix(strings.Repeat("#, ", n), ", ")
+	})
+	s = goroutineID.ReplaceAllString(s, "goroutine N [")
+	return testTime.ReplaceAllString(s, "(T)")
 }
