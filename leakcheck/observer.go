@@ -46,7 +46,7 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 		return
 	}
 	if s != nil {
-		s.made.n.Add(1)
+		s.made.Add(1)
 	}
 	reg.add(serial, typ, typeIndex, bundle, site, num)
 }
@@ -58,7 +58,7 @@ func (observer) Updated(serial uint64, bundle any) { reg.update(serial, bundle) 
 func (observer) Destroyed(serial uint64) {
 	if word := reg.remove(serial); word != 0 {
 		if s := scopeNumbered(slotScope(word)); s != nil {
-			s.freed.n.Add(1)
+			s.freed.Add(1)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/objtrack/objtrack/internal/ancestry"
+	"github.com/objtrack/objtrack/internal/padded"
 )
 
 // scope is one VerifyTestMain run or one checked test.
@@ -31,18 +32,13 @@ type scope struct {
 	// none alive forces no collection. Two counters, each on its cache
 	// line, because the goroutines that make objects and the runtime's
 	// cleanup goroutines that free them would fight over one.
-	made, freed paddedCount
-}
-
-type paddedCount struct {
-	n atomic.Int64
-	_ [56]byte
+	made, freed padded.Int64
 }
 
 // live returns the number of s's recorded objects not yet freed.
 func (s *scope) live() int {
-	freed := s.freed.n.Load() // first: every object it counts was made before
-	return int(s.made.n.Load() - freed)
+	freed := s.freed.Load() // first: every object it counts was made before
+	return int(s.made.Load() - freed)
 }
 
 // The scope table maps scope numbers, which slots hold, to scopes. A

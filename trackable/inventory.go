@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+
+	"github.com/objtrack/objtrack/internal/padded"
 )
 
 // Inventory is the default tracker, pytracker's Tracker: for each type, the
@@ -47,28 +49,22 @@ type Inventory struct {
 type typeEntry struct {
 	typ       reflect.Type
 	objects   atomic.Pointer[objectTable] // nil unless object tracking is on
-	attached  paddedCounter
-	detached  paddedCounter
-	destroyed paddedCounter
+	attached  padded.Int64
+	detached  padded.Int64
+	destroyed padded.Int64
 }
 
 // NewInventory returns an empty inventory.
 func NewInventory() *Inventory { return &Inventory{} }
-
-// paddedCounter is an atomic counter alone on its cache line.
-type paddedCounter struct {
-	_ [64]byte
-	n atomic.Int64
-}
 
 // counts returns the live and retired counts. Destroyed and detached are
 // read before attached: every object they count was attached before, so
 // live is never below the number of objects really alive, even while
 // notifications arrive.
 func (te *typeEntry) counts() (live, retired int64) {
-	destroyed := te.destroyed.n.Load()
-	detached := te.detached.n.Load()
-	attached := te.attached.n.Load()
+	destroyed := te.destroyed.Load()
+	detached := te.detached.Load()
+	attached := te.attached.Load()
 	return attached - detached - destroyed, destroyed
 }
 
@@ -110,7 +106,7 @@ func (inv *Inventory) entryOf(e Event) *typeEntry {
 // tracking is on for its type).
 func (inv *Inventory) NotifyAttached(e Event) {
 	te := inv.entryOf(e)
-	te.attached.n.Add(1)
+	te.attached.Add(1)
 	if tab := te.objects.Load(); tab != nil {
 		tab.put(e.Serial, e.Bundle)
 	}
@@ -119,7 +115,7 @@ func (inv *Inventory) NotifyAttached(e Event) {
 // NotifyDetached stops counting an object that moved to another tracker.
 func (inv *Inventory) NotifyDetached(e Event) {
 	te := inv.entryOf(e)
-	te.detached.n.Add(1)
+	te.detached.Add(1)
 	if tab := te.objects.Load(); tab != nil {
 		tab.remove(e.Serial)
 	}
@@ -136,7 +132,7 @@ func (inv *Inventory) NotifyUpdated(e Event) {
 // NotifyDestroyed moves an object from live to retired.
 func (inv *Inventory) NotifyDestroyed(e Event) {
 	te := inv.entryOf(e)
-	te.destroyed.n.Add(1)
+	te.destroyed.Add(1)
 	if tab := te.objects.Load(); tab != nil {
 		tab.remove(e.Serial)
 	}
