@@ -22,7 +22,7 @@ func judge(s *scope) (*Report, error) {
 	count := s.live
 	if s.main || s.all {
 		// VerifyTestMain and Find count by looking: they run once.
-		count = func() int { return len(reg.collect(func(w uint64) bool { return w&flagReported == 0 && mine(w) })) }
+		count = func() int { return len(reg.collect(func(serial, w uint64) bool { return w&flagReported == 0 && mine(serial, w) })) }
 	}
 	res := settle.Until(cfg.budget, count)
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
@@ -34,10 +34,10 @@ func judge(s *scope) (*Report, error) {
 	}
 	var judged []live
 	if res.Rounds > 0 { // with no collection, nothing was left to judge
-		judged = reg.collect(func(w uint64) bool { return w&flagReported == 0 && mine(w) })
+		judged = reg.collect(func(serial, w uint64) bool { return w&flagReported == 0 && mine(serial, w) })
 	}
 	if s.main {
-		rep.AlreadyReported = len(reg.collect(func(w uint64) bool { return w&flagReported != 0 }))
+		rep.AlreadyReported = len(reg.collect(func(serial, w uint64) bool { return w&flagReported != 0 && mine(serial, w) }))
 	}
 	byType := groupByType(judged)
 	types := sortedTypes(byType)
@@ -75,13 +75,13 @@ func judge(s *scope) (*Report, error) {
 // again.
 type errNotJudged struct{ error }
 
-// owns reports whether the object in a slot is s's to judge.
-func (s *scope) owns(word uint64) bool {
+// owns reports whether the object of a serial and slot is s's to judge.
+func (s *scope) owns(serial, word uint64) bool {
 	switch {
 	case s.all:
 		return true
 	case s.main:
-		return true // made while VerifyTestMain ran: recorded only then
+		return serial >= s.since // made while VerifyTestMain ran
 	default:
 		return slotScope(word) == s.num
 	}

@@ -65,7 +65,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 	}
 	slices.Sort(want)
 	var got []uint64
-	for _, o := range r.collect(func(uint64) bool { return true }) {
+	for _, o := range r.collect(func(uint64, uint64) bool { return true }) {
 		got = append(got, o.serial)
 	}
 	require.Equal(t, want, got, "exactly the kept objects are recorded")
@@ -84,7 +84,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 		r.remove(s)
 	}
 	assert.LessOrEqual(t, pageCount(&r), 3, "emptied pages are dropped as new ones are made")
-	assert.Empty(t, r.collect(func(uint64) bool { return true }))
+	assert.Empty(t, r.collect(func(uint64, uint64) bool { return true }))
 }
 
 // An object recorded into a page while it is being dropped is kept: the
@@ -106,7 +106,7 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 		})
 		wg.Go(func() { r.add(serial, typ, 1, nil, 0, 0) })
 		wg.Wait()
-		live := r.collect(func(uint64) bool { return true })
+		live := r.collect(func(uint64, uint64) bool { return true })
 		require.Len(t, live, 1, "round %d", round)
 		assert.Equal(t, serial, live[0].serial)
 	}
@@ -117,7 +117,7 @@ func TestSlotsPackTheirFields(t *testing.T) {
 	var r registry
 	typ := reflect.TypeFor[pagesTestObject]()
 	r.add(7, typ, typeMask, "bundle", stack.ID(siteMask), scopeMask)
-	got := r.collect(func(uint64) bool { return true })
+	got := r.collect(func(uint64, uint64) bool { return true })
 	require.Len(t, got, 1)
 	assert.Equal(t, typ, got[0].typ)
 	assert.Equal(t, "bundle", got[0].bundle)
@@ -125,7 +125,7 @@ func TestSlotsPackTheirFields(t *testing.T) {
 	assert.Equal(t, uint32(scopeMask), got[0].scope)
 	assert.False(t, got[0].reported)
 	r.markReported([]uint64{7})
-	assert.True(t, r.collect(func(uint64) bool { return true })[0].reported)
+	assert.True(t, r.collect(func(uint64, uint64) bool { return true })[0].reported)
 	word := r.remove(7)
 	assert.Equal(t, uint32(scopeMask), slotScope(word), "remove returns the word it cleared")
 	assert.Zero(t, r.remove(7), "an object is removed once")

@@ -11,7 +11,7 @@ func init() { recorded.Of = recordedOf }
 // recordedOf returns the live objects of type t that the registry holds.
 func recordedOf(t reflect.Type) []recorded.Object {
 	var out []recorded.Object
-	for _, o := range reg.collect(func(uint64) bool { return true }) {
+	for _, o := range reg.collect(func(uint64, uint64) bool { return true }) {
 		if o.typ != t {
 			continue
 		}

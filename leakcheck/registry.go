@@ -221,6 +221,13 @@ func (r *registry) remove(serial uint64) uint64 {
 	return old
 }
 
+// maxSerial returns the highest serial recorded, or 0.
+func (r *registry) maxSerial() uint64 {
+	var highest uint64
+	r.each(func(serial, _ uint64) { highest = max(highest, serial) })
+	return highest
+}
+
 // live is one live object, copied out of the registry.
 type live struct {
 	serial uint64
@@ -241,12 +248,12 @@ func (r *registry) each(f func(serial, word uint64)) {
 	})
 }
 
-// collect returns the live objects whose slot word keep accepts, sorted
-// by serial.
-func (r *registry) collect(keep func(word uint64) bool) []live {
+// collect returns the live objects that keep accepts, given their serial
+// and slot word, sorted by serial.
+func (r *registry) collect(keep func(serial, word uint64) bool) []live {
 	var out []live
 	r.each(func(serial, word uint64) {
-		if !keep(word) {
+		if !keep(serial, word) {
 			return
 		}
 		en := entry{

@@ -25,6 +25,9 @@ type scope struct {
 	// labels is the label set that marks the test's goroutine and its
 	// descendants; previous is the one it replaced.
 	labels, previous ancestry.Labels
+	// since is the first serial that VerifyTestMain judges: objects
+	// recorded before it began are not its.
+	since uint64
 	// goroutinesBefore is the number of goroutines started in the
 	// process when the scope began (see waitForGoroutines).
 	goroutinesBefore uint64
@@ -148,6 +151,7 @@ func begin(s *scope) {
 	installObserver()
 	noteNames(s.cfg, s.main)
 	if s.main {
+		s.since = reg.maxSerial() + 1
 		scopes.main.Store(s)
 	} else {
 		register(s)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"testing"
 
@@ -165,4 +166,23 @@ func TestVerifyTestMainKeepsOneReportPerPackage(t *testing.T) {
 	var rep leakcheck.Report
 	require.NoError(t, json.Unmarshal(data, &rep))
 	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck", rep.Package)
+}
+
+// forcedGCs reads the number of collections forced by runtime.GC.
+func forcedGCs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// A run that tracks nothing, or whose objects are all freed already, is
+// judged without a collection; objects tracked before VerifyTestMain
+// began are not its to judge.
+func TestVerifyTestMainWithNothingLiveForcesNoCollection(t *testing.T) {
+	defer dropCache()
+	keep(dial("made before the run")) // not judged by it
+	before := forcedGCs()
+	code, out := verify(t, func() int { return 0 }, leakcheck.WithoutGoroutines())
+	assert.Equal(t, 0, code, out)
+	assert.Zero(t, forcedGCs()-before, "collections forced")
 }
