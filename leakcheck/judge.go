@@ -22,7 +22,9 @@ func judge(s *scope) (*Report, error) {
 	count := s.live
 	if s.main || s.all {
 		// VerifyTestMain and Find count by looking: they run once.
-		count = func() int { return len(reg.collect(func(serial, w uint64) bool { return w&flagReported == 0 && mine(serial, w) })) }
+		count = func() int {
+			return len(reg.collect(func(serial, w uint64) bool { return w&flagReported == 0 && mine(serial, w) }))
+		}
 	}
 	res := settle.Until(cfg.budget, count)
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
