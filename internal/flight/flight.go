@@ -3,59 +3,84 @@
 // what it dropped, a goroutine profile taken after its test ended), and
 // callers that ask while a call runs wait for the next one and share it.
 // N callers arriving together cost two calls at most, not N.
+//
+// Callers wait on mutexes, never on a sync.Cond or a channel: a verdict
+// inside a testing/synctest bubble may share a call with a verdict
+// outside it, and synctest takes a goroutine blocked on a Cond for a
+// deadlock of its bubble (and forbids waking it from outside), while a
+// goroutine blocked on a mutex is merely waiting.
 package flight
 
 import "sync"
 
 // Group shares the calls of one function. The zero value is ready to use.
 type Group[T any] struct {
-	mu        sync.Mutex
-	cond      sync.Cond
-	busy      bool
-	started   uint64 // calls started
-	completed uint64 // calls finished; last is what the last one returned
-	last      T
+	mu      sync.Mutex
+	running *call[T] // the call in progress, if any
+	next    *call[T] // the call that starts after it, if callers wait for one
+}
+
+// call is one call of the function. done is locked while it runs: a
+// caller waits for it by locking and unlocking done.
+type call[T any] struct {
+	done   sync.Mutex
+	result T
+}
+
+func newCall[T any]() *call[T] {
+	c := new(call[T])
+	c.done.Lock()
+	return c
+}
+
+func (c *call[T]) wait() T {
+	c.done.Lock()
+	defer c.done.Unlock()
+	return c.result
 }
 
 // Do returns what a call of f that started after Do was called returned:
 // it makes that call, or waits for one that another caller makes. f runs
-// on the goroutine of one of the callers, one call at a time.
+// on the goroutine of one of the callers, one call at a time. If f
+// panics, the callers that shared the call get the zero T.
 func (g *Group[T]) Do(f func() T) T {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.cond.L == nil {
-		g.cond.L = &g.mu
-	}
-	want := g.started + 1
-	for g.completed < want {
-		if g.busy {
-			g.cond.Wait()
-			continue
+	if g.running == nil {
+		// Nothing runs: start the call that callers wait for, if any, or
+		// a new one.
+		c := g.next
+		if c == nil {
+			c = newCall[T]()
 		}
-		g.busy = true
-		g.started++
-		n := g.started
-		g.mu.Unlock()
-		r := g.call(f)
-		g.mu.Lock()
-		g.busy = false
-		g.completed, g.last = n, r
-		g.cond.Broadcast()
+		g.next = nil
+		return g.run(c, f)
 	}
-	return g.last
+	// A call runs that started before this caller asked: share the next.
+	if g.next == nil {
+		g.next = newCall[T]()
+	}
+	c, prev := g.next, g.running
+	g.mu.Unlock()
+	prev.wait()
+	g.mu.Lock()
+	if g.running == nil && g.next == c {
+		g.next = nil
+		return g.run(c, f)
+	}
+	g.mu.Unlock()
+	return c.wait() // another caller started it
 }
 
-// call runs f with g.mu unlocked, so that a panic in it leaves the group
-// usable: it locks g.mu again (Do's deferred Unlock expects it locked),
-// lets another caller make the call, and goes on panicking.
-func (g *Group[T]) call(f func() T) (r T) {
+// run makes call c with g.mu held, and returns with it released.
+func (g *Group[T]) run(c *call[T], f func() T) T {
+	g.running = c
+	g.mu.Unlock()
 	defer func() {
-		if p := recover(); p != nil {
-			g.mu.Lock()
-			g.busy = false
-			g.cond.Broadcast()
-			panic(p)
-		}
+		g.mu.Lock()
+		g.running = nil
+		g.mu.Unlock()
+		c.done.Unlock()
 	}()
-	return f()
+	c.result = f()
+	return c.result
 }

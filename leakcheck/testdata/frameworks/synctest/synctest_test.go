@@ -11,6 +11,7 @@
 package synctest
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -87,5 +88,29 @@ func TestLeakWorkerInBubble(t *testing.T) {
 			c.SetDataBundle("kept by the bubble's worker")
 			keep(c)
 		})
+	})
+}
+
+// Bubbles in parallel tests, beside a checked test outside any bubble:
+// their verdicts share collections with each other and with the one
+// outside, which must not look like a deadlock to synctest.
+func TestCleanParallelBubbles(t *testing.T) {
+	for i := range 3 {
+		t.Run(fmt.Sprint("bubble", i), func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				leakcheck.Check(t)
+				for range 5000 {
+					dial(i)
+				}
+			})
+		})
+	}
+	t.Run("outside", func(t *testing.T) {
+		leakcheck.Check(t)
+		t.Parallel()
+		for range 50000 {
+			dial(-1)
+		}
 	})
 }
