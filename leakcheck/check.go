@@ -69,7 +69,7 @@ func Check(t TestingT, opts ...Option) {
 	_, fromTesting := t.(testing.TB)
 	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting}
 	if fromTesting {
-		s.fn = testFunction()
+		s.fn, s.goid = testFunction(), currentGoroutine().id
 	}
 	begin(s)
 	t.Cleanup(func() {

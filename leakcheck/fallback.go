@@ -8,14 +8,41 @@ import (
 	"sync/atomic"
 )
 
-// Where ancestry says nothing, creation stacks speak. A goroutine can lose
-// the label of its checked test: code under test that runs pprof.Do with
-// a context of its own replaces the goroutine's labels (and restores the
-// context's, not the test's), and the runtime starts the goroutines of
+// Where ancestry says nothing, goroutine ids and creation stacks speak. A
+// goroutine can lose the label of its checked test: code under test that
+// runs pprof.Do or pprof.SetGoroutineLabels with a context of its own
+// replaces the goroutine's labels (and pprof.Do restores the context's,
+// not the test's), and the runtime starts the goroutines of
 // time.AfterFunc from the scheduler, with no labels at all. An object or
-// a goroutine of such a goroutine belongs to the checked test whose
-// function, or a closure defined in it, is on its stack: the most specific
-// one among the tests running, if only one is.
+// a goroutine of such a goroutine belongs, in this order of preference:
+//
+//  1. to the running checked test whose goroutine it is, or whose
+//     goroutine started it (the ids runtime.Stack prints);
+//  2. to the running checked test whose function, or a closure defined in
+//     it, is on its stack: the most specific, or, if several are equally
+//     specific (parallel subtests that share one closure), their closest
+//     checked parent.
+//
+// This costs a runtime.Stack of the goroutine for each such object.
+
+// ownerOf returns the scope that an object made now, on a goroutine
+// without a checked test's label, with creation site functions, belongs
+// to, or nil.
+func ownerOf(functions []string) *scope {
+	p := withFunctions.list.Load()
+	if p == nil {
+		return nil
+	}
+	me := currentGoroutine()
+	for _, id := range []int{me.id, me.creator} { // its own goroutine first
+		for _, s := range *p {
+			if s.goid != 0 && s.goid == id {
+				return s
+			}
+		}
+	}
+	return byFunctions(functions)
+}
 
 // withFunctions is the list of active scopes that know their test's
 // function, copied on change.
@@ -53,30 +80,52 @@ func anyFunctionScope() bool {
 }
 
 // byFunctions returns the active scope whose test function, or a closure
-// in it, is among functions: the most specific if several are, nil if
-// none is or two equally specific are.
+// in it, is among functions: the most specific if several are; if several
+// are equally specific, their closest active parent; nil if none is.
 func byFunctions(functions []string) *scope {
 	p := withFunctions.list.Load()
 	if p == nil {
 		return nil
 	}
-	var best *scope
-	tied := false
+	var best []*scope
 	for _, s := range *p {
 		if !madeBy(functions, s.fn) {
 			continue
 		}
 		switch {
-		case best == nil || len(s.fn) > len(best.fn):
-			best, tied = s, false
-		case len(s.fn) == len(best.fn):
-			tied = true
+		case len(best) == 0 || len(s.fn) > len(best[0].fn):
+			best = []*scope{s}
+		case len(s.fn) == len(best[0].fn):
+			best = append(best, s)
 		}
 	}
-	if tied {
+	switch len(best) {
+	case 0:
 		return nil
+	case 1:
+		return best[0]
 	}
-	return best
+	return closestParent(best, *p)
+}
+
+// closestParent returns the scope among candidates whose test is a parent
+// of every scope in group ("TestX" of "TestX/row_1"), the deepest if
+// several are, or nil.
+func closestParent(group, candidates []*scope) *scope {
+	var found *scope
+	for _, c := range candidates {
+		parentOfAll := true
+		for _, g := range group {
+			if !strings.HasPrefix(g.name, c.name+"/") {
+				parentOfAll = false
+				break
+			}
+		}
+		if parentOfAll && (found == nil || len(c.name) > len(found.name)) {
+			found = c
+		}
+	}
+	return found
 }
 
 // madeBy reports whether fn, or a closure defined in it, is one of

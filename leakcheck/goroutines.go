@@ -73,11 +73,31 @@ func goroutinesOf(s *scope) []group {
 			out = append(out, g)
 		}
 	}
-	if s.fn != "" {
-		for _, g := range byLabel[""] {
-			if !ignoredByDefault(g.functions()) && byFunctions(g.functions()) == s {
-				out = append(out, g)
+	if s.fn == "" {
+		return out
+	}
+	// Goroutines without a checked test's label (see fallback.go): the
+	// test's if its goroutine started them, or if its function is on
+	// their stack.
+	var started [][]string // read once, and only if needed
+	for _, g := range byLabel[""] {
+		if ignoredByDefault(g.functions()) {
+			continue
+		}
+		if byFunctions(g.functions()) == s {
+			out = append(out, g)
+			continue
+		}
+		if started == nil && s.goid != 0 {
+			started = [][]string{}
+			for _, d := range allGoroutines() {
+				if d.creator == s.goid {
+					started = append(started, d.own())
+				}
 			}
+		}
+		if slices.ContainsFunc(started, func(f []string) bool { return slices.Equal(f, g.functions()) }) {
+			out = append(out, g)
 		}
 	}
 	return out

@@ -15,6 +15,7 @@ type scope struct {
 	num  uint32 // its number in the scope table; 0 for VerifyTestMain
 	name string // the test's name, or "TestMain"
 	fn   string // the test's function, for attribution by stack (fallback.go)
+	goid int    // the id of the test's goroutine, for the same
 	main bool   // VerifyTestMain's scope
 	all  bool   // Find: every recorded object, whatever its scope
 	cfg  *config

@@ -109,6 +109,7 @@ type goroutineDump struct {
 	id        int
 	state     string
 	functions []string // every function in its stack, "created by" included
+	creator   int      // the id of the goroutine that started it, 0 if unknown
 	trace     string   // the stack as printed, header excluded
 }
 
@@ -122,10 +123,24 @@ func (d goroutineDump) own() []string {
 }
 
 // allGoroutines parses runtime.Stack(all=true).
-func allGoroutines() []goroutineDump {
-	buf := make([]byte, 64<<10)
+func allGoroutines() []goroutineDump { return stackOf(true) }
+
+// currentGoroutine parses runtime.Stack for the calling goroutine: its id
+// and the id of the goroutine that started it.
+func currentGoroutine() goroutineDump {
+	if d := stackOf(false); len(d) > 0 {
+		return d[0]
+	}
+	return goroutineDump{}
+}
+
+func stackOf(all bool) []goroutineDump {
+	buf := make([]byte, 8<<10)
+	if all {
+		buf = make([]byte, 64<<10)
+	}
 	for {
-		n := runtime.Stack(buf, true)
+		n := runtime.Stack(buf, all)
 		if n < len(buf) {
 			buf = buf[:n]
 			break
@@ -162,7 +177,8 @@ func parseGoroutines(text string) []goroutineDump {
 				continue
 			}
 			if by, ok := strings.CutPrefix(line, "created by "); ok {
-				fn, _, _ := strings.Cut(by, " in goroutine ")
+				fn, parent, _ := strings.Cut(by, " in goroutine ")
+				g.creator, _ = strconv.Atoi(parent)
 				g.functions = append(g.functions, fn)
 				continue
 			}

@@ -140,6 +140,13 @@ var verdictCases = []fixtureCase{
 			"TestLeakGoroutineInsidePprofDo": {`1 goroutine still running`, `labels\.TestLeakGoroutineInsidePprofDo`},
 		},
 	}, {
+		name: "parallel rows that lose their labels", run: "Table", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestTableLabelsLost/leak_kept":           {outlived(1, "TestTableLabelsLost/leak_kept")},
+			"TestTableSpawnAfterLabelsLost/leak_kept": {outlived(1, "TestTableSpawnAfterLabelsLost/leak_kept")},
+			"TestLeakTableAfterFunc":                  {outlived(1, "TestLeakTableAfterFunc")},
+		},
+	}, {
 		name: "goleak options in parallel tests", run: "Parallel$", count: 1, procs: 20, exit: 1,
 		tests: map[string][]string{
 			"TestLeakNotIgnoredParallel": {`1 goroutine still running`, `labels\.TestLeakNotIgnoredParallel`},

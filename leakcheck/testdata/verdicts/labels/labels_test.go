@@ -164,3 +164,70 @@ func TestLeakFinalizerChain20Kept(t *testing.T) {
 	leakcheck.Check(t)
 	hold(chain(20, dial("chained")))
 }
+
+// rows runs the rows of a table as parallel subtests that share one
+// closure, each checked, under a checked parent: a row that drops its
+// object, named clean, and one that keeps it, named kept.
+func rows(t *testing.T, clean, kept string, body func(t *testing.T, keep bool)) {
+	leakcheck.Check(t)
+	for _, row := range []struct {
+		name string
+		keep bool
+	}{{clean, false}, {kept, true}} {
+		t.Run(row.name, func(t *testing.T) {
+			leakcheck.Check(t)
+			t.Parallel()
+			body(t, row.keep)
+		})
+	}
+}
+
+// The rows' goroutines lose their labels: each row made its object on its
+// own goroutine, which is told apart by its id.
+func TestTableLabelsLost(t *testing.T) {
+	rows(t, "clean_dropped", "leak_kept", func(t *testing.T, keep bool) {
+		pprof.SetGoroutineLabels(context.Background())
+		c := dial("row")
+		if keep {
+			hold(c)
+		}
+	})
+}
+
+// Library code starts a goroutine after pprof.Do took the row's label
+// away: the goroutine was started by the row's goroutine.
+func TestTableSpawnAfterLabelsLost(t *testing.T) {
+	rows(t, "clean_dropped", "leak_kept", func(t *testing.T, keep bool) {
+		_ = handle(context.Background(), "handled")
+		done := make(chan struct{})
+		spawn(keep, done)
+		<-done
+	})
+}
+
+// spawn is library code: no test function is on its goroutine's stack.
+func spawn(keep bool, done chan struct{}) {
+	go func() {
+		c := dial("spawned")
+		if keep {
+			hold(c)
+		}
+		close(done)
+	}()
+}
+
+// A timer's goroutine runs the rows' shared closure: which row made the
+// object cannot be told, and their checked parent is blamed, never a row.
+func TestLeakTableAfterFunc(t *testing.T) {
+	rows(t, "clean_dropped", "kept", func(t *testing.T, keep bool) {
+		done := make(chan struct{})
+		time.AfterFunc(time.Millisecond, func() {
+			c := dial("timer")
+			if keep {
+				hold(c)
+			}
+			close(done)
+		})
+		<-done
+	})
+}
