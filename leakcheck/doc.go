@@ -35,15 +35,19 @@
 // call it are its parent's.
 //
 // A goroutine can lose its test's label, or never get one: code under
-// test that runs pprof.Do with a context of its own replaces the
-// goroutine's labels, and the runtime starts the goroutines of
-// time.AfterFunc with none. Then, and only then, creation stacks decide:
-// the object or goroutine belongs to the running checked test whose
-// function, or a closure defined in it, is on its stack (the most
-// specific, if exactly one is). Objects made by goroutines that no checked
-// test started and that run no test's code (a worker pool started in init
-// or TestMain) belong to no test: VerifyTestMain judges them when the run
-// ends, and in a package without VerifyTestMain nothing does.
+// test that runs pprof.Do or pprof.SetGoroutineLabels with a context of
+// its own replaces the goroutine's labels, and the runtime starts the
+// goroutines of time.AfterFunc with none. Then, and only then, the object
+// or goroutine belongs to the running checked test whose goroutine it is,
+// or whose goroutine started it (goroutine ids), else to the running
+// checked test whose function, or a closure defined in it, is on its
+// stack: the most specific, or, for parallel rows that share one closure,
+// their closest checked parent. What none of this reaches belongs to no
+// test: objects of a worker pool started in init or TestMain, of a timer
+// that fires after its test ended, of a testify method's timer (the
+// method is not the test's function: testify's is), and of goroutines two
+// steps away from a test goroutine that lost its label. VerifyTestMain
+// judges those when the run ends; in a package without it nothing does.
 //
 // A goroutine started on behalf of something shared belongs to the test
 // that made it start: the connection goroutines of http.DefaultClient
