@@ -33,9 +33,8 @@
 // [runtime.AddCleanup], never by a finalizer: objects in reference cycles
 // are collected normally and nothing is resurrected. Cleanups run on the
 // runtime's cleanup goroutines some time after a garbage collection finds
-// the object unreachable; a test that needs an exact count forces a
-// collection and waits for the cleanup queue to drain (package leakcheck
-// does both).
+// the object unreachable; code that needs an exact count calls [Settle],
+// which forces collections and waits for the cleanup queue to drain.
 //
 // A data bundle must never reference its own object, directly or
 // indirectly. The bundle is kept for the destroyed notification, so the
