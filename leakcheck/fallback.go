@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/objtrack/objtrack/internal/stack"
 )
 
 // Where ancestry says nothing, goroutine ids and creation stacks speak. A
@@ -26,22 +28,62 @@ import (
 // This costs a runtime.Stack of the goroutine for each such object.
 
 // ownerOf returns the scope that an object made now, on a goroutine
-// without a checked test's label, with creation site functions, belongs
-// to, or nil.
-func ownerOf(functions []string) *scope {
+// without a checked test's label, at creation site site, belongs to, or
+// nil.
+func ownerOf(site stack.ID) *scope {
 	p := withFunctions.list.Load()
 	if p == nil {
 		return nil
 	}
-	me := currentGoroutine()
-	for _, id := range []int{me.id, me.creator} { // its own goroutine first
-		for _, s := range *p {
-			if s.goid != 0 && s.goid == id {
-				return s
+	if !idsUseless(site) {
+		me := currentGoroutine()
+		for _, id := range []int{me.id, me.creator} { // its own goroutine first
+			for _, s := range *p {
+				if s.goid != 0 && s.goid == id {
+					return s
+				}
 			}
 		}
+		noteUselessIDs(site)
 	}
-	return byFunctions(functions)
+	return byFunctions(reg.functions(site))
+}
+
+// Reading a goroutine's id costs a runtime.Stack, some 20 µs: too much for
+// every object of a worker pool that no test started, made while tests
+// run. A creation site whose goroutines were found to be no test's, and
+// started by none, idsGiveUp times since the set of running checked tests
+// last changed, is taken to be such a site: its objects are judged by
+// their stack alone until the set changes again.
+const idsGiveUp = 16
+
+var (
+	scopesChanged atomic.Uint64 // bumped when a scope with a function begins
+	uselessIDs    sync.Map      // stack.ID -> *uselessCount
+)
+
+type uselessCount struct {
+	since atomic.Uint64 // the scopesChanged value the count is for
+	n     atomic.Int32
+}
+
+func idsUseless(site stack.ID) bool {
+	v, ok := uselessIDs.Load(site)
+	if !ok {
+		return false
+	}
+	c := v.(*uselessCount)
+	return c.since.Load() == scopesChanged.Load() && c.n.Load() >= idsGiveUp
+}
+
+func noteUselessIDs(site stack.ID) {
+	v, _ := uselessIDs.LoadOrStore(site, new(uselessCount))
+	c := v.(*uselessCount)
+	if now := scopesChanged.Load(); c.since.Load() != now {
+		c.since.Store(now)
+		c.n.Store(0)
+	}
+	c.n.Add(1)
 }
 
 // withFunctions is the list of active scopes that know their test's
@@ -60,6 +102,7 @@ func addFunctionScope(s *scope) {
 	}
 	list = append(list, s)
 	withFunctions.list.Store(&list)
+	scopesChanged.Add(1)
 }
 
 func removeFunctionScope(s *scope) {

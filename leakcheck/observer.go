@@ -35,7 +35,7 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 		// that remain are left out of reports.
 		site = reg.stacks.Record(2)
 		if fallback {
-			s = ownerOf(reg.functions(site))
+			s = ownerOf(site)
 		}
 	}
 	var num uint32
