@@ -41,8 +41,9 @@
 // or goroutine belongs to the running checked test whose goroutine it is,
 // or whose goroutine started it (goroutine ids), else to the running
 // checked test whose function, or a closure defined in it, is on its
-// stack: the most specific, or, for parallel rows that share one closure,
-// their closest checked parent. What none of this reaches belongs to no
+// stack: the most specific, or, for parallel rows that share one closure
+// and are running then, their closest checked parent (a row whose
+// siblings have all ended is the only candidate, and is blamed). What none of this reaches belongs to no
 // test: objects of a worker pool started in init or TestMain, of a timer
 // that fires after its test ended, of a testify method's timer (the
 // method is not the test's function: testify's is), and of goroutines two

@@ -216,9 +216,13 @@ func spawn(keep bool, done chan struct{}) {
 	}()
 }
 
-// A timer's goroutine runs the rows' shared closure: which row made the
-// object cannot be told, and their checked parent is blamed, never a row.
+// A timer's goroutine runs the rows' shared closure while both rows run
+// (the barrier keeps either from ending before both objects are made):
+// which row made the object cannot be told, and their checked parent is
+// blamed, never a row.
 func TestLeakTableAfterFunc(t *testing.T) {
+	var made sync.WaitGroup
+	made.Add(2)
 	rows(t, "clean_dropped", "kept", func(t *testing.T, keep bool) {
 		done := make(chan struct{})
 		time.AfterFunc(time.Millisecond, func() {
@@ -229,5 +233,7 @@ func TestLeakTableAfterFunc(t *testing.T) {
 			close(done)
 		})
 		<-done
+		made.Done()
+		made.Wait()
 	})
 }
