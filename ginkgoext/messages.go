@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/objtrack/objtrack/internal/shown"
-
-	"github.com/objtrack/objtrack/internal/typename"
-
+	"github.com/objtrack/objtrack/internal/bundle"
 	"github.com/objtrack/objtrack/internal/recorded"
+	"github.com/objtrack/objtrack/internal/shown"
+	"github.com/objtrack/objtrack/internal/typename"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -60,7 +59,7 @@ func describeLive(b *strings.Builder, tc trackable.TypeCount) {
 			fmt.Fprintf(b, "    and %d more\n", len(serials)-shown.Objects)
 			break
 		}
-		fmt.Fprintf(b, "    obj#%d bundle:%s\n", s, trackable.FormatBundle(bundles[s]))
+		fmt.Fprintf(b, "    obj#%d bundle:%s\n", s, bundle.Format(bundles[s]))
 		for j, f := range sites[s] {
 			if j == shown.Frames {
 				break

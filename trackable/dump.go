@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"sync"
+
+	"github.com/objtrack/objtrack/internal/bundle"
 )
 
 // Dump writes the inventory in pytracker's format: one line per type,
@@ -65,7 +67,7 @@ func (s Snapshot) WriteText(w io.Writer, prev *Snapshot) error {
 			start := len(b)
 			b = pad(strconv.AppendUint(b, o.Serial, 10), start+8)
 			b = append(b, " bundle:"...)
-			b = appendBundle(b, o.Bundle)
+			b = bundle.Append(b, o.Bundle)
 			b = append(b, '\n')
 		}
 	}
@@ -98,37 +100,4 @@ func appendFigure(b []byte, now, before int64, showChange bool) []byte {
 	}
 	b = strconv.AppendInt(b, now-before, 10)
 	return append(b, ')')
-}
-
-// appendBundle appends FormatBundle(v) without allocating for the common
-// kinds of bundle.
-func appendBundle(b []byte, v any) []byte {
-	switch v := v.(type) {
-	case nil:
-		return append(b, "<nil>"...)
-	case string:
-		return strconv.AppendQuote(b, v)
-	case int:
-		return strconv.AppendInt(b, int64(v), 10)
-	case int64:
-		return strconv.AppendInt(b, v, 10)
-	case uint64:
-		return strconv.AppendUint(b, v, 10)
-	}
-	return append(b, FormatBundle(v)...)
-}
-
-// FormatBundle formats a bundle for people: strings quoted, other values
-// with their field names, nil as <nil>.
-func FormatBundle(b any) string {
-	switch v := b.(type) {
-	case nil:
-		return "<nil>"
-	case string:
-		return strconv.Quote(v)
-	case fmt.Stringer:
-		return strconv.Quote(v.String())
-	default:
-		return fmt.Sprintf("%+v", v)
-	}
 }

@@ -1,0 +1,81 @@
+// Package bundle renders a tracked object's data bundle for people, in
+// every text view objtrack writes: inventory dumps, signal dumps, the
+// inspect handler's text, leak reports and gomega failure messages.
+//
+// A bundle is user data and may hold anything, a newline included. Text
+// views are read line by line (by people and by grep), so a bundle is
+// always rendered on one line: strings are quoted, and any other value
+// whose %+v text holds a control or non-printable character is quoted as
+// a whole, so that no bundle can end a line and forge the next one.
+package bundle
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Format returns the one-line text of a bundle: <nil>, a quoted string
+// (a fmt.Stringer's String quoted), or the %+v text of any other value,
+// quoted when it holds a character that is not printable.
+func Format(v any) string {
+	return string(Append(nil, v))
+}
+
+// Append appends Format(v) to b, without allocating for the common kinds
+// of bundle (nil, strings and integers).
+func Append(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "<nil>"...)
+	case string:
+		return strconv.AppendQuote(b, v)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case uint64:
+		return strconv.AppendUint(b, v, 10)
+	case fmt.Stringer:
+		return strconv.AppendQuote(b, safeString(v))
+	}
+	text := safeSprint(v)
+	if printable(text) {
+		return append(b, text...)
+	}
+	return strconv.AppendQuote(b, text)
+}
+
+// printable reports whether s is valid UTF-8 made of printable runes and
+// plain spaces only: text that cannot break or disguise a line.
+func printable(s string) bool {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return false
+		}
+		if r != ' ' && !strconv.IsPrint(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// safeString calls a bundle's String method; a method that panics (a nil
+// pointer receiver, say) is rendered as the panic, not propagated into the
+// dump that asked for it.
+func safeString(s fmt.Stringer) (text string) {
+	defer func() {
+		if r := recover(); r != nil {
+			text = fmt.Sprintf("<String panicked: %v>", r)
+		}
+	}()
+	return s.String()
+}
+
+// safeSprint is %+v; fmt already turns a panicking String or Error method
+// inside v into a "%!v(PANIC=...)" note.
+func safeSprint(v any) string {
+	return fmt.Sprintf("%+v", v)
+}

@@ -1,0 +1,60 @@
+package bundle_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/objtrack/objtrack/internal/bundle"
+)
+
+type path struct{ Dir, File string }
+
+type named string
+
+func (n named) String() string { return "named:" + string(n) }
+
+type boom struct{}
+
+func (*boom) String() string { panic("nil receiver") }
+
+func TestFormat(t *testing.T) {
+	for _, c := range []struct {
+		in   any
+		want string
+	}{
+		{nil, "<nil>"},
+		{"db:5432", `"db:5432"`},
+		{"two\nlines", `"two\nlines"`},
+		{42, "42"},
+		{int64(-7), "-7"},
+		{uint64(7), "7"},
+		{map[string]int{"port": 5432}, "map[port:5432]"},
+		{path{"a b", "c"}, "{Dir:a b File:c}"},
+		{path{"a\nmain.Foo  allocated: 0", "c"}, `"{Dir:a\nmain.Foo  allocated: 0 File:c}"`},
+		{[]string{"x", "\r"}, `"[x \r]"`},
+		{errors.New("bad\nthing"), `"bad\nthing"`},
+		{named("n"), `"named:n"`},
+		{(*boom)(nil), `"<String panicked: nil receiver>"`},
+		{"\u2028", `"\u2028"`},
+		{[]byte{0xff}, "[255]"},
+		{struct{ B []byte }{[]byte("\xff")}, "{B:[255]}"},
+	} {
+		got := bundle.Format(c.in)
+		if got != c.want {
+			t.Errorf("Format(%#v) = %s, want %s", c.in, got, c.want)
+		}
+		if strings.ContainsAny(got, "\n\r") {
+			t.Errorf("Format(%#v) = %q spans lines", c.in, got)
+		}
+	}
+}
+
+func TestAppendDoesNotAllocateForCommonBundles(t *testing.T) {
+	buf := make([]byte, 0, 64)
+	for _, v := range []any{nil, "s", 1, int64(2), uint64(3)} {
+		if n := testing.AllocsPerRun(100, func() { buf = bundle.Append(buf[:0], v) }); n != 0 {
+			t.Errorf("Append(%#v) allocates %v times", v, n)
+		}
+	}
+}
