@@ -21,7 +21,10 @@ import (
 // object released by `DeferCleanup(c.Close)` is not taken for a leak. An
 // Ordered container is judged as a whole, after its last spec, and named
 // by its container: its specs may share objects on purpose. Options are
-// leakcheck's (Allow, IgnoreTypes, ...).
+// leakcheck's (Allow, IgnoreTypes, ...). Both nodes carry the location of
+// the CheckSpecs call, so that Ginkgo's report points into the suite; the
+// failure itself is raised here, from the ReportAfterEach, because Ginkgo
+// takes a failure's location from the stack that raises it.
 //
 // Ginkgo runs one spec at a time in each process, so every object tracked
 // while a spec runs, on any goroutine that no checked test of package
@@ -39,7 +42,7 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 		leakcheck.Check(st, opts...)
 		ginkgo.DeferCleanup(func() { st.ended = true })
 		current = st
-	}, ginkgo.OncePerOrdered)
+	}, ginkgo.OncePerOrdered, ginkgo.Offset(1))
 	ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
 		st := current
 		if st == nil || !st.ended {
@@ -47,7 +50,7 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 		}
 		current = nil
 		st.judge(r)
-	})
+	}, ginkgo.Offset(1))
 	return true
 }
 

@@ -32,7 +32,7 @@ func ExampleReport_String() {
 	rep := &leakcheck.Report{
 		Scope: "TestCache",
 		Leaks: []leakcheck.TypeReport{{
-			Type:  "example.com/db.Conn",
+			Name:  "example.com/db.Conn",
 			Count: 7,
 			Sites: []leakcheck.Site{{
 				Count: 7,
@@ -45,7 +45,7 @@ func ExampleReport_String() {
 				More:    2,
 			}},
 		}},
-		Allowed:        []leakcheck.AllowedType{{Type: "example.com/db.Pool", Live: 1, Max: 1, Reason: "one pool per process"}},
+		Allowed:        []leakcheck.AllowedType{{Name: "example.com/db.Pool", Live: 1, Max: 1, Reason: "one pool per process"}},
 		GoroutineCheck: "checked those the test started",
 		Settled:        leakcheck.Settling{Rounds: 2, Waited: 3 * time.Millisecond, CleanupsRun: 120},
 	}

@@ -51,11 +51,11 @@ func judge(s *scope) (*Report, error) {
 		objs := byType[typ]
 		name := typename.Full(typ)
 		if rules.ignored[typ] {
-			rep.Ignored = append(rep.Ignored, IgnoredType{Type: name, Live: len(objs)})
+			rep.Ignored = append(rep.Ignored, IgnoredType{Name: name, Live: len(objs)})
 			continue
 		}
 		if a, ok := rules.allowed[typ]; ok {
-			rep.Allowed = append(rep.Allowed, AllowedType{Type: name, Live: len(objs), Max: a.max, Reason: a.reason})
+			rep.Allowed = append(rep.Allowed, AllowedType{Name: name, Live: len(objs), Max: a.max, Reason: a.reason})
 			if len(objs) <= a.max {
 				continue
 			}
@@ -113,13 +113,13 @@ func sortTypeReports(ts []TypeReport) {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Type, b.Type)
+		return strings.Compare(a.Name, b.Name)
 	})
 }
 
 // typeReport groups the survivors of one type by creation site.
 func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
-	tr := TypeReport{Type: typename.Full(typ), Count: len(objs)}
+	tr := TypeReport{Name: typename.Full(typ), Count: len(objs)}
 	bySite := map[stack.ID]*Site{}
 	var order []stack.ID
 	for _, o := range objs { // sorted by serial

@@ -50,7 +50,7 @@ type Report struct {
 
 // TypeReport is the survivors of one type.
 type TypeReport struct {
-	Type  string `json:"type"`  // "example.com/db.Conn"
+	Name  string `json:"type"`  // the full type name: "example.com/db.Conn"
 	Count int    `json:"count"` // survivors of this type
 	Sites []Site `json:"sites"` // grouped by creation site, the largest first
 }
@@ -79,7 +79,7 @@ type Site struct {
 
 // AllowedType is a type whose survivors an Allow option permitted.
 type AllowedType struct {
-	Type   string `json:"type"`
+	Name   string `json:"type"`
 	Live   int    `json:"live"`
 	Max    int    `json:"max"`
 	Reason string `json:"reason,omitempty"`
@@ -87,7 +87,7 @@ type AllowedType struct {
 
 // IgnoredType is a type left out by IgnoreTypes.
 type IgnoredType struct {
-	Type string `json:"type"`
+	Name string `json:"type"`
 	Live int    `json:"live"`
 }
 
@@ -163,7 +163,7 @@ func (r *Report) String() string {
 	if len(r.Allowed) > 0 {
 		b.WriteString("\nallowed:\n")
 		for _, a := range r.Allowed {
-			fmt.Fprintf(&b, "  %s: %d live, up to %d allowed", a.Type, a.Live, a.Max)
+			fmt.Fprintf(&b, "  %s: %d live, up to %d allowed", a.Name, a.Live, a.Max)
 			if a.Reason != "" {
 				fmt.Fprintf(&b, ": %s", a.Reason)
 			}
@@ -173,7 +173,7 @@ func (r *Report) String() string {
 	if len(r.Ignored) > 0 {
 		b.WriteString("\nignored:\n")
 		for _, i := range r.Ignored {
-			fmt.Fprintf(&b, "  %s: %d live\n", i.Type, i.Live)
+			fmt.Fprintf(&b, "  %s: %d live\n", i.Name, i.Live)
 		}
 	}
 	if len(r.Notes) > 0 {
@@ -192,7 +192,7 @@ func (r *Report) String() string {
 }
 
 func writeType(b *strings.Builder, t TypeReport, what string) {
-	fmt.Fprintf(b, "\n%s: %d %s\n", t.Type, t.Count, what)
+	fmt.Fprintf(b, "\n%s: %d %s\n", t.Name, t.Count, what)
 	for _, s := range t.Sites {
 		if len(s.Frames) == 0 {
 			fmt.Fprintf(b, "  %d made at an unrecorded site\n", s.Count)

@@ -91,7 +91,7 @@ func TestVerifyTestMainWritesJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &rep))
 	assert.Equal(t, "TestMain", rep.Scope)
 	require.Len(t, rep.Leaks, 1)
-	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.Conn", rep.Leaks[0].Type)
+	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.Conn", rep.Leaks[0].Name)
 	assert.Equal(t, 1, rep.Leaks[0].Count)
 	require.Len(t, rep.Leaks[0].Sites, 1)
 	assert.Equal(t, []string{"json"}, rep.Leaks[0].Sites[0].Bundles, "encoded once")

@@ -15,7 +15,7 @@ type SnapshotDiff struct {
 
 // TypeDiff is the change of one type between two snapshots.
 type TypeDiff struct {
-	Type          string   `json:"type"`
+	Name          string   `json:"type"`          // as in the snapshot: TypeCount.Name
 	New           bool     `json:"new,omitempty"` // absent from the earlier snapshot
 	Live          int64    `json:"live"`
 	LiveChange    int64    `json:"live_change"`
@@ -37,7 +37,7 @@ func (s Snapshot) Diff(prev Snapshot) SnapshotDiff {
 	for _, tc := range s.Types {
 		old, existed := before[tc.Name]
 		td := TypeDiff{
-			Type: tc.Name, New: !existed,
+			Name: tc.Name, New: !existed,
 			Live: tc.Live, LiveChange: tc.Live - old.Live,
 			Retired: tc.Retired, RetiredChange: tc.Retired - old.Retired,
 		}
@@ -75,7 +75,7 @@ func (d SnapshotDiff) WriteText(w io.Writer) error {
 		b.WriteString("no change\n")
 	}
 	for _, t := range d.Types {
-		fmt.Fprintf(&b, "%-40s live: %d (%+d)  retired: %d (%+d)", t.Type, t.Live, t.LiveChange, t.Retired, t.RetiredChange)
+		fmt.Fprintf(&b, "%-40s live: %d (%+d)  retired: %d (%+d)", t.Name, t.Live, t.LiveChange, t.Retired, t.RetiredChange)
 		if t.New {
 			b.WriteString("  new type")
 		}
