@@ -2,6 +2,7 @@ package trackable_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,16 +25,20 @@ type Session struct {
 	Peer *Session // lets tests build cycles
 }
 
-// recorder is a Tracker that writes down every event.
+// recorder is the tests' Tracker: it writes down every event, as a line
+// for tests of order and content and as the Event itself for tests of
+// what an Event carries.
 type recorder struct {
 	mu     sync.Mutex
 	events []string
+	raw    []trackable.Event
 }
 
 func (r *recorder) add(kind string, e trackable.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, fmt.Sprintf("%s %s#%d %v", kind, e.Type, e.Serial, e.Bundle))
+	r.raw = append(r.raw, e)
 }
 
 func (r *recorder) NotifyAttached(e trackable.Event)  { r.add("attached", e) }
@@ -45,7 +50,20 @@ func (r *recorder) take() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.events
-	r.events = nil
+	r.events, r.raw = nil, nil
+	return out
+}
+
+// attached returns the Events of every NotifyAttached so far.
+func (r *recorder) attached() []trackable.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []trackable.Event
+	for i, line := range r.events {
+		if strings.HasPrefix(line, "attached ") {
+			out = append(out, r.raw[i])
+		}
+	}
 	return out
 }
 

@@ -183,11 +183,11 @@ func TestSettleMakesCountsExact(t *testing.T) {
 // Events of one type carry one index, other types other indexes, and an
 // event that Track did not send carries 0.
 func TestEventsCarryTheirTypeIndex(t *testing.T) {
-	var got []trackable.Event
-	idx := &indexRecorder{events: &got}
-	useGlobal(t, idx)
+	rec := &recorder{}
+	useGlobal(t, rec)
 	a, b := trackable.Track(&Conn{}), trackable.Track(&Conn{})
 	s := trackable.Track(&Session{})
+	got := rec.attached()
 	require.Len(t, got, 3)
 	assert.Positive(t, got[0].TypeIndex())
 	assert.Equal(t, got[0].TypeIndex(), got[1].TypeIndex())
@@ -197,10 +197,3 @@ func TestEventsCarryTheirTypeIndex(t *testing.T) {
 	runtime.KeepAlive(b)
 	runtime.KeepAlive(s)
 }
-
-type indexRecorder struct {
-	trackable.TrackerMixin
-	events *[]trackable.Event
-}
-
-func (r *indexRecorder) NotifyAttached(e trackable.Event) { *r.events = append(*r.events, e) }
