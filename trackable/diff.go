@@ -75,7 +75,11 @@ func (d SnapshotDiff) WriteText(w io.Writer) error {
 		b.WriteString("no change\n")
 	}
 	for _, t := range d.Types {
-		fmt.Fprintf(&b, "%-40s live: %d (%+d)  retired: %d (%+d)", t.Name, t.Live, t.LiveChange, t.Retired, t.RetiredChange)
+		// The figures read as in a dump: "live: 2 (+1)", the change left
+		// out when there is none.
+		fmt.Fprintf(&b, "%-40s live: %s  retired: %s", t.Name,
+			appendFigure(nil, t.Live, t.Live-t.LiveChange, true),
+			appendFigure(nil, t.Retired, t.Retired-t.RetiredChange, true))
 		if t.New {
 			b.WriteString("  new type")
 		}
