@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/objtrack/objtrack/internal/padded"
 	"github.com/objtrack/objtrack/internal/stack"
 )
 
@@ -33,7 +34,7 @@ type registry struct {
 	// dropEmptyPages resumes at page number dropNext; no page below
 	// oldestPage exists.
 	dropNext, oldestPage atomic.Uint64
-	bundles              [64]bundleShard
+	bundles              padded.SerialMap // only objects that have a bundle
 
 	// types holds the types recorded, by their index in package
 	// trackable (Event.TypeIndex), which slots hold. It is copied when it
@@ -85,35 +86,17 @@ type entry struct {
 	reported bool // already reported by a verdict
 }
 
-type bundleShard struct {
-	mu sync.Mutex
-	m  map[uint64]any
-	_  [40]byte
-}
-
-func (r *registry) bundleShard(serial uint64) *bundleShard {
-	return &r.bundles[serial%uint64(len(r.bundles))]
-}
-
 func (r *registry) setBundle(serial uint64, b any) {
-	sh := r.bundleShard(serial)
-	sh.mu.Lock()
 	if b == nil {
-		delete(sh.m, serial)
-	} else {
-		if sh.m == nil {
-			sh.m = map[uint64]any{}
-		}
-		sh.m[serial] = b
+		r.bundles.Delete(serial)
+		return
 	}
-	sh.mu.Unlock()
+	r.bundles.Store(serial, b)
 }
 
 func (r *registry) bundle(serial uint64) any {
-	sh := r.bundleShard(serial)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	return sh.m[serial]
+	b, _ := r.bundles.Load(serial)
+	return b
 }
 
 // typeNumber returns the number that a slot holds for a type of index

@@ -185,62 +185,24 @@ func objectTypeOf(method string, t reflect.Type) reflect.Type {
 	return t
 }
 
-// objectTable maps serial numbers to bundles. It is split in shards so
-// that goroutines creating objects of one type rarely wait on each other.
+// objectTable maps the serial numbers of a type's live objects to their
+// bundles.
 type objectTable struct {
-	shards [16]objectShard
+	padded.SerialMap
 }
 
-type objectShard struct {
-	mu sync.Mutex
-	m  map[uint64]any
-	_  [40]byte // keep shards on separate cache lines
-}
+func newObjectTable() *objectTable { return &objectTable{} }
 
-func newObjectTable() *objectTable {
-	tab := &objectTable{}
-	for i := range tab.shards {
-		tab.shards[i].m = make(map[uint64]any)
-	}
-	return tab
-}
-
-func (tab *objectTable) shard(serial uint64) *objectShard {
-	return &tab.shards[serial%uint64(len(tab.shards))]
-}
-
-func (tab *objectTable) put(serial uint64, bundle any) {
-	s := tab.shard(serial)
-	s.mu.Lock()
-	s.m[serial] = bundle
-	s.mu.Unlock()
-}
-
-func (tab *objectTable) remove(serial uint64) {
-	s := tab.shard(serial)
-	s.mu.Lock()
-	delete(s.m, serial)
-	s.mu.Unlock()
-}
+func (tab *objectTable) put(serial uint64, bundle any) { tab.Store(serial, bundle) }
+func (tab *objectTable) remove(serial uint64)          { tab.Delete(serial) }
 
 // records returns the records sorted by serial.
 func (tab *objectTable) records() []ObjectRecord {
-	n := 0
-	for i := range tab.shards {
-		s := &tab.shards[i]
-		s.mu.Lock()
-		n += len(s.m)
-		s.mu.Unlock()
-	}
+	n := tab.Len()
 	out := make([]ObjectRecord, 0, n+n/8)
-	for i := range tab.shards {
-		s := &tab.shards[i]
-		s.mu.Lock()
-		for serial, b := range s.m {
-			out = append(out, ObjectRecord{Serial: serial, Bundle: b})
-		}
-		s.mu.Unlock()
-	}
+	tab.Range(func(serial uint64, b any) {
+		out = append(out, ObjectRecord{Serial: serial, Bundle: b})
+	})
 	sortRecords(out)
 	return out
 }
