@@ -23,7 +23,7 @@ func installObserver() {
 
 // Tracked records the object if a verdict will judge it: it belongs to an
 // active checked test, or VerifyTestMain runs.
-func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any) {
+func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any, addr uintptr) {
 	s, labelled := currentScope()
 	fallback := s == nil && !labelled && anyFunctionScope()
 	if s == nil && !fallback && scopes.main.Load() == nil {
@@ -48,7 +48,7 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 	if s != nil {
 		s.made.Add(1)
 	}
-	reg.add(serial, typ, typeIndex, bundle, site, num)
+	reg.add(serial, typ, typeIndex, bundle, site, num, addr)
 }
 
 // Updated records the object's new bundle.

@@ -16,6 +16,10 @@ const pageSize = 4096
 
 type page struct {
 	slots [pageSize]atomic.Uint64
+	// addrs holds an address inside each slot's object, for the
+	// retention paths of a failed verdict: addresses, not pointers, so
+	// that the page keeps nothing alive and the collector never scans it.
+	addrs [pageSize]atomic.Uintptr
 	// dead is set once every slot is closed: the page is dropped, and
 	// objects of its serials go to a new page.
 	dead atomic.Bool

@@ -38,7 +38,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 			var pending []uint64
 			for range perGoroutine {
 				s := serials.Add(1)
-				r.add(s, typ, 1, nil, 0, 0)
+				r.add(s, typ, 1, nil, 0, 0, 0)
 				if s%keepEvery == 0 {
 					kept[g] = append(kept[g], s)
 					continue
@@ -80,7 +80,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 	}
 	for range (before/(dropReads-1) + 4) * pageSize {
 		s := serials.Add(1)
-		r.add(s, typ, 1, nil, 0, 0)
+		r.add(s, typ, 1, nil, 0, 0, 0)
 		r.remove(s)
 	}
 	assert.LessOrEqual(t, pageCount(&r), 3, "emptied pages are dropped as new ones are made")
@@ -95,7 +95,7 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 		var r registry
 		// Page 0 exists and is empty; page 1 is made so that page 0 is
 		// old enough to be dropped.
-		r.add(1, typ, 1, nil, 0, 0)
+		r.add(1, typ, 1, nil, 0, 0, 0)
 		r.remove(1)
 		serial := uint64(2 + round%(pageSize-2))
 		var wg sync.WaitGroup
@@ -104,7 +104,7 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 				r.dropIfEmpty(0, v.(*page))
 			}
 		})
-		wg.Go(func() { r.add(serial, typ, 1, nil, 0, 0) })
+		wg.Go(func() { r.add(serial, typ, 1, nil, 0, 0, 0) })
 		wg.Wait()
 		live := r.collect(func(uint64, uint64) bool { return true })
 		require.Len(t, live, 1, "round %d", round)
@@ -116,13 +116,14 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 func TestSlotsPackTheirFields(t *testing.T) {
 	var r registry
 	typ := reflect.TypeFor[pagesTestObject]()
-	r.add(7, typ, typeMask, "bundle", stack.ID(siteMask), scopeMask)
+	r.add(7, typ, typeMask, "bundle", stack.ID(siteMask), scopeMask, 0xc000012340)
 	got := r.collect(func(uint64, uint64) bool { return true })
 	require.Len(t, got, 1)
 	assert.Equal(t, typ, got[0].typ)
 	assert.Equal(t, "bundle", got[0].bundle)
 	assert.Equal(t, stack.ID(siteMask), got[0].site)
 	assert.Equal(t, uint32(scopeMask), got[0].scope)
+	assert.Equal(t, uintptr(0xc000012340), got[0].addr, "the address is kept beside the slot")
 	assert.False(t, got[0].reported)
 	r.markReported([]uint64{7})
 	assert.True(t, r.collect(func(uint64, uint64) bool { return true })[0].reported)

@@ -80,6 +80,7 @@ func slotScope(word uint64) uint32 { return uint32(word >> scopeShift & scopeMas
 // entry is what the registry knows of one live object, unpacked.
 type entry struct {
 	typ      reflect.Type
+	addr     uintptr // an address inside the object (see observe.Observer)
 	bundle   any
 	site     stack.ID
 	scope    uint32
@@ -131,7 +132,7 @@ func (r *registry) typeNumbered(n uint64) reflect.Type {
 }
 
 // add records an object of scope number scope (0: none).
-func (r *registry) add(serial uint64, typ reflect.Type, typeIndex int, bundle any, site stack.ID, scope uint32) {
+func (r *registry) add(serial uint64, typ reflect.Type, typeIndex int, bundle any, site stack.ID, scope uint32, addr uintptr) {
 	word := pack(r.typeNumber(typ, typeIndex), site, scope)
 	if bundle != nil {
 		word |= flagBundle
@@ -145,6 +146,8 @@ func (r *registry) add(serial uint64, typ reflect.Type, typeIndex int, bundle an
 			r.waitOrDrop(p, serial/pageSize)
 			continue
 		}
+		// The address first: a reader that sees the slot sees it.
+		p.addrs[serial%pageSize].Store(addr)
 		if slot.CompareAndSwap(old, word) {
 			return
 		}
@@ -240,6 +243,7 @@ func (r *registry) collect(keep func(serial, word uint64) bool) []live {
 			return
 		}
 		en := entry{
+			addr:     r.addressOf(serial),
 			site:     stack.ID(word >> siteShift & siteMask),
 			scope:    slotScope(word),
 			reported: word&flagReported != 0,
@@ -254,6 +258,14 @@ func (r *registry) collect(keep func(serial, word uint64) bool) []live {
 	})
 	slices.SortFunc(out, func(a, b live) int { return cmp.Compare(a.serial, b.serial) })
 	return out
+}
+
+// addressOf returns the address recorded with a live object.
+func (r *registry) addressOf(serial uint64) uintptr {
+	if p := r.page(serial, false); p != nil {
+		return p.addrs[serial%pageSize].Load()
+	}
+	return 0
 }
 
 func (r *registry) markReported(serials []uint64) {

@@ -102,7 +102,7 @@ func track(t *Trackable, info *typeInfo) {
 		notify(tr, methodAttached, s.event(serial))
 	}
 	if obs != nil {
-		obs.Tracked(serial, info.typ, int(info.id), nil)
+		obs.Tracked(serial, info.typ, int(info.id), nil, addr)
 	}
 	// Calls on the same object wait in claim until here, so that they
 	// notify after attached.
@@ -124,7 +124,7 @@ func trackRecord(t *Trackable, r *record, info *typeInfo) {
 		notify(r.tracker, methodAttached, r.event())
 	}
 	if r.observed {
-		observe.Current().Tracked(serial, info.typ, int(info.id), r.bundle)
+		observe.Current().Tracked(serial, info.typ, int(info.id), r.bundle, addressOf(t))
 	}
 	r.mu.Unlock()
 	// Until here, the object must not be found unreachable: see destroyed.

@@ -100,7 +100,7 @@ func Watch(p any) (uint64, error) {
 		notify(r.tracker, methodAttached, r.event())
 	}
 	if r.observed {
-		observe.Current().Tracked(r.serial.Load(), info.typ, int(info.id), nil)
+		observe.Current().Tracked(r.serial.Load(), info.typ, int(info.id), nil, uintptr(unsafe.Pointer(ptr)))
 	}
 	r.mu.Unlock()
 	runtime.KeepAlive(ptr) // see destroyed

@@ -20,8 +20,11 @@ import (
 type Observer interface {
 	// Tracked is called on the goroutine that passed the object to Track
 	// or Watch, once its serial is assigned, with its type, the type's
-	// index (trackable.Event.TypeIndex) and the bundle it has.
-	Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any)
+	// index (trackable.Event.TypeIndex), the bundle it has and an address
+	// inside it (its Trackable's, or the watched pointer), for finding
+	// what holds it in a heap dump: an address, not a pointer, so that it
+	// keeps nothing alive. Go's heap does not move objects.
+	Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any, addr uintptr)
 	// Updated is called when the object gets a new bundle.
 	Updated(serial uint64, bundle any)
 	// Destroyed is called when the garbage collector has freed the object.

@@ -36,7 +36,7 @@ func (r *recording) add(s string) {
 	r.events = append(r.events, s)
 }
 
-func (r *recording) Tracked(serial uint64, typ reflect.Type, _ int, bundle any) {
+func (r *recording) Tracked(serial uint64, typ reflect.Type, _ int, bundle any, _ uintptr) {
 	r.add(fmt.Sprintf("tracked %d %s %v", serial, typ, bundle))
 }
 func (r *recording) Updated(serial uint64, bundle any) {
