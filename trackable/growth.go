@@ -150,6 +150,30 @@ func (inv *Inventory) Sample() {
 	})
 }
 
+// Samples returns the live counts of type t that sampling kept, oldest
+// first: one per sample taken since the inventory first counted t, at
+// most the window given to StartSampling. It returns nil until a sample
+// counted t, so always when the inventory does not sample. A sample counts
+// the objects not yet collected at that moment, garbage included, so its
+// last value can differ from the live count of a later Snapshot; package
+// inspect draws them as each type's trend.
+//
+// t may be the struct type or a pointer to it, as for SetObjectTracking.
+// The result is a copy: the caller may keep it.
+func (inv *Inventory) Samples(t reflect.Type) []int64 {
+	if t == nil {
+		panic("trackable: Inventory.Samples(nil): pass the tracked type, e.g. reflect.TypeFor[Conn]()")
+	}
+	t = objectTypeOf("Samples", t)
+	g := &inv.growth
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if r := g.rings[t]; r != nil {
+		return r.ordered()
+	}
+	return nil
+}
+
 // Growing returns the types whose live count keeps rising, the largest
 // rise first; nil unless the inventory samples its counts.
 func (inv *Inventory) Growing() []Growth {

@@ -191,3 +191,27 @@ func TestStuckDumpWriterHoldsNothing(t *testing.T) {
 	}
 	assert.True(t, strings.Contains(inv.Snapshot().Types[0].Name, "Conn"))
 }
+
+// Samples gives each type's window, oldest first, as a copy.
+func TestSamplesKeepTheWindow(t *testing.T) {
+	inv := trackable.NewInventory()
+	assert.Nil(t, inv.Samples(connType), "no sampling, no samples")
+	stop, err := inv.StartSampling(time.Hour, 4) // samples are taken by hand here
+	require.NoError(t, err)
+	defer stop()
+	assert.Nil(t, inv.Samples(connType), "no sample yet")
+	for i := range 6 {
+		attach(inv, connType, uint64(i+1), nil)
+		inv.Sample()
+	}
+	assert.Equal(t, []int64{3, 4, 5, 6}, inv.Samples(connType), "the last 4, oldest first")
+	assert.Equal(t, []int64{3, 4, 5, 6}, inv.Samples(reflect.TypeFor[*Conn]()), "*Conn names Conn")
+	inv.Samples(connType)[0] = 99
+	assert.Equal(t, int64(3), inv.Samples(connType)[0], "the caller's copy")
+
+	attach(inv, sessionType, 7, nil)
+	inv.Sample()
+	assert.Equal(t, []int64{1}, inv.Samples(sessionType), "from the first sample that counted the type")
+	assert.Equal(t, []int64{4, 5, 6, 6}, inv.Samples(connType))
+	assert.PanicsWithValue(t, "trackable: Inventory.Samples(nil): pass the tracked type, e.g. reflect.TypeFor[Conn]()", func() { inv.Samples(nil) })
+}

@@ -2,11 +2,14 @@
 // session in ten is kept forever. It shows how to read a live inventory:
 //
 //	go run ./examples/server &
-//	curl 'localhost:8080/debug/objtrack/'                # the dump, with changes since the last request
+//	open http://localhost:8080/debug/objtrack/           # the page: main.Session grows, on top, in red
+//	curl 'localhost:8080/debug/objtrack/'                # the text, ending with its since= token
+//	curl 'localhost:8080/debug/objtrack/?since=TOKEN'    # each count with its change since that view
 //	curl 'localhost:8080/debug/objtrack/?format=json'    # the same as JSON, growing types included
-//	curl 'localhost:8080/debug/objtrack/?type=Session&debug=1'
+//	curl 'localhost:8080/debug/objtrack/?type=Session&debug=1'   # with the sessions' records
+//	curl 'localhost:8080/debug/objtrack/?gc=1'           # counted after a garbage collection
 //	curl 'localhost:8080/debug/vars'                     # expvar, under "objtrack"
-//	kill -USR1 %1                                        # the dump on standard error
+//	kill -USR1 %1                                        # the text on standard error, with records
 package main
 
 import (
@@ -74,7 +77,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	sample := flag.Duration("sample", time.Second, "how often the inventory samples its counts")
 	traffic := flag.Duration("traffic", 50*time.Millisecond, "how often the built-in client calls /hello (0: never)")
-	collect := flag.Bool("gc", true, "collect garbage at every sample period, so that the demo's tiny heap shows settled counts (a real service needs no such thing)")
+	collect := flag.Bool("gc", true, "collect garbage ten times per sample period: the demo's tiny heap would rarely be collected, and a sample counts the garbage made since the last collection (a real service collects often enough on its own)")
 	flag.Parse()
 
 	inv := trackable.NewInventory()
@@ -85,10 +88,8 @@ func main() {
 		log.Fatal(err)
 	}
 	defer stopSampling()
-	if err := inspect.Publish("objtrack", inv); err != nil {
-		log.Fatal(err)
-	}
-	defer inspect.DumpOnSignal(inv, os.Stderr)()
+	expvar.Publish("objtrack", inspect.Var(inv))
+	defer inspect.DumpOnSignal(inv, os.Stderr, inspect.ObjectRecords(10))()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -106,7 +107,7 @@ func main() {
 		})
 	}
 	if *collect {
-		go every(ctx, *sample, runtime.GC)
+		go every(ctx, max(*sample/10, time.Millisecond), runtime.GC)
 	}
 	go func() {
 		<-ctx.Done()

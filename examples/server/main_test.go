@@ -30,7 +30,7 @@ func TestServerShowsItsSlowLeak(t *testing.T) {
 
 	for range 5 {
 		for range 20 {
-			body := fetch(t, srv.URL+"/hello?user=ann")
+			body := fetch(t, srv.URL+"/hello?user=ann", "")
 			if !strings.HasPrefix(body, "hello ann") {
 				t.Fatalf("/hello answered %q", body)
 			}
@@ -42,30 +42,45 @@ func TestServerShowsItsSlowLeak(t *testing.T) {
 	}
 
 	var snap trackable.Snapshot
-	if err := json.Unmarshal([]byte(fetch(t, srv.URL+"/debug/objtrack/?format=json")), &snap); err != nil {
+	if err := json.Unmarshal([]byte(fetch(t, srv.URL+"/debug/objtrack/?format=json", "")), &snap); err != nil {
 		t.Fatal(err)
 	}
 	if len(snap.Growing) != 1 || snap.Growing[0].Type != "main.Session" || snap.Growing[0].Live != 10 {
 		t.Fatalf("growing = %+v, want main.Session alone with 10 live", snap.Growing)
 	}
-	text := fetch(t, srv.URL+"/debug/objtrack/")
+	text := fetch(t, srv.URL+"/debug/objtrack/", "*/*")
 	for _, want := range []string{
-		"main.Buffer                              allocated: 0            retired: 100",
-		"main.Session                             allocated: 10           retired: 90",
-		"growing: main.Session                    live: 10, +8 over the last 4 samples, rising in 4 of them",
+		"main.Buffer                              live: 0            retired: 100\n",
+		"main.Session                             live: 10           retired: 90\n",
+		"growing: main.Session                    +8 over the last 4 samples, rising in 4 of them\n",
 	} {
 		if !strings.Contains(text, want) {
-			t.Errorf("the dump lacks %q:\n%s", want, text)
+			t.Errorf("the text lacks %q:\n%s", want, text)
 		}
 	}
-	if vars := fetch(t, srv.URL+"/debug/vars"); !strings.Contains(vars, `"cmdline"`) {
+	if vars := fetch(t, srv.URL+"/debug/vars", ""); !strings.Contains(vars, `"cmdline"`) {
 		t.Errorf("/debug/vars = %s", vars)
+	}
+
+	// A browser gets the page, with the leak on top, highlighted.
+	page := fetch(t, srv.URL+"/debug/objtrack/", "text/html,application/xhtml+xml,*/*;q=0.8")
+	first := strings.Index(page, "<tr data-type=")
+	if first < 0 || !strings.HasPrefix(page[first:], `<tr data-type="main.Session" class="growing">`) {
+		t.Errorf("the page does not show main.Session first, growing:\n%s", page)
 	}
 }
 
-func fetch(t *testing.T, url string) string {
+// fetch gets url, sending an Accept header if accept is not empty.
+func fetch(t *testing.T, url, accept string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

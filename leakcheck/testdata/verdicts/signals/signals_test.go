@@ -37,7 +37,7 @@ func TestCleanDumpOnSignalStopped(t *testing.T) {
 	c := trackable.Track(&Conn{ID: 1})
 	c.SetTracker(inv)
 	var out bytes.Buffer
-	stop := inspect.DumpOnSignal(inv, &out, syscall.SIGUSR1)
+	stop := inspect.DumpOnSignal(inv, &out, inspect.Signals(syscall.SIGUSR1))
 	stop()
 }
 

@@ -1,0 +1,69 @@
+package inspect
+
+import (
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/objtrack/objtrack/internal/bundle"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+// maxBundleBytes bounds the text of one bundle in every view: a bundle
+// is the program's data, and one large value must not make every
+// response large.
+const maxBundleBytes = 1 << 10
+
+// limitRecords keeps the first max records (by serial: the oldest
+// objects, the likeliest leaks) and counts the others; max 0 keeps none
+// and counts none, as records were not asked for.
+func limitRecords(rs []trackable.ObjectRecord, max int) (shown []trackable.ObjectRecord, more int) {
+	if max <= 0 {
+		return nil, 0
+	}
+	if len(rs) <= max {
+		return rs, 0
+	}
+	return rs[:max:max], len(rs) - max
+}
+
+// appendBundle appends a bundle's one-line text (see package
+// internal/bundle), cut to maxBundleBytes with a note of what was cut.
+func appendBundle(b []byte, v any) []byte {
+	start := len(b)
+	b = bundle.Append(b, v)
+	if len(b)-start <= maxBundleBytes {
+		return b
+	}
+	cut := start + maxBundleBytes
+	for cut > start && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	more := len(b) - cut
+	return fmt.Appendf(b[:cut], "... (%d bytes more)", more)
+}
+
+// jsonBundle returns a bundle as JSON: the value itself when
+// encoding/json can encode it within maxBundleBytes, its one-line text as
+// a JSON string otherwise (a channel, a func, a value too large or whose
+// MarshalJSON fails or panics). nil stays nil, and is left out.
+func jsonBundle(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	if data, ok := marshalSafely(v); ok && len(data) <= maxBundleBytes {
+		return data
+	}
+	data, _ := json.Marshal(string(appendBundle(nil, v)))
+	return data
+}
+
+func marshalSafely(v any) (data []byte, ok bool) {
+	defer func() {
+		if recover() != nil {
+			data, ok = nil, false
+		}
+	}()
+	data, err := json.Marshal(v)
+	return data, err == nil
+}
