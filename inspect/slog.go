@@ -30,7 +30,7 @@ func (v view) LogValue() slog.Value {
 	if len(v.growing) > 0 {
 		growing := make([]slog.Attr, len(v.growing))
 		for i, g := range v.growing {
-			growing[i] = slog.Group(g.Type, "rise", g.Rise, "rises", g.Rises, "steps", g.Steps)
+			growing[i] = slog.Group(g.Name, "rise", g.Rise, "rises", g.Rises, "steps", g.Steps)
 		}
 		attrs = append(attrs, slog.Attr{Key: "growing", Value: slog.GroupValue(growing...)})
 	}

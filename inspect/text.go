@@ -43,7 +43,7 @@ func appendText(b []byte, v view) []byte {
 		}
 	}
 	for _, g := range v.growing {
-		b = fmt.Appendf(b, "growing: %-31s +%d over the last %d samples, rising in %d of them\n", g.Type, g.Rise, g.Steps, g.Rises)
+		b = fmt.Appendf(b, "growing: %-31s +%d over the last %d samples, rising in %d of them\n", g.Name, g.Rise, g.Steps, g.Rises)
 	}
 	return b
 }

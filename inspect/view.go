@@ -71,7 +71,7 @@ func newView(s trackable.Snapshot, keep []bool, objects int, base *baseline) vie
 		g := &s.Growing[j]
 		shown := false
 		for i := range v.types {
-			if v.types[i].Type.String() == g.Type {
+			if v.types[i].Type == g.Type {
 				v.types[i].growth = g
 				shown = true
 			}

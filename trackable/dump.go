@@ -72,8 +72,8 @@ func (s Snapshot) WriteText(w io.Writer, prev *Snapshot) error {
 		}
 	}
 	for _, g := range s.Growing {
-		b = fmt.Appendf(b, "growing: %-31s live: %d, +%d over the last %d samples, rising in %d of them\n",
-			g.Type, g.Live, g.Rise, g.Steps, g.Rises)
+		b = fmt.Appendf(b, "growing: %-31s +%d over the last %d samples, rising in %d of them\n",
+			g.Name, g.Rise, g.Steps, g.Rises)
 	}
 	_, err := w.Write(b)
 	return err

@@ -9,20 +9,27 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/objtrack/objtrack/internal/typename"
 )
 
 // Growth describes a type whose live count keeps rising: the signal of a
 // slow leak, long before it pages anyone (objgraph's show_growth,
 // LeakCanary's "repeatedly growing").
 type Growth struct {
-	// Type is the type's name as reflect.Type's String gives it
-	// ("db.Conn"): two types of one name in different packages read
-	// alike here, where the snapshot's Name spells them out.
-	Type  string `json:"type"`
-	Live  int64  `json:"live"`  // live objects at the latest sample
-	Rise  int64  `json:"rise"`  // latest minus oldest sample of the window
-	Steps int    `json:"steps"` // sample-to-sample steps in the window
-	Rises int    `json:"rises"` // steps in which the count rose
+	// Name is the type's name as the inventory's snapshots give it
+	// (TypeCount.Name): "db.Conn", or the full import path when two
+	// counted types print alike.
+	Name string `json:"type"`
+	// Type is the growing type (the struct, not the pointer).
+	Type reflect.Type `json:"-"`
+	// LastSample is the live count at the latest sample. A sample counts
+	// the objects not yet collected, garbage included, so it can differ
+	// from a later snapshot's Live; the trend is what Growth reports.
+	LastSample int64 `json:"last_sample"`
+	Rise       int64 `json:"rise"`  // latest minus oldest sample of the window
+	Steps      int   `json:"steps"` // sample-to-sample steps in the window
+	Rises      int   `json:"rises"` // steps in which the count rose
 }
 
 // Sampling defaults.
@@ -195,14 +202,34 @@ func (inv *Inventory) Growing() []Growth {
 		steps := len(counts) - 1
 		rise := counts[len(counts)-1] - counts[0]
 		if rise > 0 && 4*rises >= 3*steps {
-			out = append(out, Growth{Type: t.String(), Live: counts[len(counts)-1], Rise: rise, Steps: steps, Rises: rises})
+			out = append(out, Growth{Name: t.String(), Type: t, LastSample: counts[len(counts)-1], Rise: rise, Steps: steps, Rises: rises})
 		}
 	}
 	slices.SortFunc(out, func(a, b Growth) int {
 		if c := cmp.Compare(b.Rise, a.Rise); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Type, b.Type)
+		return strings.Compare(a.Name, b.Name)
 	})
+	inv.nameGrowth(out)
 	return out
+}
+
+// nameGrowth gives growing types the names that the inventory's snapshots
+// give them: the full import path for a type that prints as another
+// counted type does.
+func (inv *Inventory) nameGrowth(gs []Growth) {
+	if len(gs) == 0 {
+		return
+	}
+	short := map[string]int{}
+	inv.types.Range(func(k, _ any) bool {
+		short[k.(reflect.Type).String()]++
+		return true
+	})
+	for i := range gs {
+		if short[gs[i].Name] > 1 {
+			gs[i].Name = typename.Full(gs[i].Type)
+		}
+	}
 }

@@ -54,14 +54,14 @@ func TestGrowthFindsTheRisingTypeOnly(t *testing.T) {
 	}
 	growing := inv.Growing()
 	require.Len(t, growing, 1, "%+v", growing)
-	assert.Equal(t, trackable.Growth{Type: "trackable_test.Conn", Live: 60, Rise: 50, Steps: 5, Rises: 5}, growing[0])
+	assert.Equal(t, trackable.Growth{Name: "trackable_test.Conn", Type: reflect.TypeFor[Conn](), LastSample: 60, Rise: 50, Steps: 5, Rises: 5}, growing[0])
 
 	var out bytes.Buffer
 	require.NoError(t, inv.Dump(&out))
-	assert.Contains(t, out.String(), "growing: trackable_test.Conn             live: 60, +50 over the last 5 samples, rising in 5 of them\n")
+	assert.Contains(t, out.String(), "growing: trackable_test.Conn             +50 over the last 5 samples, rising in 5 of them\n")
 	data, err := json.Marshal(inv.Snapshot())
 	require.NoError(t, err)
-	assert.Contains(t, string(data), `"growing":[{"type":"trackable_test.Conn","live":60,"rise":50,"steps":5,"rises":5}]`)
+	assert.Contains(t, string(data), `"growing":[{"type":"trackable_test.Conn","last_sample":60,"rise":50,"steps":5,"rises":5}]`)
 }
 
 func TestGrowthNeedsAFullTrend(t *testing.T) {
@@ -214,4 +214,26 @@ func TestSamplesKeepTheWindow(t *testing.T) {
 	assert.Equal(t, []int64{1}, inv.Samples(sessionType), "from the first sample that counted the type")
 	assert.Equal(t, []int64{4, 5, 6, 6}, inv.Samples(connType))
 	assert.PanicsWithValue(t, "trackable: Inventory.Samples(nil): pass the tracked type, e.g. reflect.TypeFor[Conn]()", func() { inv.Samples(nil) })
+}
+
+// A growing type that prints as another counted type is named as the
+// snapshot names it, by its full import path.
+func TestGrowthNamesTypesAsTheSnapshotDoes(t *testing.T) {
+	inv := trackable.NewInventory()
+	conn, other := reflect.TypeFor[alsoConn](), reflect.TypeFor[otherConn]()
+	_, err := inv.StartSampling(time.Hour, 4)
+	require.NoError(t, err)
+	inv.NotifyAttached(trackable.Event{Serial: 1, Type: other})
+	for i := range 4 {
+		inv.NotifyAttached(trackable.Event{Serial: uint64(10 + i), Type: conn})
+		inv.Sample()
+	}
+	growing := inv.Growing()
+	require.Len(t, growing, 1)
+	assert.Equal(t, conn, growing[0].Type)
+	snap := inv.Snapshot()
+	tc, err := snap.Lookup("github.com/objtrack/objtrack/trackable/internal/ambiguous/also.Conn")
+	require.NoError(t, err)
+	assert.Equal(t, tc.Name, growing[0].Name)
+	assert.Equal(t, "github.com/objtrack/objtrack/trackable/internal/ambiguous/also.Conn", growing[0].Name)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/objtrack/objtrack/internal/settle"
 	"github.com/objtrack/objtrack/trackable"
 	"github.com/objtrack/objtrack/trackable/internal/ambiguous"
+	also "github.com/objtrack/objtrack/trackable/internal/ambiguous/also"
 )
 
 // Conn is the tracked type most tests use.
@@ -93,3 +94,6 @@ func itoa(n uint64) string { return fmt.Sprint(n) }
 // otherConn has a different name; TestLookupAmbiguous gives it the bare
 // name Conn through a type in another package below.
 type otherConn = ambiguous.Conn
+
+// alsoConn prints as otherConn does: "ambiguous.Conn".
+type alsoConn = also.Conn

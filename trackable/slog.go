@@ -12,7 +12,7 @@ func (s Snapshot) LogValue() slog.Value {
 	if len(s.Growing) > 0 {
 		growing := make([]any, 0, len(s.Growing))
 		for _, g := range s.Growing {
-			growing = append(growing, slog.Group(g.Type, "live", g.Live, "rise", g.Rise, "rises", g.Rises, "steps", g.Steps))
+			growing = append(growing, slog.Group(g.Name, "last_sample", g.LastSample, "rise", g.Rise, "rises", g.Rises, "steps", g.Steps))
 		}
 		attrs = append(attrs, slog.Group("growing", growing...))
 	}

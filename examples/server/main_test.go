@@ -45,8 +45,8 @@ func TestServerShowsItsSlowLeak(t *testing.T) {
 	if err := json.Unmarshal([]byte(fetch(t, srv.URL+"/debug/objtrack/?format=json", "")), &snap); err != nil {
 		t.Fatal(err)
 	}
-	if len(snap.Growing) != 1 || snap.Growing[0].Type != "main.Session" || snap.Growing[0].Live != 10 {
-		t.Fatalf("growing = %+v, want main.Session alone with 10 live", snap.Growing)
+	if len(snap.Growing) != 1 || snap.Growing[0].Name != "main.Session" || snap.Growing[0].LastSample != 10 {
+		t.Fatalf("growing = %+v, want main.Session alone with 10 at the last sample", snap.Growing)
 	}
 	text := fetch(t, srv.URL+"/debug/objtrack/", "*/*")
 	for _, want := range []string{
