@@ -6,7 +6,7 @@ BENCHCOUNT  ?= 20
 BENCHTIME   ?= 500ms
 VERDICTCOUNT ?= 5
 
-.PHONY: demo test lint bench bench-verdict
+.PHONY: demo test lint bench bench-otel bench-verdict
 
 ## demo: pytracker's session in Go, then leakcheck's reports on a leaky
 ## test suite (its tests fail on purpose)
@@ -16,16 +16,21 @@ demo:
 	@echo '>>> go test -tags leaky ./examples/leaky   (these tests leak on purpose)'
 	-$(GO) test -tags leaky -count=1 ./examples/leaky
 
-## test: formatting, go vet, staticcheck and the race-enabled test suite
+## test: formatting, go vet, staticcheck and the race-enabled test suite,
+## of the main module and of the nested otelobjtrack module (a module of
+## its own, so that only its users download OpenTelemetry)
 test: lint
 	$(GO) test -race ./...
 	GOARCH=386 $(GO) test ./internal/stack/
+	cd otelobjtrack && $(GO) test -race ./...
 
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags leaky ./examples/leaky ./examples/ginkgo ./examples/watch
 	$(STATICCHECK) ./...
+	GOOS=windows $(GO) vet ./trackable/... ./inspect/... ./leakcheck/... ./ginkgoext/...
+	cd otelobjtrack && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) mod tidy -diff
 
 ## bench: the cost bars, as ratios to the runtime floor in the same run.
 ## The runs alternate (-count 1, BENCHCOUNT times, each benchmark for
@@ -40,7 +45,18 @@ bench:
 	done
 	$(BENCHSTAT) -col /impl bench.txt
 	$(GO) run ./internal/benchratio bench.txt
+	$(MAKE) bench-otel
 	$(MAKE) bench-verdict
+
+## bench-otel: one metrics collection over 1,000 types, as a ratio to
+## Inventory.Snapshot alone in the same run (otelobjtrack's module)
+bench-otel:
+	@rm -f otelobjtrack/bench.txt
+	for i in $$(seq $(BENCHCOUNT)); do \
+		(cd otelobjtrack && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./...) | tee -a otelobjtrack/bench.txt || exit 1; \
+	done
+	$(BENCHSTAT) -col /impl otelobjtrack/bench.txt
+	$(GO) run ./internal/benchratio otelobjtrack/bench.txt
 
 ## bench-verdict: what a verdict per test costs a whole go test process
 ## (internal/verdictcost): a suite of 200 tests runs once per verdict in
