@@ -1,0 +1,172 @@
+package heapdump
+
+// Path is why an object is alive: the root that holds the first pointer,
+// then each object on the way to the target, the last step.
+//
+// Paths come from one breadth-first search, so that targets kept by the
+// same holder have the same Root and their Steps share a prefix up to
+// the holder: [SharedSteps] says how many.
+type Path struct {
+	// Target is the address the path was asked for.
+	Target uint64
+	// Root holds the first pointer. Its Kind is RootNone when no root
+	// that the dump lists reaches the target.
+	Root Root
+	// Steps are the objects from the one the root points to, to the one
+	// that contains Target. Empty when Target is in no heap object of
+	// the dump; only the target's object when no root reaches it.
+	Steps []Step
+}
+
+// Found reports whether a root reaches the target.
+func (p Path) Found() bool { return p.Root.Kind != RootNone }
+
+// Step is an object on a Path.
+type Step struct {
+	Addr uint64 // where the object starts
+	Size uint64 // its size, as the allocator rounded it
+	// Pointer is the pointer that leads to the object: Addr, or an
+	// address inside it (a field, an element).
+	Pointer uint64
+	// Field is the offset, inside the previous step's object, of the
+	// word that holds Pointer. For the first step Pointer is in the
+	// root, at Root.Slot.
+	Field uint64
+}
+
+// SharedSteps returns the number of leading steps two paths share: the
+// objects through which one holder keeps both targets. It is 0 for paths
+// with different roots.
+func SharedSteps(a, b Path) int {
+	if !a.Found() || !b.Found() || a.Root.Kind != b.Root.Kind || a.Root.Slot != b.Root.Slot || a.Root.source != b.Root.source {
+		return 0
+	}
+	n := 0
+	for n < len(a.Steps) && n < len(b.Steps) && a.Steps[n].Addr == b.Steps[n].Addr {
+		n++
+	}
+	return n
+}
+
+// RootKind says what holds the first pointer of a path.
+type RootKind uint8
+
+const (
+	// RootNone: no root that the dump lists reaches the target. The
+	// runtime keeps a few roots out of dumps: cleanups (runtime.AddCleanup)
+	// and the variables of plugins.
+	RootNone RootKind = iota
+	// RootGlobal: a package-level variable, in the data or bss segment.
+	RootGlobal
+	// RootGoroutine: a goroutine, by a stack frame, its closure context,
+	// a deferred call or a panic value.
+	RootGoroutine
+	// RootFinalizer: a finalizer, by its function or by the object it
+	// will receive, whose own pointers it keeps alive.
+	RootFinalizer
+	// RootOther: another root of the runtime that the dump describes.
+	RootOther
+)
+
+// String names the kind as Text shows it: "global", "goroutine"...
+func (k RootKind) String() string {
+	switch k {
+	case RootGlobal:
+		return "global"
+	case RootGoroutine:
+		return "goroutine"
+	case RootFinalizer:
+		return "finalizer"
+	case RootOther:
+		return "runtime"
+	}
+	return "none"
+}
+
+// Root is what holds the first pointer of a path. One of Global,
+// Goroutine and Finalizer is set, as Kind says; RootOther has Other.
+type Root struct {
+	Kind RootKind
+	// Slot is the address of the pointer: in a segment, in a stack frame,
+	// or inside a finalizer's object. It is 0 for pointers that the dump
+	// gives without their address: a goroutine's closure context, its
+	// deferred calls and panics, a finalizer's function, other roots.
+	Slot      uint64
+	Global    *GlobalRoot
+	Goroutine *GoroutineRoot
+	Finalizer *FinalizerRoot
+	Other     string // the runtime's description of another root
+
+	source uint32 // the root source, to tell roots without a slot apart
+}
+
+// GlobalRoot is a pointer in the data or bss segment.
+type GlobalRoot struct {
+	Segment string // ".data" or ".bss"
+	Offset  uint64 // of Root.Slot from the start of the segment
+	// Name is the package-level variable that holds the pointer:
+	// "example.com/db.registry". Empty when it cannot be named; Unnamed
+	// says why.
+	Name string
+	// NameOffset is the offset of the pointer in the variable, or when
+	// Static, in the static value the variable points to.
+	NameOffset uint64
+	// Static is true when the pointer is in data the compiler laid out
+	// for the variable's initial value (var x = &T{...}) and Name is the
+	// variable that points to that data.
+	Static  bool
+	Unnamed string
+}
+
+// GoroutineRoot is a goroutine holding a pointer.
+type GoroutineRoot struct {
+	ID uint64
+	// Status is the wait reason ("chan receive"), or the state for a
+	// goroutine that was not waiting ("runnable").
+	Status string
+	System bool // a goroutine of the runtime
+	// WroteDump is true for the goroutine that wrote the dump. Its frames
+	// are searched last: they show what the writer held, rarely why an
+	// object leaked.
+	WroteDump bool
+	// Holder is what of the goroutine holds the pointer: "stack frame",
+	// "closure context", "deferred call" or "panic value".
+	Holder string
+	// Func, PC and Depth are the frame that holds the pointer, when
+	// Holder is "stack frame"; Depth is -1 otherwise. PC is a return
+	// address unless Depth is 0.
+	Func  string
+	PC    uint64
+	Depth int
+	// File and Line are Func's position at PC, when the dump was written
+	// by this process; empty otherwise.
+	File string
+	Line int
+	// Top is the innermost frame outside the runtime and the standard
+	// library's synchronization (runtime, internal/..., sync): the code
+	// the goroutine is blocked in; empty, with TopDepth -1, when every
+	// frame is the runtime's. TopFile and TopLine as File and Line.
+	Top      string
+	TopPC    uint64
+	TopDepth int
+	TopFile  string
+	TopLine  int
+}
+
+// FinalizerRoot is a finalizer holding a pointer.
+type FinalizerRoot struct {
+	Object     uint64 // the object the finalizer is set on
+	ObjectSize uint64 // its size; 0 when it is not a heap object of the dump
+	FuncPC     uint64
+	// Func names the finalizer function, when the dump was written by
+	// this process.
+	Func string
+	// Queued is true for a finalizer queued to run: its object is then
+	// kept too.
+	Queued bool
+	// Holder is "function" when the pointer is the finalizer's closure,
+	// "object" when it is the object (queued finalizers), "field" when
+	// it is in the object, at Field.
+	Holder string
+	Field  uint64
+}

@@ -1,0 +1,167 @@
+package heapdump
+
+import (
+	"fmt"
+	"strings"
+)
+
+// TextOptions are the options of [Path.Text].
+type TextOptions struct {
+	// Indent goes before every line; "  " when empty.
+	Indent string
+	// Target labels the last line, the target: its type, "*db.Conn". The
+	// object's size is shown when it is empty.
+	Target string
+	// Serial is the target's serial number, shown after Target when not 0.
+	Serial uint64
+	// MaxSteps is the number of objects shown before the path is
+	// shortened in the middle; 8 when 0.
+	MaxSteps int
+}
+
+// Text renders a path for a person, one line per holder:
+//
+//	held by:
+//	  global  db.registry
+//	  -> 48 B object
+//	  -> 208 B object
+//	  -> *db.Conn  serial 3
+//
+// The text holds no address (a global without a name is given by its
+// offset in its segment), so that it is the same from run to run of the
+// same build, goroutine ids aside. It ends with a newline.
+func (p Path) Text(opts TextOptions) string {
+	indent := opts.Indent
+	if indent == "" {
+		indent = "  "
+	}
+	maxSteps := opts.MaxSteps
+	if maxSteps <= 0 {
+		maxSteps = 8
+	}
+	var b strings.Builder
+	b.WriteString(indent + "held by:\n")
+	line := func(s string) { b.WriteString(indent + "  " + s + "\n") }
+	line(p.RootText())
+	if !p.Found() {
+		return b.String()
+	}
+	steps := p.Steps
+	head, tail := len(steps), 0
+	if len(steps) > maxSteps {
+		head = maxSteps / 2
+		tail = maxSteps - head
+	}
+	for i, st := range steps {
+		switch {
+		case i == head && tail > 0:
+			line(fmt.Sprintf("-> ... %d more ...", len(steps)-head-tail))
+		case i > head && i < len(steps)-tail:
+		case i == len(steps)-1 && opts.Target != "":
+			target := "-> " + opts.Target
+			if opts.Serial != 0 {
+				target += fmt.Sprintf("  serial %d", opts.Serial)
+			}
+			line(target)
+		default:
+			line(fmt.Sprintf("-> %d B object", st.Size))
+		}
+	}
+	return b.String()
+}
+
+// RootText is the line of Text that says what holds the path, for a
+// caller that lays out the rest itself: "global  db.registry",
+// "goroutine 17 [chan receive] db.(*Pool).serve (pool.go:88)".
+func (p Path) RootText() string { return p.Root.text(len(p.Steps) > 0) }
+
+// text is the root's line; inHeap says whether the target is a heap
+// object of the dump.
+func (r Root) text(inHeap bool) string {
+	switch r.Kind {
+	case RootGlobal:
+		return r.Global.text()
+	case RootGoroutine:
+		return r.Goroutine.text()
+	case RootFinalizer:
+		return r.Finalizer.text()
+	case RootOther:
+		return "runtime root  " + r.Other
+	}
+	if !inHeap {
+		return "nothing: the address is in no heap object of the dump"
+	}
+	return "no root in the dump (a cleanup, or a plugin's variable, may hold it)"
+}
+
+func (g *GlobalRoot) text() string {
+	switch {
+	case g.Name == "":
+		return fmt.Sprintf("global at %s+%#x (%s)", g.Segment, g.Offset, g.Unnamed)
+	case g.Static:
+		return fmt.Sprintf("global  %s (its static value, +%d)", shortName(g.Name), g.NameOffset)
+	case g.NameOffset != 0:
+		return fmt.Sprintf("global  %s +%d", shortName(g.Name), g.NameOffset)
+	}
+	return "global  " + shortName(g.Name)
+}
+
+func (g *GoroutineRoot) text() string {
+	// The goroutine is shown where it is blocked, in its innermost frame
+	// outside the runtime; then, if another frame holds the pointer, that
+	// frame.
+	if g.WroteDump && g.Holder == "stack frame" && g.Func != "" {
+		// The writer is blocked in the dump's writing, which says
+		// nothing: the frame that holds the pointer does.
+		return fmt.Sprintf("goroutine %d, the goroutine that wrote the dump, in the frame of %s", g.ID, frameText(g.Func, g.File, g.Line))
+	}
+	s := fmt.Sprintf("goroutine %d [%s]", g.ID, g.Status)
+	top := g.Top != ""
+	if top {
+		s += " " + frameText(g.Top, g.TopFile, g.TopLine)
+	}
+	switch {
+	case g.Holder != "stack frame":
+		s += ", its " + g.Holder
+	case !top:
+		s += " " + frameText(g.Func, g.File, g.Line)
+	case g.Depth != g.TopDepth:
+		s += ", in the frame of " + frameText(g.Func, g.File, g.Line)
+	}
+	if g.System {
+		s += ", a goroutine of the runtime"
+	}
+	if g.WroteDump {
+		s += ", the goroutine that wrote the dump"
+	}
+	return s
+}
+
+// frameText is a function and its position, when known.
+func frameText(fn, file string, line int) string {
+	if file == "" {
+		return shortName(fn)
+	}
+	return fmt.Sprintf("%s (%s:%d)", shortName(fn), baseName(file), line)
+}
+
+func (f *FinalizerRoot) text() string {
+	s := "finalizer"
+	if f.Queued {
+		s = "queued finalizer"
+	}
+	if f.Func != "" {
+		s += " " + shortName(f.Func)
+	}
+	on := "an object"
+	if f.ObjectSize != 0 {
+		on = fmt.Sprintf("a %d B object", f.ObjectSize)
+	}
+	switch f.Holder {
+	case "function":
+		return s + " of " + on + ", by its function"
+	case "field":
+		return fmt.Sprintf("%s of %s, by the object's field +%d", s, on, f.Field)
+	}
+	return s + " of " + on + ", by the object it will receive"
+}

@@ -1,0 +1,67 @@
+// Command namedprog holds objects in package-level variables of several
+// kinds, writes a heap dump of itself, and prints the retention path of
+// each object, its globals named with its own symbol table. The tests of
+// package heapdump build it with go build, which keeps the table.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"unsafe"
+
+	"github.com/objtrack/objtrack/internal/heapdump"
+	"github.com/objtrack/objtrack/internal/heapdump/symbols"
+)
+
+type conn struct {
+	serial int
+	peer   *conn
+}
+
+type settings struct {
+	name string
+	conn *conn
+}
+
+var (
+	registry = map[string]*conn{}
+	current  *conn
+	defaults = &settings{name: "defaults"}
+)
+
+func main() {
+	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}}
+	registry["a"] = objects[0]
+	current = objects[1]
+	defaults.conn = objects[2]
+	var targets []uint64
+	for _, c := range objects {
+		targets = append(targets, uint64(uintptr(unsafe.Pointer(c))))
+	}
+	objects = nil
+
+	table, err := symbols.ForProcess(context.Background(), symbols.Options{NoRebuild: true})
+	if err != nil {
+		fail(err)
+	}
+	path, err := heapdump.Write("")
+	if err != nil {
+		fail(err)
+	}
+	defer os.Remove(path)
+	g, err := heapdump.ReadGraphFile(path)
+	if err != nil {
+		fail(err)
+	}
+	for i, p := range g.Paths(targets, heapdump.SearchOptions{Symbols: table}) {
+		fmt.Print(p.Text(heapdump.TextOptions{Target: "*main.conn", Serial: uint64(i + 1)}))
+	}
+	runtime.KeepAlive(registry)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "namedprog:", err)
+	os.Exit(1)
+}
