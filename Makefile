@@ -6,7 +6,7 @@ BENCHCOUNT  ?= 20
 BENCHTIME   ?= 500ms
 VERDICTCOUNT ?= 5
 
-.PHONY: demo test lint bench bench-otel bench-verdict
+.PHONY: demo test lint bench bench-otel bench-paths bench-verdict
 
 ## demo: pytracker's session in Go, then leakcheck's reports on a leaky
 ## test suite (its tests fail on purpose)
@@ -46,7 +46,16 @@ bench:
 	$(BENCHSTAT) -col /impl bench.txt
 	$(GO) run ./internal/benchratio bench.txt
 	$(MAKE) bench-otel
+	$(MAKE) bench-paths
 	$(MAKE) bench-verdict
+
+## bench-paths: what retention paths add to a failing verdict with 200 MB
+## of live heap (internal/pathcost): time and peak extra heap, with and
+## without paths in the same run
+bench-paths:
+	$(GO) test -run '^$$' -bench FailingVerdict -benchtime 1x -count 5 ./internal/pathcost/ | tee bench-paths.txt
+	@! grep -q '^FAIL' bench-paths.txt
+	$(BENCHSTAT) -col /impl bench-paths.txt
 
 ## bench-otel: one metrics collection over 1,000 types, as a ratio to
 ## Inventory.Snapshot alone in the same run (otelobjtrack's module)

@@ -16,6 +16,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/leakcheck"
 )
 
 // The spec fixtures are Ginkgo suites under testdata/specs, one package
@@ -100,6 +101,11 @@ type specRun struct {
 	parallel bool   // the ginkgo command with -p
 	json     string // where the run writes its JSON report
 	report   []types.Report
+	// paths: the run's failing verdicts find retention paths. Only the
+	// first run of each suite does (leakcheck.PathsEnv turns them off in
+	// the others): a heap dump for each leak of every run would cost
+	// more than the verdicts.
+	paths bool
 }
 
 // specResults is what the runs of one suite did.
@@ -156,10 +162,15 @@ func (c specCase) execute(bins string, pool *gotest.Pool, cli string, cliBuilt f
 	var cmds []gotest.Cmd
 	for seed := 1; seed <= specSeeds; seed++ {
 		path := filepath.Join(bins, fmt.Sprintf("%s-%d.json", c.pkg, seed))
-		runs = append(runs, specRun{json: path})
-		cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: bin, Args: []string{
+		run := specRun{json: path, paths: seed == 1}
+		cmd := gotest.Cmd{Dir: dir, Prog: bin, Args: []string{
 			"-ginkgo.no-color", "-ginkgo.randomize-all", fmt.Sprintf("-ginkgo.seed=%d", seed), "-ginkgo.json-report=" + path,
-		}})
+		}}
+		if !run.paths {
+			cmd.Env = []string{leakcheck.PathsEnv + "=off"}
+		}
+		runs = append(runs, run)
+		cmds = append(cmds, cmd)
 	}
 	if err := cliBuilt(); err != nil {
 		return specResults{err: err}
@@ -169,7 +180,7 @@ func (c specCase) execute(bins string, pool *gotest.Pool, cli string, cliBuilt f
 		runs = append(runs, specRun{parallel: true, json: path})
 		cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: cli, Args: []string{
 			fmt.Sprintf("--procs=%d", specProcs), "--no-color", "--randomize-all", fmt.Sprintf("--seed=%d", seed), "--json-report=" + path, bin,
-		}})
+		}, Env: []string{leakcheck.PathsEnv + "=off"}})
 	}
 	results, err := pool.ExecAll(2*time.Minute, cmds)
 	if err != nil {
@@ -231,6 +242,12 @@ func (c specCase) judge(check *gotest.Check, r specRun) {
 		}
 		what := fmt.Sprintf("the failure of %q", name)
 		check.Match(what, msg, patterns...)
+		if mustFail && r.paths {
+			check.Match(what, msg, `held by:\n\s+\S.*\n(\s+-> .*\n)*\s+-> \*\w+\.Conn  serial \d+\n`)
+		}
+		if !r.paths {
+			check.Absent(what, msg, "held by:")
+		}
 		check.Absent(what, msg, c.absent...)
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.leaks)) {

@@ -71,6 +71,9 @@ func Check(t TestingT, opts ...Option) {
 	if fromTesting {
 		s.fn, s.goid = testFunction(), currentGoroutine().id
 	}
+	if a, ok := t.(interface{ ArtifactDir() string }); ok {
+		s.artifactDir = a.ArtifactDir
+	}
 	begin(s)
 	t.Cleanup(func() {
 		// Helpers all the way: package testing then reports failures at

@@ -37,3 +37,7 @@ var TestingFieldsFound = testingFieldsFound
 
 // ShortTrace exposes shortTrace.
 var ShortTrace = shortTrace
+
+// HeapDumps returns the number of heap dumps that failing verdicts have
+// written in this process.
+func HeapDumps() int64 { return heapDumps.Load() }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/leakcheck"
 )
 
 // A fixture suite is a folder of test packages under testdata, one
@@ -53,6 +54,11 @@ type fixtureSuite struct {
 	// processor.
 	timeout time.Duration
 	perCPU  int
+	// paths keeps retention paths on in the fixtures' failing verdicts.
+	// They are off by default here (leakcheck.PathsEnv): the paths suite
+	// pins them, and a heap dump for every leak of every run would cost
+	// more than the verdicts themselves.
+	paths bool
 }
 
 type fixtureCase struct {
@@ -158,7 +164,11 @@ func (s fixtureSuite) execute(c fixtureCase, bins string, procs *gotest.Pool) fi
 	var cmds []gotest.Cmd
 	for _, r := range c.runs {
 		for i := range max(r.procs, 1) {
-			cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: bin, Args: r.flags(i+1, s.timeout)})
+			cmd := gotest.Cmd{Dir: dir, Prog: bin, Args: r.flags(i+1, s.timeout)}
+			if !s.paths {
+				cmd.Env = []string{leakcheck.PathsEnv + "=off"}
+			}
+			cmds = append(cmds, cmd)
 		}
 	}
 	out, err := procs.ExecAll(s.timeout+time.Minute, cmds)

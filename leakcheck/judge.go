@@ -10,7 +10,6 @@ import (
 	"github.com/objtrack/objtrack/internal/typename"
 
 	"github.com/objtrack/objtrack/internal/settle"
-	"github.com/objtrack/objtrack/internal/stack"
 )
 
 // judge brings the garbage collector to a fixed point for the objects of
@@ -68,6 +67,7 @@ func judge(s *scope) (*Report, error) {
 	sortTypeReports(rep.Leaks)
 	if len(rep.Leaks) > 0 {
 		rep.Notes = optionNotes(cfg, types)
+		findHolders(rep, s)
 	}
 	return rep, nil
 }
@@ -117,21 +117,26 @@ func sortTypeReports(ts []TypeReport) {
 	})
 }
 
-// typeReport groups the survivors of one type by creation site.
+// typeReport groups the survivors of one type by creation site: by the
+// frames a person reads, so that two calls on one line (dial("a"),
+// dial("b")), which return to different addresses, are one site.
 func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
 	tr := TypeReport{Name: typename.Full(typ), Count: len(objs)}
-	bySite := map[stack.ID]*Site{}
-	var order []stack.ID
+	bySite := map[string]*Site{}
+	var order []string
 	for _, o := range objs { // sorted by serial
-		s := bySite[o.site]
+		frames := reg.frames(o.site)
+		key := fmt.Sprint(frames)
+		s := bySite[key]
 		if s == nil {
-			s = &Site{Frames: reg.frames(o.site)}
-			bySite[o.site] = s
-			order = append(order, o.site)
+			s = &Site{Frames: frames}
+			bySite[key] = s
+			order = append(order, key)
 		}
 		s.Count++
 		if len(s.Serials) < maxShown {
 			s.Serials = append(s.Serials, o.serial)
+			s.addrs = append(s.addrs, o.addr)
 			if o.bundle != nil {
 				s.Bundles = append(s.Bundles, bundleText(o.bundle))
 			}

@@ -38,11 +38,18 @@ type config struct {
 	evenIfFailed  bool
 	reportFile    string
 	maxShown      int
+	paths         bool  // retention paths of survivors (paths.go)
+	pathsHeap     int64 // the live heap above which paths are skipped
 }
 
 // ReportFileEnv names the environment variable that VerifyTestMain reads
 // for the path of its JSON report, when no ReportFile option is given.
 const ReportFileEnv = "OBJTRACK_LEAKCHECK_REPORT"
+
+// PathsEnv names the environment variable that turns retention paths off
+// when set to "off", as WithoutPaths does, without changing the code: for
+// a CI job that only wants the verdict.
+const PathsEnv = "OBJTRACK_LEAKCHECK_PATHS"
 
 func buildConfig(opts []Option) *config {
 	c := &config{
@@ -50,6 +57,8 @@ func buildConfig(opts []Option) *config {
 		goroutines: true,
 		budget:     shown.Budget,
 		maxShown:   shown.Objects,
+		paths:      os.Getenv(PathsEnv) != "off",
+		pathsHeap:  DefaultPathsHeapLimit,
 		reportFile: os.Getenv(ReportFileEnv),
 	}
 	for _, o := range opts {
@@ -166,4 +175,28 @@ func MaxShown(n int) Option {
 		panic(fmt.Sprintf("leakcheck: MaxShown(%d): show at least 1", n))
 	}
 	return optionFunc(func(c *config) { c.maxShown = n })
+}
+
+// WithoutPaths turns off retention paths: a failing report says what
+// survived and where it was made, not what holds it. Paths cost nothing
+// on a verdict that passes; on one that fails, a heap dump of the process
+// (about a second per 200 MB of live heap) and a search of it.
+func WithoutPaths() Option {
+	return optionFunc(func(c *config) { c.paths = false })
+}
+
+// DefaultPathsHeapLimit is the live heap above which a failing verdict
+// skips retention paths, unless PathsHeapLimit says otherwise: 1 GiB.
+const DefaultPathsHeapLimit = 1 << 30
+
+// PathsHeapLimit sets the live heap, in bytes, above which a failing
+// verdict skips retention paths and says so in its report, so that a huge
+// test binary never waits on a heap dump of its whole heap. Finding the
+// paths takes about the heap's size again in memory. PathsHeapLimit
+// panics if bytes is not positive.
+func PathsHeapLimit(bytes int64) Option {
+	if bytes <= 0 {
+		panic(fmt.Sprintf("leakcheck: PathsHeapLimit(%d): the limit must be positive; use WithoutPaths to turn paths off", bytes))
+	}
+	return optionFunc(func(c *config) { c.pathsHeap = bytes })
 }

@@ -44,6 +44,9 @@ type Report struct {
 	GoroutineCheck string `json:"goroutine_check"`
 	// Settled says how the garbage collector was brought to a fixed point.
 	Settled Settling `json:"settled"`
+	// PathsNote says why the report has no retention paths, or which
+	// part of them is unknown, when that is so.
+	PathsNote string `json:"paths_note,omitempty"`
 
 	leaked []uint64 // the serials of every leaked object
 }
@@ -75,6 +78,30 @@ type Site struct {
 	Serials []uint64 `json:"serials"`           // the first few
 	Bundles []string `json:"bundles,omitempty"` // as text: a string bundle as it is
 	More    int      `json:"more,omitempty"`    // survivors not listed
+	// HeldBy says what keeps the listed survivors alive: one path per
+	// holder, each with the serials it holds. Empty when paths were off,
+	// skipped (Report.PathsNote says why) or not found.
+	HeldBy []Path `json:"held_by,omitempty"`
+
+	addrs []uintptr // an address inside each listed survivor, as Serials
+}
+
+// Path is what keeps survivors alive: the shortest chain of references
+// from a root of the garbage collector to them, found in a heap dump.
+type Path struct {
+	// Root holds the first reference: "global  db.registry", or
+	// "goroutine 17 [chan receive] db.(*Pool).serve (pool.go:88)", or a
+	// finalizer, a runtime structure, or why no root was found.
+	Root string `json:"root"`
+	// StartedByTest is true when Root is a goroutine that the judged test
+	// started (or one of its goroutines did).
+	StartedByTest bool `json:"started_by_test,omitempty"`
+	// Via lists the objects from the root to the survivors, "48 B object"
+	// or a tracked object's type and serial; a long path is shortened in
+	// the middle, with a "... 12 more ..." entry.
+	Via []string `json:"via,omitempty"`
+	// Serials are the survivors this path holds (the site's listed ones).
+	Serials []uint64 `json:"serials"`
 }
 
 // AllowedType is a type whose survivors an Allow option permitted.
@@ -182,6 +209,9 @@ func (r *Report) String() string {
 			fmt.Fprintf(&b, "  %s\n", n)
 		}
 	}
+	if r.PathsNote != "" {
+		fmt.Fprintf(&b, "\nretention paths: %s\n", r.PathsNote)
+	}
 	if r.AlreadyReported > 0 {
 		fmt.Fprintf(&b, "\n%s reported by earlier verdicts not repeated here\n", plural(r.AlreadyReported, "survivor"))
 	}
@@ -214,7 +244,34 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 			}
 			fmt.Fprintf(b, "    bundles: %s%s\n", strings.Join(quoted, ", "), more(s.More))
 		}
+		for _, p := range s.HeldBy {
+			writePath(b, p, t.Name)
+		}
 	}
+}
+
+// writePath writes a retention path, the root first and the survivors
+// last:
+//
+//	held by:
+//	  global  db.registry
+//	  -> 48 B object
+//	  -> *db.Conn  serial 3
+func writePath(b *strings.Builder, p Path, typeName string) {
+	b.WriteString("    held by:\n")
+	root := p.Root
+	if p.StartedByTest {
+		root += ", started by the test"
+	}
+	fmt.Fprintf(b, "      %s\n", root)
+	for _, v := range p.Via {
+		fmt.Fprintf(b, "      -> %s\n", v)
+	}
+	what := "serial"
+	if len(p.Serials) > 1 {
+		what = "serials"
+	}
+	fmt.Fprintf(b, "      -> *%s  %s %s\n", shortTypeName(typeName), what, joinSerials(p.Serials))
 }
 
 func joinSerials(ss []uint64) string {

@@ -19,6 +19,10 @@ type scope struct {
 	main bool   // VerifyTestMain's scope
 	all  bool   // Find: every recorded object, whatever its scope
 	cfg  *config
+	// artifactDir is the test's ArtifactDir, where a failing verdict
+	// keeps its heap dump under go test -artifacts (paths.go); nil when
+	// the test has none.
+	artifactDir func() string
 	// ambient is set for scopes of frameworks that run one spec at a time
 	// on goroutines of their own (Ginkgo): objects made by goroutines
 	// that no checked test started count against the ambient scope.

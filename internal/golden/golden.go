@@ -67,20 +67,27 @@ func Assert(t TestingT, name string, got []byte) {
 var (
 	verdictLine = regexp.MustCompile(`verdict: \d+ garbage collections?, [0-9.]+[µnm]?s waiting for \d+ cleanups?`)
 	serialList  = regexp.MustCompile(`serials: [0-9, ]+`)
-	goroutineID = regexp.MustCompile(`goroutine \d+ \[`)
+	goroutineID = regexp.MustCompile(`\bgoroutine \d+\b`)
 	testTime    = regexp.MustCompile(`\(\d+\.\d+s\)`)
+	heldSerials = regexp.MustCompile(`(-> \*\S+  serials?) [0-9, ]+`)
 )
 
 // NormalizeReport replaces what changes from run to run in leakcheck's
 // reports and go test's output, so that they can be compared with golden
-// files: the verdict's counts and time, serial numbers (one # each),
-// goroutine ids and test durations.
+// files: the verdict's counts and time, serial numbers (one # each, in
+// serial lists and at the end of retention paths), goroutine ids and test
+// durations.
 func NormalizeReport(s string) string {
 	s = verdictLine.ReplaceAllString(s, "verdict: N garbage collections, T waiting for N cleanups")
 	s = serialList.ReplaceAllStringFunc(s, func(list string) string {
 		n := strings.Count(list, ",") + 1
 		return "serials: " + strings.TrimSuffix(strings.Repeat("#, ", n), ", ")
 	})
-	s = goroutineID.ReplaceAllString(s, "goroutine N [")
+	s = heldSerials.ReplaceAllStringFunc(s, func(line string) string {
+		m := heldSerials.FindStringSubmatch(line)
+		n := strings.Count(line, ",") + 1
+		return m[1] + " " + strings.TrimSuffix(strings.Repeat("#, ", n), ", ")
+	})
+	s = goroutineID.ReplaceAllString(s, "goroutine N")
 	return testTime.ReplaceAllString(s, "(T)")
 }

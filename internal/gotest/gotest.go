@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -78,10 +79,17 @@ func (r Result) Command() string {
 // after timeout. A test binary that exits with a code other than 0 is no
 // error; one that could not run, or was killed, is.
 func Exec(timeout time.Duration, dir, bin string, args ...string) (Result, error) {
+	return execEnv(timeout, nil, dir, bin, args...)
+}
+
+func execEnv(timeout time.Duration, env []string, dir, bin string, args ...string) (Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -125,6 +133,7 @@ type Cmd struct {
 	Dir  string
 	Prog string
 	Args []string
+	Env  []string // added to the environment, "NAME=value"
 }
 
 // A Pool bounds how many programs run at once, among all the goroutines
@@ -158,7 +167,7 @@ func (p *Pool) ExecAll(timeout time.Duration, cmds []Cmd) ([]Result, error) {
 	for i, c := range cmds {
 		wg.Go(func() {
 			p.Do(func() {
-				results[i], errs[i] = Exec(timeout, c.Dir, c.Prog, c.Args...)
+				results[i], errs[i] = execEnv(timeout, c.Env, c.Dir, c.Prog, c.Args...)
 			})
 			if errs[i] != nil {
 				errs[i] = fmt.Errorf("%w\n%s%s", errs[i], results[i].Stdout, results[i].Stderr)

@@ -1,0 +1,228 @@
+package leakcheck
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/metrics"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/objtrack/objtrack/internal/heapdump"
+	"github.com/objtrack/objtrack/internal/heapdump/symbols"
+	"github.com/objtrack/objtrack/internal/typename"
+)
+
+// Retention paths: what keeps each survivor of a failing verdict alive.
+// The process writes a heap dump (runtime/debug.WriteHeapDump), the dump
+// is searched breadth-first from the garbage collector's roots for the
+// survivors' addresses (internal/heapdump), and each listed survivor gets
+// the shortest path from a root. Nothing of this runs for a verdict that
+// passes.
+
+// heapDumps counts the heap dumps written, for the tests that pin that a
+// verdict that passes writes none.
+var heapDumps atomic.Int64
+
+// maxVia is the number of objects a path lists between its root and the
+// survivor before it is shortened in the middle.
+const maxVia = 8
+
+// findHolders adds retention paths to the sites of a failing report,
+// for the survivors that the sites list.
+func findHolders(rep *Report, s *scope) {
+	cfg := s.cfg
+	if !cfg.paths || len(rep.Leaks) == 0 {
+		return
+	}
+	if heap := liveHeap(); heap > cfg.pathsHeap {
+		rep.PathsNote = fmt.Sprintf("skipped: the live heap (%d MB) is over the limit (%d MB); raise it with leakcheck.PathsHeapLimit",
+			heap>>20, cfg.pathsHeap>>20)
+		return
+	}
+	var targets []uint64
+	for _, t := range rep.Leaks {
+		for _, site := range t.Sites {
+			for _, a := range site.addrs {
+				targets = append(targets, uint64(a))
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.budget)
+	defer cancel()
+	tab, symErr := symbols.ForProcess(ctx, symbols.Options{})
+	dir, keep := dumpDir(s)
+	heapDumps.Add(1)
+	file, err := heapdump.Write(dir)
+	if err != nil {
+		rep.PathsNote = "skipped: " + err.Error()
+		return
+	}
+	if !keep {
+		defer os.Remove(file)
+	}
+	g, err := heapdump.ReadGraphFile(file)
+	if err != nil {
+		rep.PathsNote = "skipped: " + err.Error()
+		return
+	}
+	opts := heapdump.SearchOptions{Symbols: tab}
+	if symErr != nil {
+		opts.NoSymbols = symErr.Error()
+		rep.PathsNote = "globals are not named: " + symErr.Error()
+	}
+	paths := g.Paths(targets, opts)
+	names := trackedObjects(g)
+	started := startedBy(s)
+	i := 0
+	for ti := range rep.Leaks {
+		for si := range rep.Leaks[ti].Sites {
+			site := &rep.Leaks[ti].Sites[si]
+			for _, serial := range site.Serials {
+				site.HeldBy = addPath(site.HeldBy, holderOf(paths[i], names, started), serial)
+				i++
+			}
+		}
+	}
+	if keep {
+		rep.PathsNote = strings.TrimPrefix(rep.PathsNote+"; heap dump kept: "+file, "; ")
+	}
+}
+
+// liveHeap returns the bytes of live and not yet swept heap objects.
+func liveHeap() int64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(sample[0].Value.Uint64())
+}
+
+// dumpDir returns where to write the heap dump, and whether to keep it:
+// with go test -artifacts, in the test's artifact directory (or beside
+// VerifyTestMain's JSON report); otherwise in a temporary file that is
+// removed once read.
+func dumpDir(s *scope) (dir string, keep bool) {
+	if !artifactsWanted() {
+		return "", false
+	}
+	if s.artifactDir != nil {
+		return s.artifactDir(), true
+	}
+	if s.cfg.reportFile != "" {
+		if fi, err := os.Stat(s.cfg.reportFile); err == nil && fi.IsDir() {
+			return s.cfg.reportFile, true
+		}
+		return filepath.Dir(s.cfg.reportFile), true
+	}
+	return "", false
+}
+
+// trackedObjects names the heap objects that hold a tracked object the
+// registry knows, by where they start: "*db.Conn serial 3".
+func trackedObjects(g *heapdump.Graph) map[uint64]string {
+	out := map[uint64]string{}
+	for _, o := range reg.collect(func(uint64, uint64) bool { return true }) {
+		if start, _, ok := g.ObjectAt(uint64(o.addr)); ok {
+			out[start] = fmt.Sprintf("*%s serial %d", shortTypeName(typename.Full(o.typ)), o.serial)
+		}
+	}
+	return out
+}
+
+// holderOf turns a path of the dump into a report's Path (without its
+// serials): the root's line and the objects between the root and the
+// survivor.
+func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool) Path {
+	out := Path{Root: p.RootText()}
+	if p.Root.Kind == heapdump.RootGoroutine && p.Root.Goroutine != nil {
+		out.StartedByTest = started[p.Root.Goroutine.ID]
+	}
+	if len(p.Steps) < 2 {
+		return out
+	}
+	via := p.Steps[:len(p.Steps)-1] // the last is the survivor
+	for i, st := range via {
+		if len(via) > maxVia && i == maxVia/2 {
+			out.Via = append(out.Via, fmt.Sprintf("... %d more ...", len(via)-maxVia))
+		}
+		if len(via) > maxVia && i >= maxVia/2 && i < len(via)-maxVia/2 {
+			continue
+		}
+		if name, ok := names[st.Addr]; ok {
+			out.Via = append(out.Via, fmt.Sprintf("%s (%d B)", name, st.Size))
+		} else {
+			out.Via = append(out.Via, fmt.Sprintf("%d B object", st.Size))
+		}
+	}
+	return out
+}
+
+// addPath adds serial to the path of paths that has the same holder, or
+// appends p for it: survivors that share a holder show it once.
+func addPath(paths []Path, p Path, serial uint64) []Path {
+	for i := range paths {
+		if paths[i].Root == p.Root && slices.Equal(paths[i].Via, p.Via) {
+			paths[i].Serials = append(paths[i].Serials, serial)
+			return paths
+		}
+	}
+	p.Serials = []uint64{serial}
+	return append(paths, p)
+}
+
+// startedBy returns the ids of the goroutines that the scope's test
+// started, directly or through goroutines it started: the goroutine of
+// the test and its descendants, by the "created by ... in goroutine N"
+// lines of the runtime's traceback.
+func startedBy(s *scope) map[uint64]bool {
+	if s.goid == 0 {
+		return nil
+	}
+	all := allGoroutines()
+	creator := make(map[int]int, len(all))
+	for _, d := range all {
+		creator[d.id] = d.creator
+	}
+	out := map[uint64]bool{}
+	for _, d := range all {
+		for id, hops := d.id, 0; id != 0 && hops < len(all); id, hops = creator[id], hops+1 {
+			if id == s.goid && d.id != s.goid {
+				out[uint64(d.id)] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// shortTypeName is a full type name without its import path:
+// "example.com/db.Conn" is "db.Conn".
+func shortTypeName(full string) string {
+	if i := strings.LastIndex(full, "/"); i >= 0 {
+		return full[i+1:]
+	}
+	return full
+}
+
+// artifactsWanted reports whether go test was asked, with -artifacts, to
+// keep what tests write.
+func artifactsWanted() bool {
+	f := flag.Lookup("test.artifacts")
+	if f == nil {
+		return false
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return false
+	}
+	on, _ := g.Get().(bool)
+	return on
+}

@@ -1,0 +1,69 @@
+package leakcheck_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/objtrack/objtrack/leakcheck"
+)
+
+// leakOnce runs a checked fake test that keeps one connection, and
+// returns its report.
+func leakOnce(t *testing.T, opts ...leakcheck.Option) string {
+	t.Helper()
+	ft := newFakeT("TestLeaky")
+	leakcheck.Check(ft, append([]leakcheck.Option{leakcheck.WithoutGoroutines()}, opts...)...)
+	defer dropCache()
+	keep(dial("10.0.0.1"))
+	ft.finish()
+	require.True(t, ft.Failed(), "a leak must fail the test")
+	return ft.errorText()
+}
+
+// Paths cost nothing on a verdict that passes: no heap dump is written.
+func TestPassingVerdictWritesNoHeapDump(t *testing.T) {
+	before := leakcheck.HeapDumps()
+	for range 5 {
+		ft := newFakeT("TestClean")
+		leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+		dial("dropped")
+		ft.finish()
+		require.False(t, ft.Failed(), ft.errorText())
+	}
+	assert.Equal(t, before, leakcheck.HeapDumps())
+}
+
+func TestFailingVerdictNamesTheHolder(t *testing.T) {
+	before := leakcheck.HeapDumps()
+	text := leakOnce(t)
+	assert.Regexp(t, `held by:\n\s+global  leakcheck_test\.cache \+\d+\n(\s+-> \d+ B object\n)*\s+-> \*leakcheck_test\.Conn  serial \d+`, text)
+	assert.Equal(t, before+1, leakcheck.HeapDumps(), "one dump per failing verdict")
+}
+
+func TestWithoutPaths(t *testing.T) {
+	before := leakcheck.HeapDumps()
+	text := leakOnce(t, leakcheck.WithoutPaths())
+	assert.NotContains(t, text, "held by:")
+	assert.Equal(t, before, leakcheck.HeapDumps())
+}
+
+func TestPathsEnvTurnsPathsOff(t *testing.T) {
+	t.Setenv(leakcheck.PathsEnv, "off")
+	before := leakcheck.HeapDumps()
+	assert.NotContains(t, leakOnce(t), "held by:")
+	assert.Equal(t, before, leakcheck.HeapDumps())
+}
+
+// A heap over the limit is not dumped, and the report says why there is
+// no path and how to get one.
+func TestPathsHeapLimit(t *testing.T) {
+	before := leakcheck.HeapDumps()
+	text := leakOnce(t, leakcheck.PathsHeapLimit(1))
+	assert.NotContains(t, text, "held by:")
+	assert.Regexp(t, `retention paths: skipped: the live heap \(\d+ MB\) is over the limit \(0 MB\); raise it with leakcheck\.PathsHeapLimit`, text)
+	assert.Equal(t, before, leakcheck.HeapDumps())
+	assert.PanicsWithValue(t, "leakcheck: PathsHeapLimit(0): the limit must be positive; use WithoutPaths to turn paths off",
+		func() { leakcheck.PathsHeapLimit(0) })
+}

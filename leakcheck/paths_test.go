@@ -1,0 +1,128 @@
+package leakcheck_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/leakcheck"
+)
+
+// heldBy maps each leaking test of testdata/paths/holders to what its
+// report must say holds its object: the root, named as a user would look
+// for it, then the objects in between, then the object itself.
+var heldBy = map[string]string{
+	"TestLeakHeldByGlobalMap":        `global  holders\.registry\n(\s+-> \d+ B object\n){2}\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldDeepInGlobalStruct": `global  holders\.config\n(\s+-> \d+ B object\n){6}\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByBlockedGoroutine": `goroutine \d+ \[chan receive\] holders\.serve \(holders_test\.go:\d+\), .*started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByAfterFunc":        `global  runtime\.allp\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByCycleFromGlobal":  `global  holders\.ring\n(\s+-> 16 B object\n){2}\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldBySyncMap":          `global  holders\.conns \+\d+\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
+}
+
+// Every leak's report names what holds it, in every run and whatever the
+// order: the test binary is built as go test -c builds it (with a symbol
+// table), and each process runs every test 3 times, shuffled.
+func TestRetentionPaths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a fixture")
+	}
+	t.Parallel()
+	dir := filepath.Join("testdata", "paths", "holders")
+	bin := filepath.Join(t.TempDir(), "holders.test")
+	require.NoError(t, gotest.Build(bin, "./"+filepath.ToSlash(dir)))
+
+	for seed := 1; seed <= 4; seed++ {
+		res, err := gotest.Exec(2*time.Minute, dir, bin, "-test.v", "-test.count=3", fmt.Sprintf("-test.shuffle=%d", seed))
+		require.NoError(t, err)
+		assert.Equal(t, 1, res.Code, res.Stderr)
+		outcomes := gotest.Outcomes(res.Stdout)
+		for name, pattern := range heldBy {
+			o := outcomes[name]
+			assert.Equal(t, 3, o.Failed, "%s: fails in each of its 3 runs (seed %d)", name, seed)
+			assert.Len(t, regexp.MustCompile(`held by:\n\s+`+pattern).FindAllString(o.Output, -1), 3,
+				"%s (seed %d): each report names its holder; output:\n%s", name, seed, o.Output)
+		}
+		clean := outcomes["TestCleanGlobalMapCleared"]
+		assert.Equal(t, 3, clean.Passed, "a test that clears its holder passes (seed %d)", seed)
+	}
+}
+
+// The text of the reports, whole, in the order the tests are written.
+func TestRetentionPathsReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a fixture")
+	}
+	t.Parallel()
+	dir := filepath.Join("testdata", "paths", "holders")
+	bin := filepath.Join(t.TempDir(), "holders.test")
+	require.NoError(t, gotest.Build(bin, "./"+filepath.ToSlash(dir)))
+	res, err := gotest.Exec(2*time.Minute, dir, bin, "-test.run", "^TestLeakHeld(ByGlobalMap|DeepInGlobalStruct|ByBlockedGoroutine|ByCycleFromGlobal)$")
+	require.NoError(t, err)
+	golden.Assert(t, "leakcheck/paths_report.golden", []byte(golden.NormalizeReport(res.Stdout)))
+}
+
+// Plain go test links without a symbol table; the verdict still names
+// package-level variables (by rebuilding the test binary with one).
+func TestRetentionPathsUnderPlainGoTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test")
+	}
+	t.Parallel()
+	code, out := gotest.Run(t, "-count=1", "-run", "^TestLeakHeldByGlobalMap$", "./testdata/paths/holders")
+	assert.Equal(t, 1, code, out)
+	assert.Regexp(t, `held by:\n\s+`+heldBy["TestLeakHeldByGlobalMap"], out)
+	assert.NotContains(t, out, "globals are not named")
+}
+
+// VerifyTestMain's JSON report carries the paths, and survivors that
+// share a holder show it once.
+func TestRetentionPathsInTheJSONReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a fixture")
+	}
+	t.Parallel()
+	dir := filepath.Join("testdata", "paths", "holdersmain")
+	bin := filepath.Join(t.TempDir(), "holdersmain.test")
+	require.NoError(t, gotest.Build(bin, "./"+filepath.ToSlash(dir)))
+	for run := range 3 {
+		report := filepath.Join(t.TempDir(), "report.json")
+		cmd := exec.Command(bin, "-test.shuffle=on")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), leakcheck.ReportFileEnv+"="+report)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, "run %d must fail: %s", run, out)
+		data, err := os.ReadFile(report)
+		require.NoError(t, err)
+		var rep leakcheck.Report
+		require.NoError(t, json.Unmarshal(data, &rep))
+		require.Len(t, rep.Leaks, 1)
+		held := map[string][]uint64{}
+		for _, site := range rep.Leaks[0].Sites {
+			for _, p := range site.HeldBy {
+				root := regexp.MustCompile(`^goroutine \d+`).ReplaceAllString(p.Root, "goroutine N")
+				held[root] = append(held[root], p.Serials...)
+			}
+		}
+		assert.Len(t, held["global  holdersmain.pool"], 2, "run %d: two survivors, one holder shown once: %v", run, held)
+		var byGoroutine []uint64
+		for root, serials := range held {
+			if strings.HasPrefix(root, "goroutine N [chan receive] holdersmain.wait (holdersmain_test.go:") {
+				byGoroutine = append(byGoroutine, serials...)
+			}
+		}
+		assert.Len(t, byGoroutine, 1, "run %d: the goroutine's survivor: %v", run, held)
+	}
+}

@@ -1,0 +1,102 @@
+// Package holders leaks one object per test, each held in a different way,
+// so that the retention path of every report can be pinned: a
+// package-level map, a field deep inside a package-level struct pointer,
+// a goroutine blocked forever with the object as its argument, a closure
+// registered with time.AfterFunc, a cycle reachable from a global, and a
+// sync.Map. Each test's report must name the root (the variable, or the
+// goroutine's function) and end at the leaked object.
+package holders
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+// Conn is the leaked object of every test.
+type Conn struct {
+	trackable.Trackable
+	Addr string
+}
+
+func dial(addr string) *Conn { return trackable.Track(&Conn{Addr: addr}) }
+
+// registry is a package-level map that nothing ever deletes from.
+var registry = map[string]*Conn{}
+
+func TestLeakHeldByGlobalMap(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	registry["db"] = dial("db:5432")
+}
+
+// config is a package-level struct pointer whose object is buried two
+// slices deep.
+type (
+	Config  struct{ Clusters []*Cluster }
+	Cluster struct {
+		Name     string
+		Replicas []*Replica
+	}
+	Replica struct{ Conns []*Conn }
+)
+
+var config *Config
+
+func TestLeakHeldDeepInGlobalStruct(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	config = &Config{Clusters: []*Cluster{{Name: "east", Replicas: []*Replica{{Conns: []*Conn{dial("east-1")}}}}}}
+}
+
+// never is never closed: serve blocks forever.
+var never = make(chan struct{})
+
+//go:noinline
+func serve(c *Conn) {
+	<-never
+	c.Addr = ""
+}
+
+func TestLeakHeldByBlockedGoroutine(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	go serve(dial("served"))
+}
+
+func TestLeakHeldByAfterFunc(t *testing.T) {
+	leakcheck.Check(t)
+	c := dial("timer")
+	time.AfterFunc(time.Hour, func() { c.Addr = "" })
+}
+
+// ring is a cycle of nodes reachable from a global; one node holds the
+// object.
+type node struct {
+	next *node
+	conn *Conn
+}
+
+var ring *node
+
+func TestLeakHeldByCycleFromGlobal(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	a, b := &node{}, &node{conn: dial("ring")}
+	a.next, b.next = b, a
+	ring = a
+}
+
+var conns sync.Map
+
+func TestLeakHeldBySyncMap(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	conns.Store("cache", dial("cache:6379"))
+}
+
+// The clean tests pin the other direction: a verdict that passes computes
+// no path, and a test that clears its holder passes.
+func TestCleanGlobalMapCleared(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	registry["tmp"] = dial("tmp")
+	delete(registry, "tmp")
+}
