@@ -25,6 +25,10 @@ type Other struct{}
 
 var fedType = reflect.TypeFor[Fed]()
 
+// heldConns keeps connections alive past a spec, as a leaky program's
+// registry would.
+var heldConns []*Conn
+
 func fedInventory() *trackable.Inventory {
 	inv := trackable.NewInventory()
 	inv.SetObjectTracking(fedType, true)
@@ -80,6 +84,17 @@ var _ = Describe("HaveNoLive", func() {
 		Expect(m.FailureMessage(inv)).To(MatchRegexp(`ginkgoext_test\.init\.func\S+ \(ginkgoext/matchers_test\.go:\d+\)`))
 		runtime.KeepAlive(kept)
 		kept = nil
+	})
+
+	It("says what holds survivors when leakcheck recorded them", func() {
+		inv := trackable.NewInventory()
+		useInventory(inv)
+		leakcheck.Check(GinkgoT(), leakcheck.WithoutGoroutines())
+		heldConns = append(heldConns, trackable.Track(&Conn{}))
+		DeferCleanup(func() { heldConns = nil })
+		m := ginkgoext.HaveNoLive("Conn")
+		Expect(m.Match(inv)).To(BeFalse())
+		Expect(m.FailureMessage(inv)).To(MatchRegexp(`held by:\n\s+global  ginkgoext_test\.heldConns\n(\s+-> \d+ B object\n)*\s+-> \*ginkgoext_test\.Conn  serial \d+\n`))
 	})
 
 	It("with no names, judges every type", func() {

@@ -54,11 +54,13 @@ func describeLive(b *strings.Builder, tc trackable.TypeCount) {
 		b.WriteString("    (turn on object tracking, or run under leakcheck, to see which objects and where they were made)\n")
 		return
 	}
-	for i, s := range serials {
-		if i == shown.Objects {
-			fmt.Fprintf(b, "    and %d more\n", len(serials)-shown.Objects)
-			break
-		}
+	listed := serials[:min(len(serials), shown.Objects)]
+	var held map[uint64][]string
+	var note string
+	if recorded.HeldBy != nil && len(objs) > 0 {
+		held, note = recorded.HeldBy(tc.Type, listed)
+	}
+	for _, s := range listed {
 		fmt.Fprintf(b, "    obj#%d bundle:%s\n", s, bundle.Format(bundles[s]))
 		for j, f := range sites[s] {
 			if j == shown.Frames {
@@ -66,5 +68,17 @@ func describeLive(b *strings.Builder, tc trackable.TypeCount) {
 			}
 			fmt.Fprintf(b, "        %s\n", f)
 		}
+		if lines := held[s]; len(lines) > 0 {
+			b.WriteString("      held by:\n")
+			for _, l := range lines {
+				fmt.Fprintf(b, "        %s\n", l)
+			}
+		}
+	}
+	if len(serials) > len(listed) {
+		fmt.Fprintf(b, "    and %d more\n", len(serials)-len(listed))
+	}
+	if note != "" {
+		fmt.Fprintf(b, "    retention paths: %s\n", note)
 	}
 }

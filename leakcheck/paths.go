@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/objtrack/objtrack/internal/heapdump"
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
@@ -34,13 +35,7 @@ const maxVia = 8
 // findHolders adds retention paths to the sites of a failing report,
 // for the survivors that the sites list.
 func findHolders(rep *Report, s *scope) {
-	cfg := s.cfg
-	if !cfg.paths || len(rep.Leaks) == 0 {
-		return
-	}
-	if heap := liveHeap(); heap > cfg.pathsHeap {
-		rep.PathsNote = fmt.Sprintf("skipped: the live heap (%d MB) is over the limit (%d MB); raise it with leakcheck.PathsHeapLimit",
-			heap>>20, cfg.pathsHeap>>20)
+	if !s.cfg.paths || len(rep.Leaks) == 0 {
 		return
 	}
 	var targets []uint64
@@ -51,48 +46,75 @@ func findHolders(rep *Report, s *scope) {
 			}
 		}
 	}
-	if len(targets) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.budget)
-	defer cancel()
-	tab, symErr := symbols.ForProcess(ctx, symbols.Options{})
 	dir, keep := dumpDir(s)
-	heapDumps.Add(1)
-	file, err := heapdump.Write(dir)
-	if err != nil {
-		rep.PathsNote = "skipped: " + err.Error()
+	held, note := searchHolders(targets, holderSearch{
+		budget: s.cfg.budget, heapLimit: s.cfg.pathsHeap, dir: dir, keep: keep, started: startedBy(s),
+	})
+	rep.PathsNote = note
+	if held == nil {
 		return
 	}
-	if !keep {
-		defer os.Remove(file)
-	}
-	g, err := heapdump.ReadGraphFile(file)
-	if err != nil {
-		rep.PathsNote = "skipped: " + err.Error()
-		return
-	}
-	opts := heapdump.SearchOptions{Symbols: tab}
-	if symErr != nil {
-		opts.NoSymbols = symErr.Error()
-		rep.PathsNote = "globals are not named: " + symErr.Error()
-	}
-	paths := g.Paths(targets, opts)
-	names := trackedObjects(g)
-	started := startedBy(s)
 	i := 0
 	for ti := range rep.Leaks {
 		for si := range rep.Leaks[ti].Sites {
 			site := &rep.Leaks[ti].Sites[si]
 			for _, serial := range site.Serials {
-				site.HeldBy = addPath(site.HeldBy, holderOf(paths[i], names, started), serial)
+				site.HeldBy = addPath(site.HeldBy, held[i], serial)
 				i++
 			}
 		}
 	}
-	if keep {
-		rep.PathsNote = strings.TrimPrefix(rep.PathsNote+"; heap dump kept: "+file, "; ")
+}
+
+// holderSearch is how searchHolders looks for holders.
+type holderSearch struct {
+	budget    time.Duration // bounds the symbol table's rebuild
+	heapLimit int64         // the live heap above which nothing is dumped
+	dir       string        // where to write the dump ("": a temporary file)
+	keep      bool          // keep the dump
+	started   map[uint64]bool
+}
+
+// searchHolders writes a heap dump and returns, for each target address,
+// what holds it (a Path without serials), and a note for the report: why
+// there are no paths (nil), or which part is unknown.
+func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string) {
+	if len(targets) == 0 {
+		return nil, ""
 	}
+	if heap := liveHeap(); heap > hs.heapLimit {
+		return nil, fmt.Sprintf("skipped: the live heap (%d MB) is over the limit (%d MB); raise it with leakcheck.PathsHeapLimit",
+			heap>>20, hs.heapLimit>>20)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hs.budget)
+	defer cancel()
+	tab, symErr := symbols.ForProcess(ctx, symbols.Options{})
+	heapDumps.Add(1)
+	file, err := heapdump.Write(hs.dir)
+	if err != nil {
+		return nil, "skipped: " + err.Error()
+	}
+	if !hs.keep {
+		defer os.Remove(file)
+	}
+	g, err := heapdump.ReadGraphFile(file)
+	if err != nil {
+		return nil, "skipped: " + err.Error()
+	}
+	opts := heapdump.SearchOptions{Symbols: tab}
+	var notes []string
+	if symErr != nil {
+		opts.NoSymbols = symErr.Error()
+		notes = append(notes, "globals are not named: "+symErr.Error())
+	}
+	if hs.keep {
+		notes = append(notes, "heap dump kept: "+file)
+	}
+	names := trackedObjects(g)
+	for _, p := range g.Paths(targets, opts) {
+		held = append(held, holderOf(p, names, hs.started))
+	}
+	return held, strings.Join(notes, "; ")
 }
 
 // liveHeap returns the bytes of live and not yet swept heap objects.
