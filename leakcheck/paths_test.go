@@ -126,3 +126,37 @@ func TestRetentionPathsInTheJSONReport(t *testing.T) {
 		assert.Len(t, byGoroutine, 1, "run %d: the goroutine's survivor: %v", run, held)
 	}
 }
+
+// With go test -artifacts, the heap dump of a failing verdict is kept in
+// the test's artifact directory, and the report says where.
+func TestRetentionPathsKeepTheDumpAsAnArtifact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a fixture")
+	}
+	t.Parallel()
+	dir := filepath.Join("testdata", "paths", "holders")
+	bin := filepath.Join(t.TempDir(), "holders.test")
+	require.NoError(t, gotest.Build(bin, "./"+filepath.ToSlash(dir)))
+	out := t.TempDir()
+	res, err := gotest.Exec(2*time.Minute, dir, bin, "-test.run=^TestLeakHeldByGlobalMap$", "-test.artifacts", "-test.outputdir="+out)
+	require.NoError(t, err)
+	m := regexp.MustCompile(`retention paths: heap dump kept: (\S+)`).FindStringSubmatch(res.Stdout)
+	require.NotNil(t, m, res.Stdout)
+	assert.True(t, strings.HasPrefix(m[1], out), "%s is under the output directory %s", m[1], out)
+	info, err := os.Stat(m[1])
+	require.NoError(t, err)
+	assert.Positive(t, info.Size())
+
+	// Without -artifacts, the dump goes to a temporary file that is
+	// removed: nothing is left in TMPDIR.
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "-test.run=^TestLeakHeldByGlobalMap$")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	text, _ := cmd.CombinedOutput()
+	assert.Contains(t, string(text), "held by:")
+	assert.NotContains(t, string(text), "heap dump kept")
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "files left in TMPDIR")
+}
