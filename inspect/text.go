@@ -3,6 +3,8 @@ package inspect
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/objtrack/objtrack/internal/columns"
 )
 
 // appendText appends the text view, in pytracker's layout with one word
@@ -22,18 +24,18 @@ import (
 func appendText(b []byte, v view) []byte {
 	for _, tv := range v.types {
 		line := len(b)
-		b = pad(append(b, tv.Name...), line+40)
+		b = columns.Pad(append(b, tv.Name...), line+40)
 		b = append(b, " live: "...)
 		start := len(b)
-		b = appendFigure(b, tv.Live, tv.liveChange, tv.changed)
-		b = pad(b, start+12)
+		b = columns.Figure(b, tv.Live, tv.liveChange, tv.changed)
+		b = columns.Pad(b, start+12)
 		b = append(b, " retired: "...)
-		b = appendFigure(b, tv.Retired, tv.retiredChange, tv.changed)
+		b = columns.Figure(b, tv.Retired, tv.retiredChange, tv.changed)
 		b = append(b, '\n')
 		for _, o := range tv.Objects {
 			b = append(b, "   obj#"...)
 			start := len(b)
-			b = pad(strconv.AppendUint(b, o.Serial, 10), start+8)
+			b = columns.Pad(strconv.AppendUint(b, o.Serial, 10), start+8)
 			b = append(b, " bundle:"...)
 			b = appendBundle(b, o.Bundle)
 			b = append(b, '\n')
@@ -46,28 +48,4 @@ func appendText(b []byte, v view) []byte {
 		b = fmt.Appendf(b, "growing: %-31s +%d over the last %d samples, rising in %d of them\n", g.Name, g.Rise, g.Steps, g.Rises)
 	}
 	return b
-}
-
-// pad appends spaces until b is end bytes long; a field already as wide
-// gets none.
-func pad(b []byte, end int) []byte {
-	for len(b) < end {
-		b = append(b, ' ')
-	}
-	return b
-}
-
-// appendFigure appends a count and, when it is known and not zero, its
-// change.
-func appendFigure(b []byte, now, change int64, known bool) []byte {
-	b = strconv.AppendInt(b, now, 10)
-	if !known || change == 0 {
-		return b
-	}
-	b = append(b, " ("...)
-	if change > 0 {
-		b = append(b, '+')
-	}
-	b = strconv.AppendInt(b, change, 10)
-	return append(b, ')')
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/objtrack/objtrack/internal/columns"
 	"github.com/objtrack/objtrack/internal/shown"
 )
 
@@ -78,8 +79,8 @@ func (d SnapshotDiff) WriteText(w io.Writer) error {
 		// The figures read as in a dump: "live: 2 (+1)", the change left
 		// out when there is none.
 		fmt.Fprintf(&b, "%-40s live: %s  retired: %s", t.Name,
-			appendFigure(nil, t.Live, t.Live-t.LiveChange, true),
-			appendFigure(nil, t.Retired, t.Retired-t.RetiredChange, true))
+			columns.Figure(nil, t.Live, t.LiveChange, true),
+			columns.Figure(nil, t.Retired, t.RetiredChange, true))
 		if t.New {
 			b.WriteString("  new type")
 		}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/objtrack/objtrack/internal/bundle"
+	"github.com/objtrack/objtrack/internal/columns"
 )
 
 // Dump writes the inventory in pytracker's format: one line per type,
@@ -54,18 +55,18 @@ func (s Snapshot) WriteText(w io.Writer, prev *Snapshot) error {
 	for _, tc := range s.Types {
 		old := before[tc.Name]
 		line := len(b)
-		b = pad(append(b, tc.Name...), line+40)
+		b = columns.Pad(append(b, tc.Name...), line+40)
 		b = append(b, " allocated: "...)
 		start := len(b)
-		b = appendFigure(b, tc.Live, old.Live, prev != nil)
-		b = pad(b, start+12)
+		b = columns.Figure(b, tc.Live, tc.Live-old.Live, prev != nil)
+		b = columns.Pad(b, start+12)
 		b = append(b, " retired: "...)
-		b = appendFigure(b, tc.Retired, old.Retired, prev != nil)
+		b = columns.Figure(b, tc.Retired, tc.Retired-old.Retired, prev != nil)
 		b = append(b, '\n')
 		for _, o := range tc.Objects {
 			b = append(b, "   obj#"...)
 			start := len(b)
-			b = pad(strconv.AppendUint(b, o.Serial, 10), start+8)
+			b = columns.Pad(strconv.AppendUint(b, o.Serial, 10), start+8)
 			b = append(b, " bundle:"...)
 			b = bundle.Append(b, o.Bundle)
 			b = append(b, '\n')
@@ -77,27 +78,4 @@ func (s Snapshot) WriteText(w io.Writer, prev *Snapshot) error {
 	}
 	_, err := w.Write(b)
 	return err
-}
-
-// pad appends spaces until b is end bytes long; a field already as wide
-// gets none.
-func pad(b []byte, end int) []byte {
-	for len(b) < end {
-		b = append(b, ' ')
-	}
-	return b
-}
-
-// appendFigure appends a count with its change since the previous dump.
-func appendFigure(b []byte, now, before int64, showChange bool) []byte {
-	b = strconv.AppendInt(b, now, 10)
-	if !showChange || now == before {
-		return b
-	}
-	b = append(b, " ("...)
-	if now > before {
-		b = append(b, '+')
-	}
-	b = strconv.AppendInt(b, now-before, 10)
-	return append(b, ')')
 }
