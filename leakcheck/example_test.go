@@ -2,14 +2,19 @@ package leakcheck_test
 
 import (
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
 )
 
 // TestMain in a package's tests: the whole run is judged once, at the
-// end, objects and goroutines together.
+// end, objects and goroutines together. (VerifyTestMain exits the
+// process, so this example is compiled, not run; ExampleCheck shows a
+// report.)
 func ExampleVerifyTestMain() {
 	var m *testing.M // TestMain receives it
 	leakcheck.VerifyTestMain(m,
@@ -18,12 +23,79 @@ func ExampleVerifyTestMain() {
 }
 
 // One line at the top of a test judges that test alone; it works in
-// parallel tests.
+// parallel tests. Here a stand-in for the test's *testing.T prints the
+// first line of what the verdict reports: the test kept a connection in
+// a package-level cache.
 func ExampleCheck() {
-	var t *testing.T // the test's *testing.T
-	leakcheck.Check(t)
-	t.Parallel()
-	// ... the test ...
+	t := &printT{name: "TestCache"} // in a real test: the test's *testing.T
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	exampleCache = append(exampleCache, trackable.Track(&ExampleConn{Addr: "db:5432"}))
+	t.end() // package testing runs the verdict when the test ends
+	exampleCache = nil
+	// Output:
+	// leakcheck: 1 tracked object outlived TestCache (1 type)
+	//   held by: global  leakcheck_test.exampleCache
+}
+
+// ExampleConn is a tracked type of the examples.
+type ExampleConn struct {
+	trackable.Trackable
+	Addr string
+}
+
+var exampleCache []*ExampleConn
+
+// printT stands in for a *testing.T: it prints the headline of each error
+// and the root of each retention path, the lines that do not change from
+// run to run.
+type printT struct {
+	name     string
+	cleanups []func()
+	failed   bool
+}
+
+func (t *printT) Helper()             {}
+func (t *printT) Name() string        { return t.name }
+func (t *printT) Cleanup(f func())    { t.cleanups = append(t.cleanups, f) }
+func (t *printT) Logf(string, ...any) {}
+func (t *printT) Failed() bool        { return t.failed }
+func (t *printT) Errorf(format string, args ...any) {
+	t.failed = true
+	lines := strings.Split(fmt.Sprintf(format, args...), "\n")
+	fmt.Println(lines[0])
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "held by:" && i+1 < len(lines) {
+			fmt.Println("  held by: " + strings.TrimSpace(lines[i+1]))
+		}
+	}
+}
+func (t *printT) end() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+}
+
+// Find returns the verdict as a value, for a harness of one's own: here,
+// on every object tracked while a scope was in effect.
+func ExampleFind() {
+	t := &printT{name: "TestPool"}
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	kept := trackable.Track(&ExampleConn{Addr: "cache:6379"})
+	rep, err := leakcheck.Find(leakcheck.WithoutGoroutines(), leakcheck.WithoutPaths())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, t := range rep.Leaks {
+		if strings.HasSuffix(t.Name, ".ExampleConn") {
+			fmt.Println(rep.Leaked(), t.Name, t.Count)
+		}
+	}
+	runtime.KeepAlive(kept)
+	kept = nil
+	t.end()
+	// Output:
+	// true github.com/objtrack/objtrack/leakcheck_test.ExampleConn 1
 }
 
 // A Report prints what survived, where it was made, and how the verdict
