@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/objtrack/objtrack/internal/bundle"
 	"github.com/objtrack/objtrack/internal/typename"
 
 	"github.com/objtrack/objtrack/internal/settle"
@@ -138,7 +139,7 @@ func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
 			s.Serials = append(s.Serials, o.serial)
 			s.addrs = append(s.addrs, o.addr)
 			if o.bundle != nil {
-				s.Bundles = append(s.Bundles, bundleText(o.bundle))
+				s.Bundles = append(s.Bundles, bundle.Text(o.bundle))
 			}
 		} else {
 			s.More++
@@ -149,18 +150,4 @@ func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
 	}
 	slices.SortStableFunc(tr.Sites, func(a, b Site) int { return cmp.Compare(b.Count, a.Count) })
 	return tr
-}
-
-// bundleText is a bundle as text, for the report: a string as it is, a
-// fmt.Stringer's String, anything else as %+v prints it. The text report
-// quotes it, so that a bundle that holds a newline cannot forge a line.
-func bundleText(b any) string {
-	switch v := b.(type) {
-	case string:
-		return v
-	case fmt.Stringer:
-		return v.String()
-	default:
-		return fmt.Sprintf("%+v", v)
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
 )
 
 // leakOnce runs a checked fake test that keeps one connection, and
@@ -66,4 +67,22 @@ func TestPathsHeapLimit(t *testing.T) {
 	assert.Equal(t, before, leakcheck.HeapDumps())
 	assert.PanicsWithValue(t, "leakcheck: PathsHeapLimit(0): the limit must be positive; use WithoutPaths to turn paths off",
 		func() { leakcheck.PathsHeapLimit(0) })
+}
+
+type panickyBundle struct{}
+
+func (panickyBundle) String() string { panic("boom in String") }
+
+// A bundle whose String panics is reported as such; the verdict, and the
+// test binary, go on.
+func TestPanickingBundleStringIsReported(t *testing.T) {
+	ft := newFakeT("TestLeaky")
+	leakcheck.Check(ft, leakcheck.WithoutGoroutines(), leakcheck.WithoutPaths())
+	defer dropCache()
+	c := &Conn{}
+	c.SetDataBundle(panickyBundle{})
+	keep(trackable.Track(c))
+	ft.finish()
+	require.True(t, ft.Failed())
+	assert.Contains(t, ft.errorText(), `bundles: "<String panicked: boom in String>"`)
 }

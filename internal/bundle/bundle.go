@@ -46,6 +46,20 @@ func Append(b []byte, v any) []byte {
 	return strconv.AppendQuote(b, text)
 }
 
+// Text returns a bundle's text, unquoted, for a format that escapes it
+// itself (a report that quotes it, JSON): a string as it is, a
+// fmt.Stringer's String (a panic in it rendered, not propagated), any
+// other value as %+v prints it.
+func Text(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case fmt.Stringer:
+		return safeString(v)
+	}
+	return safeSprint(v)
+}
+
 // printable reports whether s is valid UTF-8 made of printable runes and
 // plain spaces only: text that cannot break or disguise a line.
 func printable(s string) bool {

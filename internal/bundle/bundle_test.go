@@ -58,3 +58,12 @@ func TestAppendDoesNotAllocateForCommonBundles(t *testing.T) {
 		}
 	}
 }
+
+func TestTextDoesNotPropagatePanics(t *testing.T) {
+	if got := bundle.Text((*boom)(nil)); got != "<String panicked: nil receiver>" {
+		t.Errorf("Text of a panicking Stringer = %q", got)
+	}
+	if got := bundle.Text("a\nb"); got != "a\nb" {
+		t.Errorf("Text of a string = %q, want it as it is", got)
+	}
+}
