@@ -29,6 +29,8 @@ var heldBy = map[string]string{
 	"TestLeakHeldByAfterFunc":        `global  runtime\.allp\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByCycleFromGlobal":  `global  holders\.ring\n(\s+-> 16 B object\n){2}\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldBySyncMap":          `global  holders\.conns \+\d+\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByBlockedSend":      `goroutine \d+ \[chan send\] holders\.TestLeakHeldByBlockedSend\.func1 \(holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByDeferredClosure":  `goroutine \d+ \[chan receive\] holders\.TestLeakHeldByDeferredClosure\.func1 \(holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,
 }
 
 // Every leak's report names what holds it, in every run and whatever the

@@ -151,6 +151,11 @@ type GoroutineRoot struct {
 	TopDepth int
 	TopFile  string
 	TopLine  int
+	// Scanned is true when the pointer is a word of the frame that the
+	// frame's pointer map does not list, found by scanning the stack
+	// because no listed root reaches the target: the value of a blocked
+	// channel send, a closure kept by a deferred call.
+	Scanned bool
 }
 
 // FinalizerRoot is a finalizer holding a pointer.

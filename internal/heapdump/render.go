@@ -128,6 +128,9 @@ func (g *GoroutineRoot) text() string {
 	case g.Depth != g.TopDepth:
 		s += ", in the frame of " + frameText(g.Func, g.File, g.Line)
 	}
+	if g.Scanned {
+		s += ", found by scanning its stack"
+	}
 	if g.System {
 		s += ", a goroutine of the runtime"
 	}

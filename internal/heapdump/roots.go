@@ -17,6 +17,7 @@ func (s *search) root(sd seed) Root {
 		r.Global = &GlobalRoot{Segment: src.name, Offset: sd.slot - src.segment.Addr}
 	case RootGoroutine:
 		r.Goroutine = goroutineRoot(&d.Goroutines[src.goroutine], src.frame, src.holder)
+		r.Goroutine.Scanned = src.scanned
 	case RootFinalizer:
 		f := src.finalizer
 		fr := &FinalizerRoot{Object: f.Object, FuncPC: f.FuncPC, Queued: src.queued, Holder: src.holder}

@@ -78,6 +78,7 @@ type rootSource struct {
 	finalizer *Finalizer // RootFinalizer
 	queued    bool
 	other     string
+	scanned   bool // a stack frame's word that its pointer map does not list
 }
 
 func newSearch(g *Graph) *search {
@@ -219,6 +220,35 @@ func (s *search) run() {
 		}
 	}
 	s.drain()
+	if s.unreached == 0 {
+		return
+	}
+	// Last, every word of every stack frame, as if it were a pointer.
+	// The frames' pointer maps leave out some words that do keep objects
+	// alive: the value a goroutine blocked in a channel send is sending
+	// (the channel's waiter points at it), a closure kept by a deferred
+	// call. A target still unreached is alive, so something holds it;
+	// a frame that holds its address is the best account there is, and
+	// is labelled as found by a scan.
+	for _, writer := range []bool{false, true} {
+		for gi := range d.Goroutines {
+			gr := &d.Goroutines[gi]
+			if wroteDump(gr) != writer {
+				continue
+			}
+			for fi := range gr.Frames {
+				f := &gr.Frames[fi]
+				src := s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: fi, holder: "stack frame", scanned: true})
+				for off := uint64(0); off+uint64(ptr) <= uint64(len(f.Contents)); off += uint64(ptr) {
+					s.seed(src, f.SP+off, word(f.Contents, off))
+				}
+			}
+		}
+		s.drain()
+		if s.unreached == 0 {
+			return
+		}
+	}
 }
 
 // drain runs the search until the queue is empty or every target is

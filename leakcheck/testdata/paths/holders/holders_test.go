@@ -93,6 +93,26 @@ func TestLeakHeldBySyncMap(t *testing.T) {
 	conns.Store("cache", dial("cache:6379"))
 }
 
+// results is never read: a worker that sends its result there blocks
+// forever, the most common goroutine leak.
+var results = make(chan *Conn)
+
+func TestLeakHeldByBlockedSend(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	go func() { results <- dial("result") }()
+}
+
+// A deferred closure keeps what it captured until its function returns,
+// which this one never does.
+func TestLeakHeldByDeferredClosure(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	go func() {
+		c := dial("deferred")
+		defer func() { c.Addr = "" }()
+		<-never
+	}()
+}
+
 // The clean tests pin the other direction: a verdict that passes computes
 // no path, and a test that clears its holder passes.
 func TestCleanGlobalMapCleared(t *testing.T) {
