@@ -155,12 +155,12 @@ func currentScope() (s *scope, labelled bool) {
 func begin(s *scope) {
 	installObserver()
 	noteNames(s.cfg, s.main)
+	s.goroutinesBefore = goroutinesCreated()
 	if s.main {
 		s.since = reg.maxSerial() + 1
 		scopes.main.Store(s)
 	} else {
 		register(s)
-		s.goroutinesBefore = goroutinesCreated()
 		if s.num != 0 {
 			s.labels, s.previous = ancestry.Mark(strconv.FormatUint(uint64(s.num), 10))
 		}

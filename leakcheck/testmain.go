@@ -51,12 +51,20 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	}
 	cfg := buildConfig(opts)
 	s := &scope{name: "TestMain", main: true, cfg: cfg}
+	before := goleak.IgnoreCurrent()
 	var leakOpts []goleak.Option
 	if cfg.goroutines {
-		leakOpts = append([]goleak.Option{goleak.IgnoreCurrent()}, cfg.goleakOptions...)
+		leakOpts = append([]goleak.Option{before}, cfg.goleakOptions...)
 	}
 	begin(s)
 	code := m.Run()
+	if goroutinesCreated() != s.goroutinesBefore {
+		// Goroutines that the run started may still be making objects:
+		// let them end (or give up after goleak's retries, about half a
+		// second) before the scope ends, so that what they make is
+		// judged too, with goroutines checked or not.
+		_ = goleak.Find(before)
+	}
 	end(s)
 	if code == 0 || cfg.evenIfFailed {
 		if verdictCode := verdictMain(s, leakOpts); verdictCode != 0 {

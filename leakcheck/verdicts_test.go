@@ -79,6 +79,11 @@ var verdictCases = []fixtureCase{
 		stderr: []string{`(?m)^leakcheck: [^\n]*TestMain`, `\b900 tracked objects\b`, `uncheckedmain\.Conn`},
 	}}},
 
+	{pkg: "latemain", runs: []fixtureRun{{
+		name: "a grandchild goroutine tracks after the last test", count: 1, procs: 20, exit: 1,
+		stderr: []string{`(?m)^leakcheck: 1 tracked object outlived TestMain \(1 type\)`, `latemain\.Conn: 1 live`},
+	}}},
+
 	{pkg: "finalizers", runs: []fixtureRun{{
 		name: "checked", skip: "^TestMainLeak", count: 20, exit: 1,
 		tests: map[string][]string{
