@@ -83,21 +83,30 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 		return nil, ""
 	}
 	if heap := liveHeap(); heap > hs.heapLimit {
-		return nil, fmt.Sprintf("skipped: the live heap (%d MB) is over the limit (%d MB); raise it with leakcheck.PathsHeapLimit",
-			heap>>20, hs.heapLimit>>20)
+		return nil, fmt.Sprintf("skipped: the live heap (%s) is over the limit (%s); raise it with leakcheck.PathsHeapLimit",
+			mebibytes(heap), mebibytes(hs.heapLimit))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), hs.budget)
 	defer cancel()
 	tab, symErr := symbols.ForProcess(ctx, symbols.Options{})
 	heapDumps.Add(1)
-	file, err := heapdump.Write(hs.dir)
-	if err != nil {
-		return nil, "skipped: " + err.Error()
+	var g *heapdump.Graph
+	var err error
+	var file string
+	if hs.keep {
+		if file, err = heapdump.Write(hs.dir); err == nil {
+			g, err = heapdump.ReadGraphFile(file)
+		}
+	} else {
+		// A dump without a name: a process killed while it searches
+		// (go test -timeout) leaves no dump behind.
+		var f *os.File
+		var done func()
+		if f, done, err = heapdump.WriteTemp(); err == nil {
+			g, err = heapdump.ReadGraph(f)
+			done()
+		}
 	}
-	if !hs.keep {
-		defer os.Remove(file)
-	}
-	g, err := heapdump.ReadGraphFile(file)
 	if err != nil {
 		return nil, "skipped: " + err.Error()
 	}
@@ -247,4 +256,12 @@ func artifactsWanted() bool {
 	}
 	on, _ := g.Get().(bool)
 	return on
+}
+
+// mebibytes is a size in MiB, with a decimal under 10 MiB.
+func mebibytes(n int64) string {
+	if n < 10<<20 {
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }

@@ -51,10 +51,14 @@ func TestWithoutPaths(t *testing.T) {
 }
 
 func TestPathsEnvTurnsPathsOff(t *testing.T) {
-	t.Setenv(leakcheck.PathsEnv, "off")
-	before := leakcheck.HeapDumps()
-	assert.NotContains(t, leakOnce(t), "held by:")
-	assert.Equal(t, before, leakcheck.HeapDumps())
+	for _, v := range []string{"off", "OFF", " Off ", "0", "false", "no"} {
+		t.Setenv(leakcheck.PathsEnv, v)
+		before := leakcheck.HeapDumps()
+		assert.NotContains(t, leakOnce(t), "held by:", "%s=%q", leakcheck.PathsEnv, v)
+		assert.Equal(t, before, leakcheck.HeapDumps())
+	}
+	t.Setenv(leakcheck.PathsEnv, "on")
+	assert.Contains(t, leakOnce(t), "held by:")
 }
 
 // A heap over the limit is not dumped, and the report says why there is
@@ -63,7 +67,7 @@ func TestPathsHeapLimit(t *testing.T) {
 	before := leakcheck.HeapDumps()
 	text := leakOnce(t, leakcheck.PathsHeapLimit(1))
 	assert.NotContains(t, text, "held by:")
-	assert.Regexp(t, `retention paths: skipped: the live heap \(\d+ MB\) is over the limit \(0 MB\); raise it with leakcheck\.PathsHeapLimit`, text)
+	assert.Regexp(t, `retention paths: skipped: the live heap \([0-9.]+ MiB\) is over the limit \(0\.0 MiB\); raise it with leakcheck\.PathsHeapLimit`, text)
 	assert.Equal(t, before, leakcheck.HeapDumps())
 	assert.PanicsWithValue(t, "leakcheck: PathsHeapLimit(0): the limit must be positive; use WithoutPaths to turn paths off",
 		func() { leakcheck.PathsHeapLimit(0) })

@@ -2,7 +2,6 @@ package leakcheck
 
 import (
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 
@@ -36,7 +35,7 @@ func recordedOf(t reflect.Type) []recorded.Object {
 // paths of recorded objects, as Check's report shows them. They follow
 // OBJTRACK_LEAKCHECK_PATHS and the default limits, having no options.
 func heldBy(t reflect.Type, serials []uint64) (map[uint64][]string, string) {
-	if os.Getenv(PathsEnv) == "off" || len(serials) == 0 {
+	if pathsOffByEnv() || len(serials) == 0 {
 		return nil, ""
 	}
 	var objs []live

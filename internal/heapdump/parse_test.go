@@ -368,3 +368,30 @@ func TestWriteChoosesDirectory(t *testing.T) {
 		t.Error("Write into a missing directory succeeded")
 	}
 }
+
+// WriteTemp's dump reads like Write's, and leaves no file in TMPDIR, even
+// while it is open.
+func TestWriteTempLeavesNoFile(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	f, done, err := WriteTemp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" {
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("the dump has a name while open: %v", left)
+		}
+	}
+	g, err := ReadGraph(f)
+	done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.NumObjects() == 0 {
+		t.Error("the dump has no object")
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("files left in TMPDIR: %v", left)
+	}
+}

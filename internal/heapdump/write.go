@@ -1,7 +1,9 @@
 package heapdump
 
 import (
+	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 )
 
@@ -29,4 +31,33 @@ func Write(dir string) (path string, err error) {
 		return "", err
 	}
 	return f.Name(), nil
+}
+
+// WriteTemp writes a heap dump of the running process into a temporary
+// file and returns it open, at its start, for reading, with the function
+// that closes and removes it. Where the system allows it (not on
+// Windows), the file loses its name at once: a process killed while it
+// writes or reads the dump (a go test -timeout) leaves nothing behind,
+// where a dump can take as much disk as the heap.
+func WriteTemp() (f *os.File, done func(), err error) {
+	f, err = os.CreateTemp("", "heapdump-*.dump")
+	if err != nil {
+		return nil, nil, err
+	}
+	name := f.Name()
+	if runtime.GOOS != "windows" && os.Remove(name) == nil {
+		name = ""
+	}
+	done = func() {
+		f.Close()
+		if name != "" {
+			os.Remove(name)
+		}
+	}
+	debug.WriteHeapDump(f.Fd())
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		done()
+		return nil, nil, err
+	}
+	return f, done, nil
 }
