@@ -94,3 +94,16 @@ func TestRootTextIsTheRootLine(t *testing.T) {
 		t.Errorf("RootText() = %q; Text's root line is %q", got, lines[1])
 	}
 }
+
+func TestShortNameUnescapesPackagePaths(t *testing.T) {
+	for in, want := range map[string]string{
+		"gopkg.in/yaml%2ev3.registry": "yaml.v3.registry",
+		"example.com/dot%2epkg.Reg":   "dot.pkg.Reg",
+		"example.com/db.registry":     "db.registry",
+		"main.bad%zz":                 "main.bad%zz",
+	} {
+		if got := shortName(in); got != want {
+			t.Errorf("shortName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

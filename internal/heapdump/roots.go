@@ -4,6 +4,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -84,7 +85,25 @@ func position(f *Frame) (file string, line int) {
 	if entry == nil || fn == nil || entry.Name() != f.Func || fn.Entry() != uintptr(f.Entry) {
 		return "", 0
 	}
-	return fn.FileLine(pc)
+	// At pc, calls inlined into the frame's function may be under way:
+	// FileLine would give the innermost one's line. The line of the
+	// frame's own function is that of the outermost frame that
+	// CallersFrames expands pc into (it takes return addresses, hence
+	// pc+1).
+	frames := runtime.CallersFrames([]uintptr{pc + 1})
+	for {
+		fr, more := frames.Next()
+		if fr.Function == f.Func {
+			file, line = fr.File, fr.Line
+		}
+		if !more {
+			break
+		}
+	}
+	if file == "" {
+		return fn.FileLine(pc)
+	}
+	return file, line
 }
 
 // writtenHere reports whether the dump was written by the running
@@ -132,6 +151,7 @@ func funcPackage(name string) string {
 // shortName drops the directories of an import path from a qualified
 // name: "db.(*Pool).serve" for "example.com/db.(*Pool).serve".
 func shortName(name string) string {
+	name = unescapePath(name)
 	plain := name
 	if i := strings.IndexByte(plain, '['); i >= 0 {
 		plain = plain[:i]
@@ -141,3 +161,24 @@ func shortName(name string) string {
 
 // baseName is a file's base name, for positions in text.
 func baseName(file string) string { return path.Base(filepath.ToSlash(file)) }
+
+// unescapePath undoes the linker's escapes in a symbol's package path:
+// the dots of its last element, and characters that are not printable
+// ASCII, are written %xx ("gopkg.in/yaml%2ev3.Node").
+func unescapePath(name string) string {
+	if !strings.Contains(name, "%") {
+		return name
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		if name[i] == '%' && i+2 < len(name) {
+			if v, err := strconv.ParseUint(name[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(name[i])
+	}
+	return b.String()
+}

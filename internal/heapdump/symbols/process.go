@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -70,7 +71,15 @@ func findProcessTable(ctx context.Context, opts Options) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("symbols: cannot find the executable: %v", err)
 	}
-	own, err := Open(exe)
+	image := exe
+	if runtime.GOOS == "linux" {
+		// The file the process runs, even when its path now names
+		// another (a go test -c -o rebuilt in place) or none.
+		if _, err := os.Stat("/proc/self/exe"); err == nil {
+			image = "/proc/self/exe"
+		}
+	}
+	own, err := Open(image)
 	if err == nil {
 		return verify(own, anchors())
 	}
