@@ -230,7 +230,10 @@ func (s *search) run() {
 	// call. A target still unreached is alive, so something holds it;
 	// a frame that holds its address is the best account there is, and
 	// is labelled as found by a scan.
-	for _, writer := range []bool{false, true} {
+	// The program's frames first: a word in a frame of the runtime
+	// (chansend's copy of the value) says less about who holds it.
+	for pass := range 4 {
+		writer, runtimeFrames := pass >= 2, pass%2 == 1
 		for gi := range d.Goroutines {
 			gr := &d.Goroutines[gi]
 			if wroteDump(gr) != writer {
@@ -238,6 +241,9 @@ func (s *search) run() {
 			}
 			for fi := range gr.Frames {
 				f := &gr.Frames[fi]
+				if isRuntimeFunc(f.Func) != runtimeFrames {
+					continue
+				}
 				src := s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: fi, holder: "stack frame", scanned: true})
 				for off := uint64(0); off+uint64(ptr) <= uint64(len(f.Contents)); off += uint64(ptr) {
 					s.seed(src, f.SP+off, word(f.Contents, off))
