@@ -162,7 +162,7 @@ func trackedObjects(g *heapdump.Graph) map[uint64]string {
 	out := map[uint64]string{}
 	for _, o := range reg.collect(func(uint64, uint64) bool { return true }) {
 		if start, _, ok := g.ObjectAt(uint64(o.addr)); ok {
-			out[start] = fmt.Sprintf("*%s serial %d", shortTypeName(typename.Full(o.typ)), o.serial)
+			out[start] = fmt.Sprintf("*%s  serial %d", shortTypeName(typename.Full(o.typ)), o.serial)
 		}
 	}
 	return out
