@@ -44,10 +44,21 @@ func TestRetentionPaths(t *testing.T) {
 	dir := filepath.Join("testdata", "paths", "holders")
 	bin := filepath.Join(t.TempDir(), "holders.test")
 	require.NoError(t, gotest.Build(bin, "./"+filepath.ToSlash(dir)))
+	t.Run("every run names each holder", func(t *testing.T) { everyRunNamesEachHolder(t, dir, bin) })
+	t.Run("report", func(t *testing.T) { retentionPathsReport(t, dir, bin) })
+	t.Run("dump kept as an artifact", func(t *testing.T) { dumpKeptAsAnArtifact(t, dir, bin) })
+}
 
-	for seed := 1; seed <= 4; seed++ {
-		res, err := gotest.Exec(2*time.Minute, dir, bin, "-test.v", "-test.count=3", fmt.Sprintf("-test.shuffle=%d", seed))
-		require.NoError(t, err)
+func everyRunNamesEachHolder(t *testing.T, dir, bin string) {
+	const seeds = 4
+	var cmds []gotest.Cmd
+	for seed := 1; seed <= seeds; seed++ {
+		cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: bin, Args: []string{"-test.v", "-test.count=3", fmt.Sprintf("-test.shuffle=%d", seed)}})
+	}
+	results, err := gotest.NewPool(1).ExecAll(2*time.Minute, cmds)
+	require.NoError(t, err)
+	for i, res := range results {
+		seed := i + 1
 		assert.Equal(t, 1, res.Code, res.Stderr)
 		outcomes := gotest.Outcomes(res.Stdout)
 		for name, pattern := range heldBy {
@@ -62,14 +73,7 @@ func TestRetentionPaths(t *testing.T) {
 }
 
 // The text of the reports, whole, in the order the tests are written.
-func TestRetentionPathsReport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a fixture")
-	}
-	t.Parallel()
-	dir := filepath.Join("testdata", "paths", "holders")
-	bin := filepath.Join(t.TempDir(), "holders.test")
-	require.NoError(t, gotest.Build(bin, "./"+filepath.ToSlash(dir)))
+func retentionPathsReport(t *testing.T, dir, bin string) {
 	res, err := gotest.Exec(2*time.Minute, dir, bin, "-test.run", "^TestLeakHeld(ByGlobalMap|DeepInGlobalStruct|ByBlockedGoroutine|ByCycleFromGlobal)$")
 	require.NoError(t, err)
 	golden.Assert(t, "leakcheck/paths_report.golden", []byte(golden.NormalizeReport(res.Stdout)))
@@ -131,14 +135,7 @@ func TestRetentionPathsInTheJSONReport(t *testing.T) {
 
 // With go test -artifacts, the heap dump of a failing verdict is kept in
 // the test's artifact directory, and the report says where.
-func TestRetentionPathsKeepTheDumpAsAnArtifact(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a fixture")
-	}
-	t.Parallel()
-	dir := filepath.Join("testdata", "paths", "holders")
-	bin := filepath.Join(t.TempDir(), "holders.test")
-	require.NoError(t, gotest.Build(bin, "./"+filepath.ToSlash(dir)))
+func dumpKeptAsAnArtifact(t *testing.T, dir, bin string) {
 	out := t.TempDir()
 	res, err := gotest.Exec(2*time.Minute, dir, bin, "-test.run=^TestLeakHeldByGlobalMap$", "-test.artifacts", "-test.outputdir="+out)
 	require.NoError(t, err)
