@@ -2,17 +2,14 @@ package inspect
 
 import (
 	"encoding/json"
-	"fmt"
-	"unicode/utf8"
 
 	"github.com/objtrack/objtrack/internal/bundle"
 	"github.com/objtrack/objtrack/trackable"
 )
 
-// maxBundleBytes bounds the text of one bundle in every view: a bundle
-// is the program's data, and one large value must not make every
-// response large.
-const maxBundleBytes = 1 << 10
+// maxBundleBytes bounds the text of one bundle in every view (see
+// package internal/bundle), and its JSON.
+const maxBundleBytes = bundle.MaxBytes
 
 // limitRecords keeps the first max records (by serial: the oldest
 // objects, the likeliest leaks) and counts the others; max 0 keeps none
@@ -29,19 +26,7 @@ func limitRecords(rs []trackable.ObjectRecord, max int) (shown []trackable.Objec
 
 // appendBundle appends a bundle's one-line text (see package
 // internal/bundle), cut to maxBundleBytes with a note of what was cut.
-func appendBundle(b []byte, v any) []byte {
-	start := len(b)
-	b = bundle.Append(b, v)
-	if len(b)-start <= maxBundleBytes {
-		return b
-	}
-	cut := start + maxBundleBytes
-	for cut > start && !utf8.RuneStart(b[cut]) {
-		cut--
-	}
-	more := len(b) - cut
-	return fmt.Appendf(b[:cut], "... (%d bytes more)", more)
-}
+func appendBundle(b []byte, v any) []byte { return bundle.Append(b, v) }
 
 // jsonBundle returns a bundle as JSON: the value itself when
 // encoding/json can encode it within maxBundleBytes, its one-line text as

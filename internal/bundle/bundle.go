@@ -15,6 +15,11 @@ import (
 	"unicode/utf8"
 )
 
+// MaxBytes bounds the text of one bundle in every view: a bundle is the
+// program's data, and one large value must not make every dump, report
+// or response large. Longer text is cut, with a note of how much.
+const MaxBytes = 1 << 10
+
 // Format returns the one-line text of a bundle: <nil>, a quoted string
 // (a fmt.Stringer's String quoted), or the %+v text of any other value,
 // quoted when it holds a character that is not printable.
@@ -23,8 +28,27 @@ func Format(v any) string {
 }
 
 // Append appends Format(v) to b, without allocating for the common kinds
-// of bundle (nil, strings and integers).
+// of bundle (nil, strings and integers), cut to MaxBytes.
 func Append(b []byte, v any) []byte {
+	start := len(b)
+	b = appendWhole(b, v)
+	return cut(b, start)
+}
+
+// cut cuts what was appended to b after start to MaxBytes, at a rune
+// boundary, with a note of what was cut.
+func cut(b []byte, start int) []byte {
+	if len(b)-start <= MaxBytes {
+		return b
+	}
+	end := start + MaxBytes
+	for end > start && !utf8.RuneStart(b[end]) {
+		end--
+	}
+	return fmt.Appendf(b[:end], "... (%d bytes more)", len(b)-end)
+}
+
+func appendWhole(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case nil:
 		return append(b, "<nil>"...)
@@ -50,14 +74,21 @@ func Append(b []byte, v any) []byte {
 // itself (a report that quotes it, JSON): a string as it is, a
 // fmt.Stringer's String (a panic in it rendered, not propagated), any
 // other value as %+v prints it.
+// Like Append's, the text is cut to MaxBytes.
 func Text(v any) string {
+	var s string
 	switch v := v.(type) {
 	case string:
-		return v
+		s = v
 	case fmt.Stringer:
-		return safeString(v)
+		s = safeString(v)
+	default:
+		s = safeSprint(v)
 	}
-	return safeSprint(v)
+	if len(s) <= MaxBytes {
+		return s
+	}
+	return string(cut([]byte(s), 0))
 }
 
 // printable reports whether s is valid UTF-8 made of printable runes and

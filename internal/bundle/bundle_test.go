@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/objtrack/objtrack/internal/bundle"
 )
@@ -65,5 +66,18 @@ func TestTextDoesNotPropagatePanics(t *testing.T) {
 	}
 	if got := bundle.Text("a\nb"); got != "a\nb" {
 		t.Errorf("Text of a string = %q, want it as it is", got)
+	}
+}
+
+// A large bundle is cut, at a rune boundary, with a note of what was cut.
+func TestLargeBundlesAreCut(t *testing.T) {
+	big := strings.Repeat("é", bundle.MaxBytes) // 2 bytes a rune
+	for _, got := range []string{bundle.Format(big), bundle.Text(big), bundle.Format([]string{big})} {
+		if len(got) > bundle.MaxBytes+32 {
+			t.Errorf("a %d-byte bundle gave %d bytes of text", 2*bundle.MaxBytes, len(got))
+		}
+		if !strings.Contains(got, " bytes more)") || !utf8.ValidString(got) {
+			t.Errorf("cut text %q...: want valid UTF-8 ending with the bytes cut", got[:40])
+		}
 	}
 }
