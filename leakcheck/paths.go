@@ -2,6 +2,7 @@ package leakcheck
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/objtrack/objtrack/internal/flight"
 	"github.com/objtrack/objtrack/internal/heapdump"
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
 	"github.com/objtrack/objtrack/internal/typename"
@@ -89,22 +91,19 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 	ctx, cancel := context.WithTimeout(context.Background(), hs.budget)
 	defer cancel()
 	tab, symErr := symbols.ForProcess(ctx, symbols.Options{})
-	heapDumps.Add(1)
 	var g *heapdump.Graph
 	var err error
 	var file string
 	if hs.keep {
+		heapDumps.Add(1)
 		if file, err = heapdump.Write(hs.dir); err == nil {
 			g, err = heapdump.ReadGraphFile(file)
 		}
 	} else {
-		// A dump without a name: a process killed while it searches
-		// (go test -timeout) leaves no dump behind.
-		var f *os.File
-		var done func()
-		if f, done, err = heapdump.WriteTemp(); err == nil {
-			g, err = heapdump.ReadGraph(f)
-			done()
+		dg := dumps.Do(dumpGraph)
+		g, err = dg.g, dg.err
+		if g == nil && err == nil {
+			err = errors.New("the heap dump failed")
 		}
 	}
 	if err != nil {
@@ -124,6 +123,30 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 		held = append(held, holderOf(p, names, hs.started))
 	}
 	return held, strings.Join(notes, "; ")
+}
+
+// dumps shares heap dumps between verdicts that fail at once (parallel
+// tests that leak alike): each gets the graph of a dump written after it
+// asked, which holds its survivors, and searches it for its own.
+var dumps flight.Group[dumpResult]
+
+type dumpResult struct {
+	g   *heapdump.Graph
+	err error
+}
+
+// dumpGraph writes a heap dump and reads its graph. The dump has no name
+// while it is read: a process killed meanwhile (go test -timeout) leaves
+// no dump behind.
+func dumpGraph() dumpResult {
+	heapDumps.Add(1)
+	f, done, err := heapdump.WriteTemp()
+	if err != nil {
+		return dumpResult{err: err}
+	}
+	defer done()
+	g, err := heapdump.ReadGraph(f)
+	return dumpResult{g, err}
 }
 
 // liveHeap returns the bytes of live and not yet swept heap objects.
