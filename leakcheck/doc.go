@@ -89,4 +89,15 @@
 // VerifyTestMain runs go.uber.org/goleak over the whole process after the
 // tests (ignoring goroutines that existed before them) and reports its
 // findings in the same report, failing once.
+//
+// # What holds a survivor
+//
+// A failing verdict says, for each survivor it lists, what keeps it
+// alive: the shortest chain of references from a root of the garbage
+// collector (a package-level variable, a goroutine's stack, a finalizer,
+// a structure of the runtime) to it, found in a heap dump of the process
+// that the verdict writes and searches (Site.HeldBy; "held by:" in the
+// text). A verdict that passes writes none. Verdicts that fail at once
+// share one dump. WithoutPaths, the OBJTRACK_LEAKCHECK_PATHS variable
+// and PathsHeapLimit turn paths off or bound them.
 package leakcheck
