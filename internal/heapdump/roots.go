@@ -133,6 +133,21 @@ func isRuntimeFunc(name string) bool {
 		pkg == "sync" || pkg == "sync/atomic"
 }
 
+// frameClass orders frames for the stack scan: 0 for the program's
+// functions, 1 for the standard library's (a package path whose first
+// element has no dot), 2 for the runtime's.
+func frameClass(name string) int {
+	switch pkg := funcPackage(name); {
+	case isRuntimeFunc(name):
+		return 2
+	case pkg == "main":
+		return 0
+	case !strings.Contains(strings.SplitN(pkg, "/", 2)[0], "."):
+		return 1
+	}
+	return 0
+}
+
 // funcPackage returns the import path of a function's package:
 // "example.com/db" for "example.com/db.(*Pool).serve".
 func funcPackage(name string) string {

@@ -1,6 +1,11 @@
 package heapdump
 
-import "github.com/objtrack/objtrack/internal/heapdump/symbols"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/objtrack/objtrack/internal/heapdump/symbols"
+)
 
 // SearchOptions are the options of [Graph.Paths].
 type SearchOptions struct {
@@ -230,18 +235,29 @@ func (s *search) run() {
 	// call. A target still unreached is alive, so something holds it;
 	// a frame that holds its address is the best account there is, and
 	// is labelled as found by a scan.
-	// The program's frames first: a word in a frame of the runtime
-	// (chansend's copy of the value) says less about who holds it.
-	for pass := range 4 {
-		writer, runtimeFrames := pass >= 2, pass%2 == 1
-		for gi := range d.Goroutines {
+	//
+	// A scanned word may also be a stale copy in a slot that is dead, so
+	// the likeliest holders are scanned first: the program's own frames
+	// before the standard library's (a long-lived testing.(*M).Run frame
+	// may hold a dead copy) and those before the runtime's (chansend's
+	// copy of the value says less about who holds it); the newest
+	// goroutines first, as a leaking goroutine is more often young than
+	// old; the goroutine that wrote the dump last.
+	newest := make([]int, len(d.Goroutines))
+	for i := range newest {
+		newest[i] = i
+	}
+	slices.SortStableFunc(newest, func(a, b int) int { return cmp.Compare(d.Goroutines[b].ID, d.Goroutines[a].ID) })
+	for pass := range 6 {
+		writer, class := pass >= 3, pass%3
+		for _, gi := range newest {
 			gr := &d.Goroutines[gi]
 			if wroteDump(gr) != writer {
 				continue
 			}
 			for fi := range gr.Frames {
 				f := &gr.Frames[fi]
-				if isRuntimeFunc(f.Func) != runtimeFrames {
+				if frameClass(f.Func) != class {
 					continue
 				}
 				src := s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: fi, holder: "stack frame", scanned: true})
