@@ -1,0 +1,144 @@
+package heapdump
+
+import (
+	"cmp"
+	"slices"
+)
+
+// run seeds the search with the roots, in tiers, and drains it after
+// each: first every root the dump lists but the frames of the goroutine
+// that wrote the dump, then those frames, then, for targets still
+// unreached, every word of every stack frame.
+func (s *search) run() {
+	if s.unreached == 0 {
+		return
+	}
+	d := s.g.roots
+	ptr := d.Params.PtrSize
+	order := byteOrder(d.Params)
+	word := func(b []byte, off uint64) uint64 { return readWord(b[off:], ptr, order) }
+
+	goroutine := func(gi int) {
+		gr := &d.Goroutines[gi]
+		for fi := range gr.Frames {
+			f := &gr.Frames[fi]
+			src := s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: fi, holder: "stack frame"})
+			for _, off := range f.Pointers {
+				s.seed(src, f.SP+off, word(f.Contents, off))
+			}
+		}
+		if gr.Context != 0 {
+			s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "closure context"}), 0, gr.Context)
+		}
+		for _, df := range gr.Defers {
+			s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "deferred call"}), 0, df.FuncVal)
+		}
+		for _, p := range gr.Panics {
+			s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "panic value"}), 0, p.ArgData)
+		}
+	}
+	segment := func(seg *Segment, name string) {
+		src := s.addSource(rootSource{kind: RootGlobal, segment: seg, name: name})
+		for _, off := range seg.Pointers {
+			s.seed(src, seg.Addr+off, word(seg.Contents, off))
+		}
+	}
+	finalizer := func(f *Finalizer, queued bool) {
+		s.seed(s.addSource(rootSource{kind: RootFinalizer, finalizer: f, queued: queued, holder: "function"}), 0, f.FuncVal)
+		if queued {
+			s.seed(s.addSource(rootSource{kind: RootFinalizer, finalizer: f, queued: true, holder: "object"}), 0, f.Object)
+			return
+		}
+		// The object of a finalizer is not kept by it (its finalizer runs
+		// once nothing else keeps it), but what it points to is.
+		i := s.lookup(f.Object)
+		if i < 0 {
+			return
+		}
+		src := s.addSource(rootSource{kind: RootFinalizer, finalizer: f, holder: "field"})
+		e := s.g.objects.at(i)
+		s.forEachPointer(e, func(off, value uint64) bool {
+			s.seed(src, e.addr+off, value)
+			return true
+		})
+	}
+
+	wroteDump := func(gr *Goroutine) bool { return gr.WaitReason == waitReasonDumpingHeap }
+	for gi := range d.Goroutines {
+		if gr := &d.Goroutines[gi]; !gr.System && !wroteDump(gr) {
+			goroutine(gi)
+		}
+	}
+	segment(&d.Data, ".data")
+	segment(&d.BSS, ".bss")
+	for i := range d.Finalizers {
+		finalizer(&d.Finalizers[i], false)
+	}
+	for i := range d.QueuedFinalizers {
+		finalizer(&d.QueuedFinalizers[i], true)
+	}
+	for gi := range d.Goroutines {
+		if gr := &d.Goroutines[gi]; gr.System && !wroteDump(gr) {
+			goroutine(gi)
+		}
+	}
+	for _, o := range d.OtherRoots {
+		s.seed(s.addSource(rootSource{kind: RootOther, other: o.Description}), 0, o.Pointer)
+	}
+	s.drain()
+	if s.unreached == 0 {
+		return
+	}
+	for gi := range d.Goroutines {
+		if wroteDump(&d.Goroutines[gi]) {
+			goroutine(gi)
+		}
+	}
+	s.drain()
+	if s.unreached == 0 {
+		return
+	}
+	// Last, every word of every stack frame, as if it were a pointer.
+	// The frames' pointer maps leave out some words that do keep objects
+	// alive: the value a goroutine blocked in a channel send is sending
+	// (the channel's waiter points at it), a closure kept by a deferred
+	// call. A target still unreached is alive, so something holds it;
+	// a frame that holds its address is the best account there is, and
+	// is labelled as found by a scan.
+	//
+	// A scanned word may also be a stale copy in a slot that is dead, so
+	// the likeliest holders are scanned first: the program's own frames
+	// before the standard library's (a long-lived testing.(*M).Run frame
+	// may hold a dead copy) and those before the runtime's (chansend's
+	// copy of the value says less about who holds it); the newest
+	// goroutines first, as a leaking goroutine is more often young than
+	// old; the goroutine that wrote the dump last.
+	newest := make([]int, len(d.Goroutines))
+	for i := range newest {
+		newest[i] = i
+	}
+	slices.SortStableFunc(newest, func(a, b int) int { return cmp.Compare(d.Goroutines[b].ID, d.Goroutines[a].ID) })
+	for pass := range 6 {
+		writer, class := pass >= 3, pass%3
+		for _, gi := range newest {
+			gr := &d.Goroutines[gi]
+			if wroteDump(gr) != writer {
+				continue
+			}
+			for fi := range gr.Frames {
+				f := &gr.Frames[fi]
+				if frameClass(f.Func) != class {
+					continue
+				}
+				src := s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: fi, holder: "stack frame", scanned: true})
+				for off := uint64(0); off+uint64(ptr) <= uint64(len(f.Contents)); off += uint64(ptr) {
+					s.seed(src, f.SP+off, word(f.Contents, off))
+				}
+			}
+		}
+		s.drain()
+		if s.unreached == 0 {
+			return
+		}
+	}
+}
