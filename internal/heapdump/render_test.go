@@ -107,3 +107,24 @@ func TestShortNameUnescapesPackagePaths(t *testing.T) {
 		}
 	}
 }
+
+// The stack scan takes the program's frames first, then the standard
+// library's, then the runtime's.
+func TestFrameClass(t *testing.T) {
+	for name, want := range map[string]int{
+		"example.com/db.(*Pool).serve":                0,
+		"main.main":                                   0,
+		"main.worker.func1":                           0,
+		"testing.(*M).Run":                            1,
+		"net/http.(*conn).serve":                      1,
+		"runtime.gopark":                              2,
+		"runtime.chansend":                            2,
+		"internal/sync.(*Mutex).lockSlow":             2,
+		"sync.(*WaitGroup).Wait":                      2,
+		"example.com/db.Map[go.shape.int].Load.func1": 0,
+	} {
+		if got := frameClass(name); got != want {
+			t.Errorf("frameClass(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
