@@ -1,6 +1,9 @@
 package leakcheck_test
 
 import (
+	"fmt"
+	"regexp"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,4 +92,37 @@ func TestPanickingBundleStringIsReported(t *testing.T) {
 	ft.finish()
 	require.True(t, ft.Failed())
 	assert.Contains(t, ft.errorText(), `bundles: "<String panicked: boom in String>"`)
+}
+
+// parHeld holds one connection per concurrent verdict below, each at its
+// own offset.
+var parHeld [4]*Conn
+
+// Verdicts that fail at once share heap dumps, and each still names its
+// own survivor's holder: the element of parHeld it was kept in.
+func TestConcurrentFailingVerdictsNameTheirOwnHolders(t *testing.T) {
+	before := leakcheck.HeapDumps()
+	texts := make([]string, len(parHeld))
+	var wg sync.WaitGroup
+	for i := range parHeld {
+		wg.Go(func() {
+			ft := newFakeT(fmt.Sprintf("TestPar%d", i))
+			leakcheck.Check(ft, leakcheck.WithoutGoroutines())
+			parHeld[i] = dial(fmt.Sprintf("par%d", i))
+			ft.finish()
+			texts[i] = ft.errorText()
+		})
+	}
+	wg.Wait()
+	defer func() { parHeld = [4]*Conn{} }()
+	for i, text := range texts {
+		root := "global  leakcheck_test.parHeld"
+		if i > 0 {
+			root += fmt.Sprintf(" +%d", 8*i)
+		}
+		assert.Regexp(t, fmt.Sprintf(`outlived TestPar%d `, i), text)
+		assert.Regexp(t, regexp.QuoteMeta(root)+`\n\s+-> \*leakcheck_test\.Conn  serial \d+\n`, text, "verdict %d", i)
+	}
+	dumps := leakcheck.HeapDumps() - before
+	assert.True(t, dumps >= 1 && dumps <= int64(len(parHeld)), "%d dumps for %d verdicts", dumps, len(parHeld))
 }
