@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,6 +243,13 @@ func (c specCase) judge(check *gotest.Check, r specRun) {
 		}
 		what := fmt.Sprintf("the failure of %q", name)
 		check.Match(what, msg, patterns...)
+		if mustFail && s.State == types.SpecStateFailed {
+			// The node that fails carries the suite's CheckSpecs line, not
+			// ginkgoext's.
+			if loc := s.Failure.FailureNodeLocation.FileName; !strings.HasSuffix(loc, "_suite_test.go") {
+				check.Errorf("the failure of %q is located in %s, want the suite file", name, loc)
+			}
+		}
 		if mustFail && r.paths {
 			check.Match(what, msg, `held by:\n\s+\S.*\n(\s+-> .*\n)*\s+-> \*\w+\.Conn  serial \d+\n`)
 		}
