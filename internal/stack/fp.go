@@ -27,7 +27,6 @@ func stackBounds() (lo, hi uintptr)
 // capture stores the calling goroutine's return addresses, starting with
 // the caller of capture.
 //
-//
 // Where the chain is cut (Go called back from C), the runtime's unwinder
 // takes over: it knows how to step from the callback over the C frames
 // to the Go code that called C, whose lines a report should show. That
