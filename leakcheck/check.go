@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/objtrack/objtrack/internal/settle"
 )
 
 // TestingT is the part of *testing.T that Check uses. *testing.T,
@@ -87,6 +89,7 @@ func Check(t TestingT, opts ...Option) {
 
 func verdict(t TestingT, s *scope) {
 	t.Helper()
+	s.began = settle.Now()
 	defer end(s)
 	if t.Failed() && !s.cfg.evenIfFailed {
 		return // see EvenIfFailed

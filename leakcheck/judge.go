@@ -27,6 +27,9 @@ func judge(s *scope) (*Report, error) {
 		}
 	}
 	res := settle.Until(cfg.budget, count)
+	if res.Settled && count() > 0 {
+		res = beyondCollections(s, res, count)
+	}
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
 	if res.StillBlocked() {
 		return nil, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
@@ -71,6 +74,24 @@ func judge(s *scope) (*Report, error) {
 		findHolders(rep, s)
 	}
 	return rep, nil
+}
+
+// beyondCollections is what a verdict does for objects that survive a
+// collection before it reports them: it makes the runtime drop the
+// stopped timers it still keeps (a stopped timer's function holds what
+// it refers to until then), and waits out what is left of the grace for
+// timers that fire and goroutines that end shortly after the test.
+func beyondCollections(s *scope, res settle.Result, count func() int) settle.Result {
+	if settle.DropStoppedTimers() {
+		res = addResults(res, settle.Until(s.cfg.budget, count))
+		if !res.Settled || count() == 0 {
+			return res
+		}
+	}
+	if s.began != 0 {
+		res = waitOutGrace(s, res, count)
+	}
+	return res
 }
 
 // errNotJudged says why a verdict could not be reached for a reason that

@@ -17,7 +17,8 @@ func TestPrograms(t *testing.T) {
 		t.Log("no gcc on PATH: the cgo fixture is left out (apt-get install gcc, or set CC, to run it)")
 		cases = cases[1:]
 	}
-	testFixtures(t, fixtureSuite{dir: "programs", cases: cases, timeout: 3 * time.Minute, perCPU: 2})
+	// Paths stay on: the reports must name what holds the survivors.
+	testFixtures(t, fixtureSuite{dir: "programs", cases: cases, timeout: 3 * time.Minute, perCPU: 2, paths: true})
 }
 
 var programCases = []fixtureCase{
@@ -34,4 +35,21 @@ var programCases = []fixtureCase{
 		name: "judged by TestMain", run: "^Test(Clean|Main)", count: 1, procs: 20, exit: 1,
 		stderr: []string{`(?m)^leakcheck: 1 tracked object outlived TestMain`, `cgo\.TestMainLeakUnchecked \(cgo/cgo_test\.go:\d+\)`},
 	}}},
+
+	{pkg: "timers", runs: []fixtureRun{{
+		name: "stopped timers, canceled contexts, a timer and a goroutine within the grace", run: "^TestClean", count: 20, exit: 0,
+	}, {
+		name: "the same, shuffled, one process each", run: "^TestClean", count: 1, procs: 20, perProcess: seed, exit: 0,
+	}, {
+		name: "pending timers", run: "^TestLeak", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestLeakIdleTimerPending":        {outlived(1, "TestLeakIdleTimerPending"), pendingTimer},
+			"TestLeakTimerFiresAfterTheGrace": {outlived(1, "TestLeakTimerFiresAfterTheGrace"), pendingTimer},
+			"TestLeakContextNotCanceled":      {outlived(1, "TestLeakContextNotCanceled"), pendingTimer},
+		},
+	}}},
 }
+
+// pendingTimer is the holder line of an object that a pending timer's
+// function holds.
+const pendingTimer = `held by:\n\s+a pending timer \(time\.AfterFunc, time\.NewTimer, or a context's deadline or timeout\): its function holds it`

@@ -33,6 +33,10 @@ type scope struct {
 	// since is the first serial that VerifyTestMain judges: objects
 	// recorded before it began are not its.
 	since uint64
+	// began is when the verdict began (settle.Now), from which the grace
+	// for what the test started is measured (grace.go); 0 for Find,
+	// which judges what is alive at once.
+	began int64
 	// goroutinesBefore is the number of goroutines started in the
 	// process when the scope began (see waitForGoroutines).
 	goroutinesBefore uint64

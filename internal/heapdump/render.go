@@ -89,15 +89,19 @@ func (r Root) text(inHeap bool) string {
 		return "runtime root  " + r.Other
 	}
 	if !inHeap {
-		return "nothing: the address is in no heap object of the dump"
+		return "no holder found: the object is in no heap object of the dump, so it was freed after the verdict counted it and before the dump was written"
 	}
-	return "no root in the dump (a cleanup, or a plugin's variable, may hold it)"
+	return "no holder found: no root in the dump reaches it (a cleanup's argument, or a plugin's variable, may hold it; the runtime dumps neither)"
 }
 
 func (g *GlobalRoot) text() string {
 	switch {
 	case g.Name == "":
 		return fmt.Sprintf("global at %s+%#x (%s)", g.Segment, g.Offset, g.Unnamed)
+	case g.Name == "runtime.allp":
+		// The processors' timer heaps: a timer that is still pending
+		// holds what its function (or its channel) refers to.
+		return "a pending timer (time.AfterFunc, time.NewTimer, or a context's deadline or timeout): its function holds it, from the runtime's timer heap (runtime.allp)"
 	case g.Static:
 		return fmt.Sprintf("global  %s (its static value, +%d)", shortName(g.Name), g.NameOffset)
 	case g.NameOffset != 0:
@@ -112,7 +116,12 @@ func (g *GoroutineRoot) text() string {
 	// frame.
 	if g.WroteDump && g.Holder == "stack frame" && g.Func != "" {
 		// The writer is blocked in the dump's writing, which says
-		// nothing: the frame that holds the pointer does.
+		// nothing: the frame that holds the pointer does, unless it is
+		// objtrack's own, which asked for the dump and refers to what it
+		// asked about. Then no other root reaches the object.
+		if strings.HasPrefix(g.Func, "github.com/objtrack/objtrack/") {
+			return fmt.Sprintf("no holder found: no root in the dump reaches it but the frame of %s, which asked for the dump (a cleanup's argument, which the runtime does not dump, may hold it)", frameText(g.Func, g.File, g.Line))
+		}
 		return fmt.Sprintf("goroutine %d, the goroutine that wrote the dump, in the frame of %s", g.ID, frameText(g.Func, g.File, g.Line))
 	}
 	s := fmt.Sprintf("goroutine %d [%s]", g.ID, g.Status)
