@@ -3,12 +3,11 @@ package leakcheck
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
-
-	"github.com/objtrack/objtrack/internal/settle"
 )
 
 // TestingT is the part of *testing.T that Check uses. *testing.T,
@@ -89,7 +88,7 @@ func Check(t TestingT, opts ...Option) {
 
 func verdict(t TestingT, s *scope) {
 	t.Helper()
-	s.began = settle.Now()
+	s.judged = true
 	defer end(s)
 	if t.Failed() && !s.cfg.evenIfFailed {
 		return // see EvenIfFailed
@@ -104,7 +103,10 @@ func verdict(t TestingT, s *scope) {
 	var notJudged errNotJudged
 	switch {
 	case errors.As(err, &notJudged):
+		// Not a failure again for a cause that failed a verdict already,
+		// but never a silent pass either: said without -v too.
 		t.Logf("%v", err)
+		fmt.Fprintf(stderr, "%v\n", err)
 		return
 	case err != nil:
 		t.Errorf("%v", err)

@@ -131,19 +131,12 @@ func ignoredByDefault(functions []string) bool {
 	return false
 }
 
-// goroutineWait is how often, and how long at most, a verdict looks again
-// for goroutines of the test that are still running: the back-off of
-// goleak (a microsecond doubling up to 100 ms, 20 tries: about half a
-// second in all), so that a slow machine gets the same number of chances
-// as a fast one.
-const (
-	goroutineTries    = 20
-	goroutineMaxPause = 100 * time.Millisecond
-)
+// goroutineMaxPause is the longest pause of the back-off (see pause).
+const goroutineMaxPause = 100 * time.Millisecond
 
 // waitForGoroutines waits until scope s has no goroutine left running, or
-// gives up after goroutineTries looks, and returns the goroutines left.
-// User options (GoroutineOptions) are applied to those.
+// until its grace is spent, and returns the goroutines left. User
+// options (GoroutineOptions) are applied to those.
 func waitForGoroutines(s *scope) []group {
 	if goroutinesCreated() == s.goroutinesBefore {
 		// No goroutine was started anywhere since Check: none can carry
@@ -151,14 +144,13 @@ func waitForGoroutines(s *scope) []group {
 		// profile.
 		return nil
 	}
-	for try := 0; ; try++ {
+	for {
 		if len(goroutinesOf(s)) == 0 {
 			return nil
 		}
-		if try == goroutineTries {
+		if !s.grace.pause(s.cfg.grace) {
 			return stillRunning(s)
 		}
-		time.Sleep(min(time.Microsecond<<try, goroutineMaxPause))
 	}
 }
 

@@ -9,33 +9,50 @@ import (
 
 // What a test started may go on a little after the test returns: a
 // goroutine that ends, a timer that fires and lets go of what its
-// function holds. Both get the same grace, measured as goleak measures
-// it: its back-off, a pause of a microsecond doubling up to 100 ms for
-// each of 20 looks, about 0.43 s in all, from the moment the test's
-// verdict begins. Goroutines are waited for first (waitForGoroutines);
-// objects that survive a collection then get what is left of the grace.
+// function holds. Both get one grace (Grace), spent in the pauses of
+// goleak's back-off between looks: a microsecond, doubling up to 100
+// ms. Goroutines are waited for first (waitForGoroutines); objects that
+// survive a collection then get what is left of it.
 
-// grace is the sum of the back-off's pauses.
-var grace = func() time.Duration {
-	var d time.Duration
-	for try := range goroutineTries {
-		d += min(time.Microsecond<<try, goroutineMaxPause)
+// DefaultGrace is the grace of goleak's defaults: the sum of its
+// back-off's pauses over 20 looks, about 0.43 s.
+const DefaultGrace = 1<<17*time.Microsecond - time.Microsecond + 3*goroutineMaxPause
+
+// graceClock counts a verdict's pauses: the grace is spent in pauses, not
+// in time, so that a loaded machine gets as many looks as an idle one,
+// as with goleak. The wait for goroutines spends it first; the wait for
+// objects goes on where it stopped.
+type graceClock struct {
+	tries int
+	slept time.Duration
+}
+
+// pause sleeps for the next pause of the back-off (a microsecond,
+// doubling up to 100 ms), and reports false, without sleeping, when the
+// grace is spent.
+func (c *graceClock) pause(grace time.Duration) bool {
+	if c.slept >= grace {
+		return false
 	}
-	return d
-}()
+	d := min(time.Microsecond<<min(c.tries, 30), goroutineMaxPause, grace-c.slept)
+	c.tries++
+	c.slept += d
+	time.Sleep(d)
+	return true
+}
 
-// waitOutGrace waits until count returns 0 or the grace of scope s runs
-// out, and returns res with the settling it did added. Objects that a timer or a goroutine lets go of are freed only by
-// a collection: it settles again after each pause in which goroutines
-// started or ended (a timer that fires starts one for its function).
+// waitOutGrace waits until count returns 0 or the grace of scope s is
+// spent, and returns res with the settling it did added. Objects that a
+// timer or a goroutine lets go of are freed only by a collection: it
+// settles again after each pause in which goroutines started or ended
+// (a timer that fires starts one for its function).
 func waitOutGrace(s *scope, res settle.Result, count func() int) settle.Result {
-	deadline := s.began + int64(grace)
 	// Goroutines may have ended since the last collection, which ran
 	// before this was called: settle at once, and then after each pause
 	// in which goroutines started or ended. The activity is read before
 	// each settling, so that what happens during one leads to the next.
 	seen := [2]uint64{^uint64(0), ^uint64(0)}
-	for try := 0; ; try++ {
+	for {
 		if a := goroutineActivity(); a != seen {
 			seen = a
 			res = addResults(res, settle.Until(s.cfg.budget, count))
@@ -43,11 +60,9 @@ func waitOutGrace(s *scope, res settle.Result, count func() int) settle.Result {
 				return res
 			}
 		}
-		now := settle.Now()
-		if now >= deadline {
+		if !s.grace.pause(s.cfg.grace) {
 			return res
 		}
-		time.Sleep(min(time.Microsecond<<try, goroutineMaxPause, time.Duration(deadline-now)))
 	}
 }
 

@@ -88,7 +88,7 @@ func beyondCollections(s *scope, res settle.Result, count func() int) settle.Res
 			return res
 		}
 	}
-	if s.began != 0 {
+	if s.judged {
 		res = waitOutGrace(s, res, count)
 	}
 	return res

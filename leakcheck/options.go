@@ -41,6 +41,7 @@ type config struct {
 	maxShown      int
 	paths         bool  // retention paths of survivors (paths.go)
 	pathsHeap     int64 // the live heap above which paths are skipped
+	grace         time.Duration
 }
 
 // ReportFileEnv names the environment variable that VerifyTestMain reads
@@ -61,8 +62,45 @@ func pathsOffByEnv() bool {
 	return false
 }
 
+// GraceEnv names the environment variable that sets the grace (see
+// Grace) where no Grace option is given, without changing the code: a
+// duration such as "100ms", or "0" for none (for a CI job that wants a
+// failing suite to fail fast).
+const GraceEnv = "OBJTRACK_LEAKCHECK_GRACE"
+
+// graceByEnv returns the grace that GraceEnv sets, or the default.
+func graceByEnv() time.Duration {
+	v := strings.TrimSpace(os.Getenv(GraceEnv))
+	if v == "" {
+		return DefaultGrace
+	}
+	d, err := time.ParseDuration(v)
+	if v == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 {
+		panic(fmt.Sprintf("leakcheck: %s=%q is not a grace: write a duration such as 100ms or 1s, or 0 for none", GraceEnv, v))
+	}
+	return d
+}
+
+// Grace sets how long after a test what it started may still run before
+// it is judged: a goroutine that ends, a timer that fires and lets go of
+// what its function holds. The default, DefaultGrace, is goleak's: its
+// back-off of 20 looks, a microsecond doubling up to 100 ms, about 0.43
+// s. A verdict waits only while something of the test is left: a test
+// whose objects are all freed and whose goroutines have all ended is
+// judged at once. 0 judges at once. Grace panics if d is negative.
+func Grace(d time.Duration) Option {
+	if d < 0 {
+		panic(fmt.Sprintf("leakcheck: Grace(%v): the grace must be 0 or more", d))
+	}
+	return optionFunc(func(c *config) { c.grace = d })
+}
+
 func buildConfig(opts []Option) *config {
 	c := &config{
+		grace:      graceByEnv(),
 		stacks:     true,
 		goroutines: true,
 		budget:     shown.Budget,

@@ -26,7 +26,7 @@ var heldBy = map[string]string{
 	"TestLeakHeldByGlobalMap":        `global  holders\.registry\n(\s+-> \d+ B object\n){2}\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldDeepInGlobalStruct": `global  holders\.config\n(\s+-> \d+ B object\n){6}\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByBlockedGoroutine": `goroutine \d+ \[chan receive\] holders\.serve \(holders_test\.go:\d+\), .*started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByAfterFunc":        `global  runtime\.allp\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByAfterFunc":        `a pending timer \(time\.AfterFunc, time\.NewTimer, or a context's deadline or timeout\): its function holds it, from the runtime's timer heap \(runtime\.allp\)\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByCycleFromGlobal":  `global  holders\.ring\n(\s+-> 16 B object\n){2}\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldBySyncMap":          `global  holders\.conns \+\d+\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByBlockedSend":      `goroutine \d+ \[chan send\] holders\.TestLeakHeldByBlockedSend\.func1 \(holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,

@@ -41,12 +41,31 @@ var programCases = []fixtureCase{
 	}, {
 		name: "the same, shuffled, one process each", run: "^TestClean", count: 1, procs: 20, perProcess: seed, exit: 0,
 	}, {
-		name: "pending timers", run: "^TestLeak", count: 20, exit: 1,
+		name: "pending timers", run: "^TestLeak", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
 			"TestLeakIdleTimerPending":        {outlived(1, "TestLeakIdleTimerPending"), pendingTimer},
 			"TestLeakTimerFiresAfterTheGrace": {outlived(1, "TestLeakTimerFiresAfterTheGrace"), pendingTimer},
 			"TestLeakContextNotCanceled":      {outlived(1, "TestLeakContextNotCanceled"), pendingTimer},
 		},
+	}}},
+
+	{pkg: "blocked", runs: []fixtureRun{{
+		name: "a finalizer blocks for ever", run: "^Test(FailBlockedFinalizer|CleanLater|LeakLater)", count: 1, procs: 20, exit: 1,
+		within: 30 * time.Second, testWithin: 5 * time.Second, // the budget (0.5 s) is waited for once, and never again
+		tests: map[string][]string{
+			"TestFailBlockedFinalizer": {`the finalizer goroutine is blocked in a function given to runtime\.SetFinalizer`, `blocked\.blockFinalizer\.func1`},
+			"TestLeakLater":            {outlived(1, "TestLeakLater")},
+		},
+	}, {
+		name: "a cleanup blocks for ever, with one goroutine for cleanups", run: "^Test(FailBlockedCleanup|CleanLater)", count: 1, procs: 20, exit: 1,
+		args:   []string{"-test.cpu=2"}, // GOMAXPROCS/4: one goroutine runs cleanups, and the blocked one holds it
+		within: 30 * time.Second, testWithin: 5 * time.Second,
+		tests: map[string][]string{
+			"TestFailBlockedCleanup": {`cleanups or finalizers are still queued or running; one of them is probably blocked`, `blocked\.blockCleanup\.func1`},
+		},
+		// Nothing can be judged after it: each later verdict says so
+		// without -v, and does not wait for it again.
+		stderr: []string{`(?m)^leakcheck: TestCleanLater1 was not judged: a cleanup found blocked earlier`, `(?m)^leakcheck: TestCleanLater5 was not judged`},
 	}}},
 }
 

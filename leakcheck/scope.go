@@ -33,10 +33,11 @@ type scope struct {
 	// since is the first serial that VerifyTestMain judges: objects
 	// recorded before it began are not its.
 	since uint64
-	// began is when the verdict began (settle.Now), from which the grace
-	// for what the test started is measured (grace.go); 0 for Find,
-	// which judges what is alive at once.
-	began int64
+	// grace counts the pauses of the verdict's grace (grace.go); judged
+	// is set when the verdict begins (Find judges what is alive at once,
+	// without a grace).
+	grace  graceClock
+	judged bool
 	// goroutinesBefore is the number of goroutines started in the
 	// process when the scope began (see waitForGoroutines).
 	goroutinesBefore uint64

@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"go.uber.org/goleak"
-
-	"github.com/objtrack/objtrack/internal/settle"
 )
 
 // TestingM is the part of *testing.M that VerifyTestMain uses.
@@ -60,7 +58,7 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	}
 	begin(s)
 	code := m.Run()
-	s.began = settle.Now()
+	s.judged = true
 	if goroutinesCreated() != s.goroutinesBefore {
 		// Goroutines that the run started may still be making objects:
 		// let them end (or give up after goleak's retries, about half a

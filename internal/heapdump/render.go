@@ -119,7 +119,7 @@ func (g *GoroutineRoot) text() string {
 		// nothing: the frame that holds the pointer does, unless it is
 		// objtrack's own, which asked for the dump and refers to what it
 		// asked about. Then no other root reaches the object.
-		if strings.HasPrefix(g.Func, "github.com/objtrack/objtrack/") {
+		if ownFrame(g.Func) {
 			return fmt.Sprintf("no holder found: no root in the dump reaches it but the frame of %s, which asked for the dump (a cleanup's argument, which the runtime does not dump, may hold it)", frameText(g.Func, g.File, g.Line))
 		}
 		return fmt.Sprintf("goroutine %d, the goroutine that wrote the dump, in the frame of %s", g.ID, frameText(g.Func, g.File, g.Line))
@@ -176,4 +176,16 @@ func (f *FinalizerRoot) text() string {
 		return fmt.Sprintf("%s of %s, by the object's field +%d", s, on, f.Field)
 	}
 	return s + " of " + on + ", by the object it will receive"
+}
+
+// ownFrame reports whether fn is a function of objtrack's verdicts,
+// whose frames refer to the objects they judge.
+func ownFrame(fn string) bool {
+	for _, pkg := range []string{"leakcheck", "ginkgoext", "internal/"} {
+		rest, ok := strings.CutPrefix(fn, "github.com/objtrack/objtrack/"+pkg)
+		if ok && (strings.HasSuffix(pkg, "/") || strings.HasPrefix(rest, ".")) {
+			return true
+		}
+	}
+	return false
 }

@@ -14,7 +14,10 @@ type round struct {
 	ran     uint64 // cleanups and finalizers that ran during it
 	drained bool   // every cleanup and finalizer it queued has run
 	pending uint64 // if not drained: those still queued or running
-	blocked bool   // a cleanup found blocked before is still blocked
+	blocked bool   // a cleanup or finalizer found blocked before is still blocked
+	// blockedFinalizer is set when this round found the finalizer
+	// goroutine blocked.
+	blockedFinalizer bool
 }
 
 // A collection is shared by the callers that ask for one while another
@@ -26,12 +29,20 @@ var collections flight.Group[collected]
 // executed cleanups and finalizers just before it and just after it.
 type collected struct{ before, after counts }
 
-// stuck is the number of cleanups and finalizers that a caller found
-// blocked: later callers do not wait for them again, until they run.
-// executedThen is the executed count when they were found.
+// stuck is what callers found blocked, so that later callers do not
+// wait for it again while it stays blocked.
+//
+// Finalizers (runtime.SetFinalizer) run one at a time on one goroutine:
+// once one blocks, no finalizer queued after it ever runs, and later
+// callers do not wait for finalizers at all, until the finalizers'
+// count of runs moves again. Cleanups (runtime.AddCleanup) run on
+// several goroutines: one that blocks holds up only the cleanups taken
+// with it, which are counted as stuck; later callers wait for the
+// others, until every queued cleanup has run.
 var stuck struct {
 	sync.Mutex
-	n, executedThen uint64
+	cleanups   uint64 // cleanups queued or running when found blocked
+	finalizers bool   // the finalizer goroutine is blocked
 }
 
 // collect runs or joins a collection that starts after the call, and
@@ -51,33 +62,53 @@ func collect(deadline int64) round {
 func drain(c collected, deadline int64) round {
 	var r round
 	stuck.Lock()
-	// The cleanups found blocked earlier: while none of them has run, wait
-	// for the others only.
-	if stuck.n > 0 && c.after.executed >= stuck.executedThen+stuck.n {
-		stuck.n = 0
-	}
-	skip, executedThen := stuck.n, stuck.executedThen
+	skipCleanups, skipFinalizers := stuck.cleanups, stuck.finalizers
 	stuck.Unlock()
-	r.blocked = skip > 0
+	r.blocked = skipCleanups > 0 || skipFinalizers
 	var s samples
+	started := s.read()
 	for spins := 0; ; spins++ {
 		now := s.read()
-		r.ran = now.executed - c.before.executed
-		if now.executed+skip >= c.after.queued {
+		r.ran = now.executed() - c.before.executed()
+		// What was found blocked is waited for again once it has run:
+		// once every cleanup, or every finalizer, queued so far has.
+		allCleanups := now.cleanupsExecuted >= c.after.cleanupsQueued
+		allFinalizers := now.finalizersExecuted >= c.after.finalizersQueued
+		if (skipCleanups > 0 && allCleanups) || (skipFinalizers && allFinalizers) {
+			stuck.Lock()
+			if allCleanups {
+				stuck.cleanups = 0
+			}
+			if allFinalizers {
+				stuck.finalizers = false
+			}
+			stuck.Unlock()
+		}
+		cleanupsDone := allCleanups || now.cleanupsExecuted+skipCleanups >= c.after.cleanupsQueued
+		finalizersDone := allFinalizers || skipFinalizers
+		if cleanupsDone && finalizersDone {
 			r.drained = true
 			return r
 		}
-		// With few processors the runtime runs cleanups on one goroutine,
-		// which a blocked cleanup holds: then nothing queued after it
-		// runs. Waiting for it again would only spend the budget anew.
-		stillBlocked := r.blocked && spins == 1000 && now.executed == executedThen
-		if stillBlocked || nanotime() > deadline {
-			r.pending = now.queued - now.executed
-			if !stillBlocked {
-				stuck.Lock()
-				stuck.n, stuck.executedThen = r.pending, now.executed
-				stuck.Unlock()
+		// The runtime runs cleanups on GOMAXPROCS/4 goroutines, at least
+		// one: when the blocked ones hold them all, no cleanup queued
+		// after them runs, and waiting would only spend the budget
+		// anew. That is told by nothing running at all for a while.
+		if skipCleanups > 0 && !cleanupsDone && spins >= 1000 && now.cleanupsExecuted == started.cleanupsExecuted {
+			r.pending = now.queued() - now.executed()
+			return r
+		}
+		if nanotime() > deadline {
+			r.pending = now.queued() - now.executed()
+			stuck.Lock()
+			if !cleanupsDone {
+				stuck.cleanups = now.cleanupsQueued - now.cleanupsExecuted
 			}
+			if !finalizersDone {
+				stuck.finalizers = true
+			}
+			stuck.Unlock()
+			r.blockedFinalizer = !finalizersDone
 			return r
 		}
 		// Cleanups of a few thousand objects take microseconds: yield to
@@ -95,7 +126,13 @@ func drain(c collected, deadline int64) round {
 // cleanups (runtime.AddCleanup) and finalizers (runtime.SetFinalizer).
 type samples [4]metrics.Sample
 
-type counts struct{ queued, executed uint64 }
+type counts struct {
+	cleanupsQueued, cleanupsExecuted     uint64
+	finalizersQueued, finalizersExecuted uint64
+}
+
+func (c counts) queued() uint64   { return c.cleanupsQueued + c.finalizersQueued }
+func (c counts) executed() uint64 { return c.cleanupsExecuted + c.finalizersExecuted }
 
 func (s *samples) read() counts {
 	if s[0].Name == "" {
@@ -105,16 +142,11 @@ func (s *samples) read() counts {
 		s[3].Name = "/gc/finalizers/executed:finalizers"
 	}
 	metrics.Read(s[:])
-	var c counts
+	var v [4]uint64
 	for i := range s {
-		if s[i].Value.Kind() != metrics.KindUint64 {
-			continue // unknown to this runtime: counts as zero
-		}
-		if i%2 == 0 {
-			c.queued += s[i].Value.Uint64()
-		} else {
-			c.executed += s[i].Value.Uint64()
+		if s[i].Value.Kind() == metrics.KindUint64 {
+			v[i] = s[i].Value.Uint64() // else unknown to this runtime: zero
 		}
 	}
-	return c
+	return counts{v[0], v[1], v[2], v[3]}
 }

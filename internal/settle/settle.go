@@ -33,6 +33,10 @@ type Result struct {
 	// (the runtime may run them all on one goroutine, which the blocked
 	// one holds), and counts cannot be told.
 	Blocked bool
+	// FinalizerBlocked is true when this call found the finalizer
+	// goroutine blocked in a finalizer: finalizers queued after it do
+	// not run while it stays blocked.
+	FinalizerBlocked bool
 }
 
 // StillBlocked reports whether settling stopped on a cleanup or finalizer
@@ -47,10 +51,13 @@ func (r Result) Err() error {
 		return nil
 	}
 	if r.StillBlocked() {
-		return fmt.Errorf("a cleanup or finalizer found blocked earlier still blocks the runtime's cleanups (%d queued or running)", r.Pending)
+		return fmt.Errorf("a cleanup found blocked earlier still holds every goroutine that the runtime runs cleanups on (GOMAXPROCS/4 of them, at least one): no cleanup queued since has run (%d queued or running), so what was freed cannot be told", r.Pending)
+	}
+	if r.FinalizerBlocked {
+		return fmt.Errorf("gave up after %v and %d garbage collections: the finalizer goroutine is blocked in a function given to runtime.SetFinalizer (%d finalizers and cleanups are queued or running); finalizers queued after it never run while it is blocked, so what they hold stays alive, and later verdicts do not wait for finalizers until it returns%s", r.Waited.Round(time.Millisecond), r.Rounds, r.Pending, blockedStack("runtime.runFinalizers"))
 	}
 	if r.Pending > 0 {
-		return fmt.Errorf("gave up after %v and %d garbage collections: %d cleanups or finalizers are still queued or running; one of them is probably blocked (a tracker that blocks in NotifyDestroyed, or a finalizer waiting on a lock)", r.Waited.Round(time.Millisecond), r.Rounds, r.Pending)
+		return fmt.Errorf("gave up after %v and %d garbage collections: %d cleanups or finalizers are still queued or running; one of them is probably blocked (a tracker that blocks in NotifyDestroyed, a cleanup or finalizer waiting on a lock); later verdicts do not wait for it again%s", r.Waited.Round(time.Millisecond), r.Rounds, r.Pending, blockedStack("runtime.runCleanups"))
 	}
 	return fmt.Errorf("gave up after %v and %d garbage collections: every collection freed objects whose cleanups released more; something keeps allocating and dropping objects in the background", r.Waited.Round(time.Millisecond), r.Rounds)
 }
@@ -92,6 +99,7 @@ func Until(budget time.Duration, live func() int) Result {
 		res.Ran += r.ran
 		res.Waited = time.Duration(nanotime() - start)
 		res.Blocked = res.Blocked || r.blocked
+		res.FinalizerBlocked = res.FinalizerBlocked || r.blockedFinalizer
 		if !r.drained {
 			res.Pending = r.pending
 			return res

@@ -96,7 +96,9 @@ func TestSettleGivesUpOnABlockedCleanup(t *testing.T) {
 	// A later call does not wait for the same blocked cleanup again: it
 	// says so at once (with few processors, every cleanup queued after it
 	// waits too, so nothing can be told).
-	makeBlocked(unblock) // queued behind, if cleanups run on one goroutine
+	p := &link{}
+	runtime.AddCleanup(p, func(int) {}, 0) // queued behind, where cleanups run on one goroutine
+	p = nil
 	again := settle.Settle(time.Minute)
 	if !again.Blocked {
 		t.Errorf("after a blocked cleanup: %+v; want Blocked", again)
