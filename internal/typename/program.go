@@ -126,11 +126,12 @@ func InProgram(name string) bool {
 }
 
 // Unknown says whether name names no type of the program, and if so, a
-// hint for the message that says so: the close names that the program
-// has (the same bare name in another package, or names 1 or 2 edits
-// away), those of the types for which prefer is true first (the types
-// that can be tracked), or else what a name looks like. A caller writes
-// `...(%q) names no type of the program; ` + hint. prefer may be nil.
+// hint for the message that says so: the names that the program has
+// closest to it (the same bare name in another package, else names 1 or
+// 2 edits away), only those of types for which prefer is true (the types
+// that can be tracked) if there are any, or else what a name looks like.
+// A caller writes `...(%q) names no type of the program; ` + hint.
+// prefer may be nil.
 func Unknown(name string, prefer func(reflect.Type) bool) (hint string, unknown bool) {
 	if InProgram(name) {
 		return "", false
@@ -150,7 +151,8 @@ func Unknown(name string, prefer func(reflect.Type) bool) (hint string, unknown 
 }
 
 // near returns the names, as a message shows them, of the named types
-// close to name, best first, at most maxClose of them.
+// closest to name, at most maxClose of them: of the candidates, those
+// that prefer likes if any, and of those, the ones at the least distance.
 func (p *programTypes) near(name string, prefer func(reflect.Type) bool) []string {
 	// A name is compared with the same form of each type's name: bare,
 	// qualified by package, or full.
@@ -163,9 +165,8 @@ func (p *programTypes) near(name string, prefer func(reflect.Type) bool) []strin
 		}
 	}
 	type candidate struct {
-		shown    string
+		t        reflect.Type
 		distance int
-		second   bool // prefer is false for it
 	}
 	var found []candidate
 	for _, t := range p.named {
@@ -175,30 +176,20 @@ func (p *programTypes) near(name string, prefer func(reflect.Type) bool) []strin
 				continue
 			}
 		}
-		found = append(found, candidate{shown: p.shown(t), distance: d, second: prefer != nil && !prefer(t)})
+		found = append(found, candidate{t, d})
 	}
-	slices.SortFunc(found, func(x, y candidate) int {
-		if c := cmp.Compare(x.distance, y.distance); c != 0 {
-			return c
-		}
-		if x.second != y.second {
-			if y.second {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(x.shown, y.shown)
-	})
+	if prefer != nil && slices.ContainsFunc(found, func(c candidate) bool { return prefer(c.t) }) {
+		found = slices.DeleteFunc(found, func(c candidate) bool { return !prefer(c.t) })
+	}
+	least := slices.MinFunc(append(found, candidate{distance: 3}), func(x, y candidate) int { return cmp.Compare(x.distance, y.distance) }).distance
 	var out []string
 	for _, c := range found {
-		if len(out) == maxClose {
-			break
-		}
-		if !slices.Contains(out, c.shown) {
-			out = append(out, c.shown)
+		if s := p.shown(c.t); c.distance == least && !slices.Contains(out, s) {
+			out = append(out, s)
 		}
 	}
-	return out
+	slices.Sort(out)
+	return out[:min(len(out), maxClose)]
 }
 
 // shown names t for a message: qualified by package ("db.Conn"), or by

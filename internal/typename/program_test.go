@@ -95,15 +95,23 @@ func TestUnknownSuggestsCloseNames(t *testing.T) {
 			t.Errorf("Unknown(%q) = %q, %v; want %q, true", c.name, hint, unknown, c.hint)
 		}
 	}
-	// Of two names as close, the preferred type's comes first.
-	for _, first := range []reflect.Type{reflect.TypeFor[pickedA](), reflect.TypeFor[pickedB]()} {
-		hint, _ := Unknown("pickedC", func(t reflect.Type) bool { return t == first })
-		want := `did you mean "typename.pickedA" or "typename.pickedB"?`
-		if first == reflect.TypeFor[pickedB]() {
-			want = `did you mean "typename.pickedB" or "typename.pickedA"?`
-		}
-		if hint != want {
-			t.Errorf("Unknown(pickedC), preferring %v = %q, want %q", first, hint, want)
+	// Of the closest names, all are offered, in order, unless prefer
+	// likes some: then only those are.
+	pickedA, pickedB := reflect.TypeFor[pickedA](), reflect.TypeFor[pickedB]()
+	for _, c := range []struct {
+		name   string
+		prefer func(reflect.Type) bool
+		hint   string
+	}{
+		{"pickedC", nil, `did you mean "typename.pickedA" or "typename.pickedB"?`},
+		{"pickedC", func(t reflect.Type) bool { return t == pickedA }, `did you mean "typename.pickedA"?`},
+		{"pickedC", func(t reflect.Type) bool { return t == pickedB }, `did you mean "typename.pickedB"?`},
+		{"pickedC", func(reflect.Type) bool { return false }, `did you mean "typename.pickedA" or "typename.pickedB"?`},
+		{"pickedAA", nil, `did you mean "typename.pickedA"?`}, // pickedB is 2 edits away
+		{"pickedBB", func(t reflect.Type) bool { return t == pickedA }, `did you mean "typename.pickedA"?`},
+	} {
+		if hint, _ := Unknown(c.name, c.prefer); hint != c.hint {
+			t.Errorf("Unknown(%q) = %q, want %q", c.name, hint, c.hint)
 		}
 	}
 	// A short name is close to many: a few are offered, no more.
