@@ -77,6 +77,24 @@ func TestVerifyTestMainFailsOnceForGoroutinesAndObjects(t *testing.T) {
 	assert.Equal(t, 1, bytes.Count([]byte(out), []byte("leakcheck:")), "one report")
 }
 
+// The run's type names are checked against the program's types: a name
+// that nothing tracked in the run is no error, one that names no type
+// fails the run, whatever the tests did.
+func TestVerifyTestMainChecksTypeNames(t *testing.T) {
+	code, out := verify(t, func() int { return 0 },
+		leakcheck.Allow("Session", 5, "none made in this run"), leakcheck.IgnoreTypes("bytes.Buffer"), leakcheck.WithoutGoroutines())
+	assert.Equal(t, 0, code)
+	assert.Empty(t, out)
+
+	code, out = verify(t, func() int { return 0 }, leakcheck.Allow("Sesion", 5, "typo"), leakcheck.WithoutGoroutines())
+	assert.Equal(t, 1, code)
+	assert.Equal(t, `leakcheck: option Allow("Sesion") names no type of the program; did you mean "leakcheck_test.Session"?`+"\n", out)
+
+	code, out = verify(t, func() int { return 3 }, leakcheck.IgnoreTypes("Conm"), leakcheck.WithoutGoroutines())
+	assert.Equal(t, 3, code, "the tests' exit code is kept")
+	assert.Equal(t, `leakcheck: option IgnoreTypes("Conm") names no type of the program; did you mean "leakcheck_test.Conn"?`+"\n", out)
+}
+
 func TestVerifyTestMainWritesJSON(t *testing.T) {
 	defer dropCache()
 	path := filepath.Join(t.TempDir(), "report.json")
