@@ -215,15 +215,26 @@ var verdictCases = []fixtureCase{
 
 	{pkg: "ginkgonames", runs: []fixtureRun{{
 		name: "random order", count: 1, procs: 20, exit: 0,
+		args: []string{"-ginkgo.no-color", "-ginkgo.randomize-all", "-ginkgo.label-filter=!leak && !typo"},
+		perProcess: func(i int) []string {
+			return []string{fmt.Sprintf("-ginkgo.seed=%d", i)}
+		},
+		output: []string{`Ran 4 of 6 Specs`},
+	}, {
+		name: "a typo, in random order", count: 1, procs: 20, exit: 1, failing: []string{"TestNames"},
 		args: []string{"-ginkgo.no-color", "-ginkgo.randomize-all", "-ginkgo.label-filter=!leak"},
 		perProcess: func(i int) []string {
 			return []string{fmt.Sprintf("-ginkgo.seed=%d", i)}
 		},
-		output: []string{`Ran 3 of 4 Specs`},
+		output: []string{
+			`HaveNoLive\("Connn"\) names no type of the program; did you mean "ginkgonames\.Conn"\?`,
+			`Ran 5 of 6 Specs`, `4 Passed \| 1 Failed`,
+		},
+		absent: []string{"outlived"},
 	}, {
 		name: "leak", count: 1, exit: 1, failing: []string{"TestNames"},
 		args:   []string{"-ginkgo.no-color", "-ginkgo.label-filter=leak"},
-		output: []string{outlived(1, "type names keeps a Conn"), `ginkgonames\.Conn`, `Ran 1 of 4 Specs`},
+		output: []string{outlived(1, "type names keeps a Conn"), `ginkgonames\.Conn`, `Ran 1 of 6 Specs`},
 	}}},
 
 	{pkg: "other", runs: []fixtureRun{{
