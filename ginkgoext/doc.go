@@ -18,13 +18,19 @@
 // Eventually and without calling runtime.GC. A snapshot is judged as it
 // is.
 //
-// Type names are "Conn", "db.Conn" or "example.com/db.Conn". A name that
-// names no type the inventory has counted so far counts 0 live and 0
-// retired: whether an earlier spec made such an object must not change a
-// verdict, so a suite passes or fails the same in every order. When such
-// a count fails the matcher, the message lists the types the inventory
-// has counted, so that a typo shows. A name that names several types
-// makes Match return an error that asks for the full name.
+// Type names are "Conn", "db.Conn" or "example.com/db.Conn", checked
+// against the types of the program, which ginkgoext lists from its
+// binary: a name that names none of them makes Match return an error at
+// once, in every spec and every order, with the close names that the
+// program has, so that HaveNoLive("Connn") cannot pass forever. The name
+// of a real type that the inventory has not counted so far counts 0 live
+// and 0 retired: whether an earlier spec made such an object must not
+// change a verdict, so a suite passes or fails the same in every order. A
+// name that names several counted types makes Match return an error that
+// asks for the full name. Built with -tags objtrack_nolinkname, ginkgoext
+// cannot list the program's types: a name that names no counted type
+// counts 0, and when such a count fails the matcher, the message lists
+// the types the inventory has counted, so that a typo shows.
 //
 // With ginkgo -p, specs run in several processes; each process checks its
 // own specs against its own inventory, and the verdicts do not mix.

@@ -27,6 +27,9 @@ type growthMatcher struct {
 }
 
 func (m *growthMatcher) Match(actual any) (bool, error) {
+	if err := checkName("HaveGrownSince", m.typeName); err != nil {
+		return false, err
+	}
 	snap, err := snapshotOf("HaveGrownSince", actual)
 	if err != nil {
 		return false, err

@@ -2,6 +2,7 @@ package ginkgoext
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/objtrack/objtrack/internal/typename"
@@ -73,22 +74,42 @@ type countMatcher struct {
 	judged []counted
 }
 
-// counted is the count of one named type, or of a name that names no
-// type the inventory has counted so far: none of its objects exist.
+// counted is the count of one named type, or of the name of a type of
+// the program that the inventory has not counted so far: none of its
+// objects exist.
 type counted struct {
 	name  string
 	tc    trackable.TypeCount
 	known bool
 	// others lists the types the inventory has counted, for a name it
-	// does not know: a typo is seen in the failure message.
+	// does not know, where the program's types cannot be listed
+	// (typename.Listed): a typo is seen in the failure message.
 	others []string
 }
 
-// lookup finds the count of the type that name names. A name that names
-// no type counted so far is not an error: whether it names one may depend
-// on which specs ran before (a random order, a focus), and a matcher's
-// verdict must not. It counts 0, and failure messages say that no type of
-// that name was tracked. A name that names several types is an error.
+// canBeTracked reports whether Track takes a pointer to t: such types
+// come first among the close names offered for a misspelt one.
+func canBeTracked(t reflect.Type) bool {
+	return reflect.PointerTo(t).Implements(reflect.TypeFor[trackable.Object]())
+}
+
+// checkName returns an error if name names no type of the program: a
+// typo, which would otherwise count 0 and pass HaveNoLive forever. It
+// needs no snapshot, so a matcher refuses the name before it settles the
+// garbage collector.
+func checkName(matcher, name string) error {
+	if hint, unknown := typename.Unknown(name, canBeTracked); unknown {
+		return fmt.Errorf("%s(%q) names no type of the program; %s", matcher, name, hint)
+	}
+	return nil
+}
+
+// lookup finds the count of the type that name names. The name of a type
+// of the program that no snapshot type matches is not an error: whether
+// the inventory counted one may depend on which specs ran before (a
+// random order, a focus), and a matcher's verdict must not. It counts 0,
+// and failure messages say that no object of that type was tracked. A
+// name that names several counted types is an error.
 func lookup(snap trackable.Snapshot, name string) (counted, error) {
 	n := 0
 	for _, tc := range snap.Types {
@@ -98,8 +119,10 @@ func lookup(snap trackable.Snapshot, name string) (counted, error) {
 	}
 	if n == 0 {
 		c := counted{name: name}
-		for _, tc := range snap.Types {
-			c.others = append(c.others, typename.Full(tc.Type))
+		if !typename.Listed {
+			for _, tc := range snap.Types {
+				c.others = append(c.others, typename.Full(tc.Type))
+			}
 		}
 		return c, nil
 	}
@@ -110,6 +133,11 @@ func lookup(snap trackable.Snapshot, name string) (counted, error) {
 func (m *countMatcher) Match(actual any) (bool, error) {
 	if m.n < 0 {
 		return false, fmt.Errorf("%s(%q, %d): the count must be 0 or more", m.name, m.types[0], m.n)
+	}
+	for _, name := range m.types {
+		if err := checkName(m.name, name); err != nil {
+			return false, err
+		}
 	}
 	snap, err := snapshotOf(m.name, actual)
 	if err != nil {
@@ -161,7 +189,7 @@ func (m *countMatcher) NegatedFailureMessage(any) string {
 	fmt.Fprintf(&b, "Expected %s of %s, but there are:\n", negated, m.subject())
 	for _, c := range m.judged {
 		if !c.known {
-			fmt.Fprintf(&b, "\n  %s: no type of this name tracked yet\n", c.name)
+			fmt.Fprintf(&b, "\n  %s: %s\n", c.name, untracked())
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %s: %d live, %d retired\n", typename.Full(c.tc.Type), c.tc.Live, c.tc.Retired)

@@ -6,9 +6,11 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 
 	"github.com/objtrack/objtrack/ginkgoext"
 	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/internal/typename"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -19,9 +21,14 @@ type Conn struct {
 	trackable.Trackable
 }
 
-type Fed struct{}
+type Fed struct {
+	next *NotYet //lint:ignore U1000 only here to put NotYet in the program: the linker keeps only the types that code uses
+}
 
 type Other struct{}
+
+// NotYet is a type of the program that no spec counts.
+type NotYet struct{}
 
 var fedType = reflect.TypeFor[Fed]()
 
@@ -119,19 +126,64 @@ var _ = Describe("type names", func() {
 		}
 	})
 
-	It("counts 0 for a name no object of which was tracked yet, whatever ran before", func() {
+	It("counts 0 for a type of the program that was not tracked yet, whatever ran before", func() {
 		inv := fedInventory()
 		Expect(inv).To(ginkgoext.HaveNoLive("NotYet"))
-		Expect(inv).To(ginkgoext.HaveLive("NotYet", 0))
+		Expect(inv).To(ginkgoext.HaveLive("ginkgoext_test.NotYet", 0))
 		Expect(inv).To(ginkgoext.HaveRetired("NotYet", 0))
+		Expect(inv).To(ginkgoext.HaveAtMostLive("NotYet", 0))
 		Expect(inv).NotTo(ginkgoext.HaveGrownSince(inv.Snapshot(), "NotYet"))
-		// A count it cannot have fails, and the message lists the types
-		// there are, so that a typo shows.
-		m := ginkgoext.HaveLive("Fedd", 1)
+		// A type that cannot be tracked is a type all the same.
+		Expect(inv).To(ginkgoext.HaveNoLive("bytes.Buffer"))
+		// A count it cannot have fails, and says why.
+		m := ginkgoext.HaveLive("NotYet", 1)
 		ok, err := m.Match(inv)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ok).To(BeFalse())
-		Expect(m.FailureMessage(inv)).To(ContainSubstring("Fedd: no type of this name tracked yet, so none live and none retired\n    (tracked types: github.com/objtrack/objtrack/ginkgoext_test.Fed, github.com/objtrack/objtrack/ginkgoext_test.Other)"))
+		why := "no object of this type tracked yet"
+		if !typename.Listed {
+			why = "no type of this name tracked yet" // it may be a typo
+		}
+		Expect(m.FailureMessage(inv)).To(HavePrefix("Expected exactly 1 live of NotYet, but:\n\n  NotYet: " + why + ", so none live and none retired\n"))
+		m = ginkgoext.HaveNoLive("NotYet")
+		Expect(m.Match(inv)).To(BeTrue())
+		Expect(m.NegatedFailureMessage(inv)).To(Equal("Expected some live objects of NotYet, but there are:\n\n  NotYet: " + why + "\n"))
+	})
+
+	It("counts 0 for any name where the program's types cannot be listed, and lists the counted types", func() {
+		if typename.Listed {
+			Skip("the program's types are listed: see the next spec")
+		}
+		m := ginkgoext.HaveLive("Fedd", 1)
+		ok, err := m.Match(fedInventory())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse())
+		Expect(m.FailureMessage(nil)).To(ContainSubstring("Fedd: no type of this name tracked yet, so none live and none retired\n    (tracked types: github.com/objtrack/objtrack/ginkgoext_test.Fed, github.com/objtrack/objtrack/ginkgoext_test.Other)"))
+	})
+
+	It("refuses a name that names no type of the program, in every matcher, before settling", func() {
+		if !typename.Listed {
+			Skip("built with objtrack_nolinkname: the program's types cannot be listed")
+		}
+		inv := fedInventory()
+		settled := 0
+		snapshot := func() *trackable.Inventory { settled++; return inv }
+		for _, c := range []struct {
+			m    types.GomegaMatcher
+			want string
+		}{
+			{ginkgoext.HaveNoLive("Fed", "Fedd"), `HaveNoLive("Fedd") names no type of the program; did you mean "ginkgoext_test.Fed"?`},
+			{ginkgoext.HaveLive("ginkgoext_test.Fedd", 6), `HaveLive("ginkgoext_test.Fedd") names no type of the program; did you mean "ginkgoext_test.Fed"?`},
+			{ginkgoext.HaveAtMostLive("elsewhere.Conn", 1), `HaveAtMostLive("elsewhere.Conn") names no type of the program; did you mean "ginkgoext_test.Conn"?`},
+			{ginkgoext.HaveRetired("Connn", 0), `HaveRetired("Connn") names no type of the program; did you mean "ginkgoext_test.Conn"?`},
+			{ginkgoext.HaveGrownSince(inv.Snapshot(), "Sesion"), `HaveGrownSince("Sesion") names no type of the program; did you mean "ginkgoext_test.Session"?`},
+			{ginkgoext.HaveNoLive("NoSuchTypeAnywhereAtAll"), `HaveNoLive("NoSuchTypeAnywhereAtAll") names no type of the program; name a type that the program has, as "Conn", "db.Conn" or "example.com/db.Conn" (the linker leaves out a type that no code of the program uses)`},
+		} {
+			ok, err := c.m.Match(snapshot)
+			Expect(err).To(MatchError(c.want))
+			Expect(ok).To(BeFalse())
+		}
+		Expect(settled).To(BeZero(), "a misspelt name is refused before the inventory is read")
 	})
 
 	It("refuses what it cannot judge", func() {

@@ -11,11 +11,21 @@ import (
 	"github.com/objtrack/objtrack/trackable"
 )
 
+// untracked says why a name counts 0: the program has the type, but no
+// object of it was tracked. Where the program's types cannot be listed,
+// the name may be a typo, and the message says only what is known.
+func untracked() string {
+	if !typename.Listed {
+		return "no type of this name tracked yet"
+	}
+	return "no object of this type tracked yet"
+}
+
 // describeCounted writes the count of one named type for a failure
 // message.
 func describeCounted(b *strings.Builder, c counted) {
 	if !c.known {
-		fmt.Fprintf(b, "\n  %s: no type of this name tracked yet, so none live and none retired\n", c.name)
+		fmt.Fprintf(b, "\n  %s: %s, so none live and none retired\n", c.name, untracked())
 		if len(c.others) > 0 {
 			fmt.Fprintf(b, "    (tracked types: %s)\n", strings.Join(c.others, ", "))
 		}

@@ -68,7 +68,7 @@ func Check(t TestingT, opts ...Option) {
 		return
 	}
 	_, fromTesting := t.(testing.TB)
-	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting}
+	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting, unknownNames: unknownNames(cfg)}
 	if fromTesting {
 		s.fn, s.goid = testFunction(), currentGoroutine().id
 	}
@@ -90,7 +90,13 @@ func verdict(t TestingT, s *scope) {
 	t.Helper()
 	s.judged = true
 	defer end(s)
-	if t.Failed() && !s.cfg.evenIfFailed {
+	failed := t.Failed()
+	// A misspelt name fails the test even if it failed already: that it
+	// would pass is not for the test to tell.
+	for _, msg := range s.unknownNames {
+		t.Errorf("%s", msg)
+	}
+	if failed && !s.cfg.evenIfFailed {
 		return // see EvenIfFailed
 	}
 	// The test's goroutines first: they may still hold or make objects,

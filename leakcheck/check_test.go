@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/objtrack/objtrack/internal/recorded"
+	"github.com/objtrack/objtrack/internal/typename"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -119,22 +120,74 @@ func TestAllowAndIgnore(t *testing.T) {
 	keepAlive(s)
 }
 
-// A name means the same whatever ran before: one that names no survivor
-// changes nothing, and a report that fails says which names matched none
-// of its survivors, so that a typo shows where it matters.
+// A name of a type of the program that no survivor has changes nothing,
+// whether or not the type can be tracked; and a report that fails says
+// which names matched none of its survivors.
 func TestTypeNamesApplyToTheSurvivors(t *testing.T) {
-	ft := newFakeT("TestNoConnYet")
-	leakcheck.Check(ft, leakcheck.IgnoreTypes("NeverTracked"), leakcheck.Allow("AlsoNever", 1, ""))
+	ft := newFakeT("TestNoSessionHere")
+	leakcheck.Check(ft, leakcheck.IgnoreTypes("Session", "bytes.Buffer"), leakcheck.Allow("leakcheck_test.Session", 1, ""), leakcheck.WithoutGoroutines())
+	dial("dropped")
 	ft.finish()
 	assert.False(t, ft.Failed(), ft.errorText())
 
 	defer dropCache()
-	ft = newFakeT("TestTypo")
-	leakcheck.Check(ft, leakcheck.IgnoreTypes("Conm"))
+	ft = newFakeT("TestIgnoresSessions")
+	leakcheck.Check(ft, leakcheck.IgnoreTypes("Session"), leakcheck.WithoutGoroutines())
 	keep(dial("kept"))
 	ft.finish()
-	require.True(t, ft.Failed(), "a typo must not hide a leak")
-	assert.Contains(t, ft.errorText(), `option IgnoreTypes("Conm") matched none of these types`)
+	require.True(t, ft.Failed(), "ignoring a type hides no other")
+	assert.Contains(t, ft.errorText(), "1 tracked object outlived TestIgnoresSessions")
+	assert.Contains(t, ft.errorText(), `option IgnoreTypes("Session") matched none of these types`)
+}
+
+// A name that names no type of the program fails the verdict at once,
+// whatever was tracked, with the close names that the program has; the
+// verdict still judges the objects, and a test that failed already gets
+// the message too.
+func TestMisspeltTypeNamesFailTheVerdict(t *testing.T) {
+	if !typename.Listed {
+		// Built with objtrack_nolinkname: no name is known to be wrong.
+		ft := newFakeT("TestTypoUnseen")
+		leakcheck.Check(ft, leakcheck.IgnoreTypes("Sesion"), leakcheck.WithoutGoroutines())
+		ft.finish()
+		assert.False(t, ft.Failed(), ft.errorText())
+		return
+	}
+	ft := newFakeT("TestTypoAlone")
+	leakcheck.Check(ft, leakcheck.IgnoreTypes("Sesion"), leakcheck.Allow("leakcheck_test.Conm", 1, ""), leakcheck.WithoutGoroutines())
+	ft.finish()
+	require.True(t, ft.Failed(), "a name that names no type must fail the verdict")
+	assert.Equal(t, []string{
+		`leakcheck: option IgnoreTypes("Sesion") names no type of the program; did you mean "leakcheck_test.Session"?`,
+		`leakcheck: option Allow("leakcheck_test.Conm") names no type of the program; did you mean "leakcheck_test.Conn"?`,
+	}, ft.errors)
+
+	ft = newFakeT("TestNothingClose")
+	leakcheck.Check(ft, leakcheck.Allow("NoSuchTypeAnywhereAtAll", 1, ""), leakcheck.WithoutGoroutines())
+	ft.finish()
+	assert.Equal(t, []string{
+		`leakcheck: option Allow("NoSuchTypeAnywhereAtAll") names no type of the program; name a type that the program has, as "Conn", "db.Conn" or "example.com/db.Conn" (the linker leaves out a type that no code of the program uses)`,
+	}, ft.errors)
+
+	defer dropCache()
+	ft = newFakeT("TestTypoAndLeak")
+	leakcheck.Check(ft, leakcheck.IgnoreTypes("Conm"), leakcheck.WithoutGoroutines())
+	keep(dial("kept"))
+	ft.finish()
+	require.Len(t, ft.errors, 2, "a typo must not hide a leak")
+	assert.Contains(t, ft.errors[0], `option IgnoreTypes("Conm") names no type of the program; did you mean "leakcheck_test.Conn"?`)
+	assert.Contains(t, ft.errors[1], "1 tracked object outlived TestTypoAndLeak")
+	assert.Contains(t, ft.errors[1], `option IgnoreTypes("Conm") matched none of these types`)
+
+	ft = newFakeT("TestFailedWithATypo")
+	leakcheck.Check(ft, leakcheck.Allow("Conm", 1, ""))
+	ft.Errorf("the test itself failed")
+	ft.finish()
+	require.Len(t, ft.errors, 2)
+	assert.Contains(t, ft.errors[1], `option Allow("Conm") names no type of the program`)
+
+	_, err := leakcheck.Find(leakcheck.IgnoreTypes("Conm"), leakcheck.WithoutGoroutines())
+	assert.EqualError(t, err, `leakcheck: option IgnoreTypes("Conm") names no type of the program; did you mean "leakcheck_test.Conn"?`)
 }
 
 func TestBadOptionsPanic(t *testing.T) {

@@ -21,6 +21,13 @@
 // (SetTracker), hides nothing. Types that opt out with the struct tag
 // trackable:"-" and types named in IgnoreTypes stay out.
 //
+// Type names in options ("Conn", "db.Conn" or "example.com/db.Conn") are
+// checked against the types of the program, which leakcheck lists from
+// its binary: a name that names none of them fails the verdict that takes
+// it, with the close names that the program has, in every run; the name
+// of a real type that no test of the run tracked counts 0, so that one
+// test run alone is judged as in the whole run.
+//
 // # Which test an object belongs to
 //
 // An object, or a goroutine, belongs to the innermost checked test whose

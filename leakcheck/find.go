@@ -1,6 +1,10 @@
 package leakcheck
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Find returns the verdict on every tracked object made while a leakcheck
 // scope (VerifyTestMain or Check) was in effect and still alive, after
@@ -11,6 +15,9 @@ func Find(opts ...Option) (*Report, error) {
 	cfg := buildConfig(opts)
 	if cfg.cleanup != nil {
 		return nil, fmt.Errorf("leakcheck: Find: the Cleanup option is for VerifyTestMain")
+	}
+	if unknown := unknownNames(cfg); len(unknown) > 0 {
+		return nil, errors.New(strings.Join(unknown, "\n"))
 	}
 	installObserver()
 	s := &scope{name: "Find", all: true, cfg: cfg}

@@ -5,59 +5,44 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/objtrack/objtrack/internal/typename"
+	"github.com/objtrack/objtrack/trackable"
 )
 
-// Type names in options (Allow, IgnoreTypes) are resolved against the
-// objects a verdict judges, never against the types tracked so far: what a
-// name means must not depend on which tests ran before. A name applies to
-// the surviving types that it names. A name that names no type tracked in
-// the whole run is a typo or a stale option; VerifyTestMain fails the run
-// for it at the end, when the answer no longer depends on order.
+// Type names in options (Allow, IgnoreTypes) are checked against the
+// types of the program, listed once from its binary (internal/typename):
+// a name that names none of them is a typo or a stale option, and the
+// verdict that takes it fails, saying so and offering the close names
+// that the program has. What ran before cannot change that answer, so a
+// test run alone (go test -run TestOne) gets the same as in the whole
+// run. A name of a real type counts its survivors, none if nothing made
+// one: it applies to the surviving types that it names, resolved at each
+// verdict. In a build with -tags objtrack_nolinkname the program's types
+// cannot be listed: no name is known to be wrong, a misspelt one matches
+// no survivor, and only a failing report's notes (optionNotes) show it.
 
-// namesUsed holds every name given to the options of a scope since
-// VerifyTestMain began, with the option, for the end-of-run check.
-var namesUsed struct {
-	sync.Mutex
-	m map[string]string // name -> the option that used it first
+// canBeTracked reports whether Track takes a pointer to t: such types
+// come first among the close names offered for a misspelt one.
+func canBeTracked(t reflect.Type) bool {
+	return reflect.PointerTo(t).Implements(reflect.TypeFor[trackable.Object]())
 }
 
-// noteNames records the names in cfg's options; fresh forgets those of
-// earlier runs first.
-func noteNames(cfg *config, fresh bool) {
-	namesUsed.Lock()
-	defer namesUsed.Unlock()
-	if namesUsed.m == nil || fresh {
-		namesUsed.m = map[string]string{}
-	}
-	note := func(option, name string) {
-		if _, ok := namesUsed.m[name]; !ok {
-			namesUsed.m[name] = option
+// unknownNames describes the names in cfg's options that name no type of
+// the program, or returns nil.
+func unknownNames(cfg *config) []string {
+	var out []string
+	check := func(option, name string) {
+		if hint, unknown := typename.Unknown(name, canBeTracked); unknown {
+			out = append(out, fmt.Sprintf("leakcheck: option %s(%q) names no type of the program; %s", option, name, hint))
 		}
 	}
-	for _, n := range cfg.ignore {
-		note("IgnoreTypes", n)
+	for _, name := range cfg.ignore {
+		check("IgnoreTypes", name)
 	}
 	for _, a := range cfg.allow {
-		note("Allow", a.name)
+		check("Allow", a.name)
 	}
-}
-
-// unmatchedNames describes the option names that name no type tracked in
-// this process so far, or returns nil.
-func unmatchedNames() []string {
-	types := reg.allTypes()
-	namesUsed.Lock()
-	defer namesUsed.Unlock()
-	var out []string
-	for name, option := range namesUsed.m {
-		if !slices.ContainsFunc(types, func(t reflect.Type) bool { return typename.Matches(t, name) }) {
-			out = append(out, fmt.Sprintf("leakcheck: option %s(%q) names no type tracked in this run; tracked types: %s", option, name, typeNames(types)))
-		}
-	}
-	slices.Sort(out)
 	return out
 }
 

@@ -120,12 +120,16 @@ func buildConfig(opts []Option) *config {
 
 // IgnoreTypes leaves the named types out of the verdict: their survivors
 // are counted in the report's "ignored" section, never as leaks. A name
-// is "Conn", "db.Conn" or "example.com/db.Conn". A name applies to the
+// is "Conn", "db.Conn" or "example.com/db.Conn", and must name a type of
+// the program: one that names none fails the verdict that takes it
+// (Check's test, VerifyTestMain's run; Find returns an error), with the
+// close names that the program has, so that a typo cannot pass unseen in
+// any run. A type that no object of was made is no typo: the name is
+// good in a run of one test as in the whole run. A name applies to the
 // types of the verdict's survivors that it names, whatever ran before: a
 // name that names two of them fails the verdict, asking for the full
-// name; a failing report lists the names that matched none of its
-// survivors; and VerifyTestMain fails the run for a name that named no
-// type tracked in the whole run, so that a typo cannot pass unseen.
+// name, and a failing report lists the names that matched none of its
+// survivors.
 func IgnoreTypes(names ...string) Option {
 	for _, n := range names {
 		if n == "" {

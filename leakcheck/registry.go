@@ -283,16 +283,3 @@ func (r *registry) markReported(serials []uint64) {
 		}
 	}
 }
-
-// allTypes returns every type ever recorded.
-func (r *registry) allTypes() []reflect.Type {
-	var out []reflect.Type
-	if tab := r.types.Load(); tab != nil {
-		for _, t := range *tab {
-			if t != nil {
-				out = append(out, t)
-			}
-		}
-	}
-	return out
-}

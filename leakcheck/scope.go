@@ -19,6 +19,9 @@ type scope struct {
 	main bool   // VerifyTestMain's scope
 	all  bool   // Find: every recorded object, whatever its scope
 	cfg  *config
+	// unknownNames describes the names in cfg's options that name no
+	// type of the program: the verdict fails for them, whatever it finds.
+	unknownNames []string
 	// artifactDir is the test's ArtifactDir, where a failing verdict
 	// keeps its heap dump under go test -artifacts (paths.go); nil when
 	// the test has none.
@@ -159,7 +162,6 @@ func currentScope() (s *scope, labelled bool) {
 // and its descendants are s's from now on.
 func begin(s *scope) {
 	installObserver()
-	noteNames(s.cfg, s.main)
 	s.goroutinesBefore = goroutinesCreated()
 	if s.main {
 		s.since = reg.maxSerial() + 1

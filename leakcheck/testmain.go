@@ -1,6 +1,7 @@
 package leakcheck
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -34,14 +35,16 @@ var (
 // Objects tracked before VerifyTestMain are not judged; objects that a
 // failing Check reported already are counted, not repeated. The global
 // tracker is the program's own business: leakcheck sees every object
-// whatever tracker it has. A name given to Allow or IgnoreTypes anywhere
-// in the run that names no type tracked in the run fails it, so that a
-// typo cannot pass unseen. By default the run also checks
-// for leaked goroutines with go.uber.org/goleak (goroutines that existed
-// before the tests are ignored) and reports them in the same report: the
-// run fails once. Survivors that a failing Check already reported are
-// counted, not repeated. When tests fail, leaks are not checked unless
-// EvenIfFailed is given.
+// whatever tracker it has. A name given to its Allow or IgnoreTypes
+// options that names no type of the program fails the run, whatever the
+// tests did; the name of a type that the program has but the tests that
+// ran did not track (go test -run TestOne) counts 0 and fails nothing.
+// By default the run also checks for leaked goroutines with
+// go.uber.org/goleak (goroutines that existed before the tests are
+// ignored) and reports them in the same report: the run fails once.
+// Survivors that a failing Check already reported are counted, not
+// repeated. When tests fail, leaks are not checked unless EvenIfFailed is
+// given.
 //
 // VerifyTestMain writes its report as JSON to the file named by the
 // ReportFile option or the OBJTRACK_LEAKCHECK_REPORT environment variable.
@@ -50,14 +53,14 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 		panic("leakcheck: VerifyTestMain(nil): pass the *testing.M that TestMain receives")
 	}
 	cfg := buildConfig(opts)
-	s := &scope{name: "TestMain", main: true, cfg: cfg}
+	s := &scope{name: "TestMain", main: true, cfg: cfg, unknownNames: unknownNames(cfg)}
 	before := goleak.IgnoreCurrent()
 	var leakOpts []goleak.Option
 	if cfg.goroutines {
 		leakOpts = append([]goleak.Option{before}, cfg.goleakOptions...)
 	}
 	begin(s)
-	code := m.Run()
+	testsCode := m.Run()
 	s.judged = true
 	if goroutinesCreated() != s.goroutinesBefore {
 		// Goroutines that the run started may still be making objects:
@@ -67,10 +70,23 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 		_ = goleak.Find(before)
 	}
 	end(s)
-	if code == 0 || cfg.evenIfFailed {
+	code := testsCode
+	// A misspelt name fails the run whatever the tests did, as it fails
+	// a checked test.
+	for _, msg := range s.unknownNames {
+		fmt.Fprintln(stderr, msg)
+		code = cmp.Or(code, 1)
+	}
+	switch {
+	case testsCode == 0 || cfg.evenIfFailed:
 		if verdictCode := verdictMain(s, leakOpts); verdictCode != 0 {
 			code = verdictCode
 		}
+	default:
+		// A failed test may leave anything behind, halfway through: what
+		// outlives the run is not judged, but the run says so, so that a
+		// leak of a test that passed is not taken for judged.
+		fmt.Fprintln(stderr, "leakcheck: tests failed, so VerifyTestMain did not judge what outlived the run (objects that Check judged in the tests that passed were judged); leakcheck.EvenIfFailed() judges it anyway")
 	}
 	if cfg.cleanup != nil {
 		cfg.cleanup(code)
@@ -90,10 +106,6 @@ func verdictMain(s *scope, leakOpts []goleak.Option) int {
 	}
 	rep.Package = testedPackage()
 	code := 0
-	for _, msg := range unmatchedNames() {
-		fmt.Fprintln(stderr, msg)
-		code = 1
-	}
 	if path := s.cfg.reportFile; path != "" {
 		if err := writeReportFile(path, rep); err != nil {
 			fmt.Fprintf(stderr, "leakcheck: cannot write the JSON report: %v\n", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/objtrack/objtrack/internal/typename"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -49,8 +50,12 @@ func TestVerifyTestMainKeepsTheTestsExitCode(t *testing.T) {
 	}, leakcheck.Cleanup(func(c int) { cleanupCode = c }))
 	assert.Equal(t, 3, code)
 	assert.Equal(t, 3, cleanupCode)
-	assert.Empty(t, out)
+	// Not judged, and said so in one line: a leak of a test that passed
+	// is not taken for judged.
+	assert.Equal(t, notJudgedAfterFailure, out)
 }
+
+const notJudgedAfterFailure = "leakcheck: tests failed, so VerifyTestMain did not judge what outlived the run (objects that Check judged in the tests that passed were judged); leakcheck.EvenIfFailed() judges it anyway\n"
 
 func TestVerifyTestMainNilPanics(t *testing.T) {
 	assert.PanicsWithValue(t, "leakcheck: VerifyTestMain(nil): pass the *testing.M that TestMain receives",
@@ -75,6 +80,30 @@ func TestVerifyTestMainFailsOnceForGoroutinesAndObjects(t *testing.T) {
 	assert.Contains(t, out, "1 goroutine still running:")
 	assert.Contains(t, out, "goroutines: checked with go.uber.org/goleak")
 	assert.Equal(t, 1, bytes.Count([]byte(out), []byte("leakcheck:")), "one report")
+}
+
+// The run's type names are checked against the program's types: a name
+// that nothing tracked in the run is no error, one that names no type
+// fails the run, whatever the tests did.
+func TestVerifyTestMainChecksTypeNames(t *testing.T) {
+	code, out := verify(t, func() int { return 0 },
+		leakcheck.Allow("Session", 5, "none made in this run"), leakcheck.IgnoreTypes("bytes.Buffer"), leakcheck.WithoutGoroutines())
+	assert.Equal(t, 0, code)
+	assert.Empty(t, out)
+
+	code, out = verify(t, func() int { return 0 }, leakcheck.Allow("Sesion", 5, "typo"), leakcheck.WithoutGoroutines())
+	if !typename.Listed {
+		// Built with objtrack_nolinkname: no name is known to be wrong.
+		assert.Equal(t, 0, code)
+		assert.Empty(t, out)
+		return
+	}
+	assert.Equal(t, 1, code)
+	assert.Equal(t, `leakcheck: option Allow("Sesion") names no type of the program; did you mean "leakcheck_test.Session"?`+"\n", out)
+
+	code, out = verify(t, func() int { return 3 }, leakcheck.IgnoreTypes("Conm"), leakcheck.WithoutGoroutines())
+	assert.Equal(t, 3, code, "the tests' exit code is kept")
+	assert.Equal(t, `leakcheck: option IgnoreTypes("Conm") names no type of the program; did you mean "leakcheck_test.Conn"?`+"\n"+notJudgedAfterFailure, out)
 }
 
 func TestVerifyTestMainWritesJSON(t *testing.T) {

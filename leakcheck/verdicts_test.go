@@ -2,6 +2,8 @@ package leakcheck_test
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -20,6 +22,13 @@ func TestVerdicts(t *testing.T) {
 // and the orders are the same from run to run (seeds 1 to 20 put each of
 // the signal tests first several times).
 func seed(i int) []string { return []string{fmt.Sprintf("-test.shuffle=%d", i)} }
+
+// misspelt matches the message of a verdict whose option names no type
+// of the program, and offers the one it misspells.
+func misspelt(option, name, meant string) string {
+	return fmt.Sprintf(`(?m)leakcheck: option %s\(%s\) names no type of the program; did you mean %s\?$`,
+		regexp.QuoteMeta(option), regexp.QuoteMeta(strconv.Quote(name)), regexp.QuoteMeta(strconv.Quote(meant)))
+}
 
 var verdictCases = []fixtureCase{
 	{pkg: "globaltracker", runs: []fixtureRun{{
@@ -170,29 +179,62 @@ var verdictCases = []fixtureCase{
 	}, {
 		name: "ignore alone", run: "^TestCleanIgnoreUntrackedConn$", count: 20, exit: 0,
 	}, {
+		name: "a type that nothing tracks", run: "^TestCleanNeverTrackedPool$", count: 20, exit: 0,
+	}, {
+		name: "misspelt alone", run: "^TestFail", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestFailAllowMisspelt":  {misspelt("Allow", "Conm", "typenames.Conn")},
+			"TestFailIgnoreMisspelt": {misspelt("IgnoreTypes", "typenames.Sesion", "typenames.Session")},
+		},
+		absent: []string{"outlived"},
+	}, {
 		name: "all", count: 20, exit: 1,
 		tests: map[string][]string{
+			"TestFailAllowMisspelt":             {misspelt("Allow", "Conm", "typenames.Conn")},
+			"TestFailIgnoreMisspelt":            {misspelt("IgnoreTypes", "typenames.Sesion", "typenames.Session")},
 			"TestLeakMoreConnsThanAllowed":      {outlived(2, "TestLeakMoreConnsThanAllowed"), `typenames\.Conn`},
 			"TestLeakSessionDespiteIgnoredConn": {outlived(1, "TestLeakSessionDespiteIgnoredConn"), `typenames\.Session`},
 		},
 	}}},
 
 	{pkg: "typenamesmain", runs: []fixtureRun{{
-		name: "misspelt", count: 1, procs: 20, perProcess: seed, exit: 1,
-		output: []string{`Conm`},
+		name: "one test that makes no Conn", run: "^TestMakesNoConn$", count: 1, procs: 20, exit: 0,
+		absent: []string{"leakcheck:"},
+	}, {
+		name: "all, shuffled", count: 1, procs: 20, perProcess: seed, exit: 0,
+		absent: []string{"leakcheck:"},
+	}, {
+		name: "misspelt Allow", count: 1, procs: 20, perProcess: seed, args: []string{"-misspelt=allow"}, exit: 1,
+		stderr: []string{misspelt("Allow", "typenamesmain.Conm", "typenamesmain.Conn")},
+		absent: []string{"outlived"},
+	}, {
+		name: "misspelt IgnoreTypes, one test", run: "^TestMakesNoConn$", count: 1, procs: 20, args: []string{"-misspelt=ignore"}, exit: 1,
+		stderr: []string{misspelt("IgnoreTypes", "Sesion", "typenamesmain.Session")},
+		absent: []string{"outlived"},
 	}}},
 
 	{pkg: "ginkgonames", runs: []fixtureRun{{
 		name: "random order", count: 1, procs: 20, exit: 0,
+		args: []string{"-ginkgo.no-color", "-ginkgo.randomize-all", "-ginkgo.label-filter=!leak && !typo"},
+		perProcess: func(i int) []string {
+			return []string{fmt.Sprintf("-ginkgo.seed=%d", i)}
+		},
+		output: []string{`Ran 4 of 6 Specs`},
+	}, {
+		name: "a typo, in random order", count: 1, procs: 20, exit: 1, failing: []string{"TestNames"},
 		args: []string{"-ginkgo.no-color", "-ginkgo.randomize-all", "-ginkgo.label-filter=!leak"},
 		perProcess: func(i int) []string {
 			return []string{fmt.Sprintf("-ginkgo.seed=%d", i)}
 		},
-		output: []string{`Ran 3 of 4 Specs`},
+		output: []string{
+			`HaveNoLive\("Connn"\) names no type of the program; did you mean "ginkgonames\.Conn"\?`,
+			`Ran 5 of 6 Specs`, `4 Passed \| 1 Failed`,
+		},
+		absent: []string{"outlived"},
 	}, {
 		name: "leak", count: 1, exit: 1, failing: []string{"TestNames"},
 		args:   []string{"-ginkgo.no-color", "-ginkgo.label-filter=leak"},
-		output: []string{outlived(1, "type names keeps a Conn"), `ginkgonames\.Conn`, `Ran 1 of 4 Specs`},
+		output: []string{outlived(1, "type names keeps a Conn"), `ginkgonames\.Conn`, `Ran 1 of 6 Specs`},
 	}}},
 
 	{pkg: "other", runs: []fixtureRun{{

@@ -1,6 +1,9 @@
 package padded
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // SerialMap maps serial numbers to values (an object's bundle). It is
 // split into shards, each alone on its cache line, so that goroutines
@@ -13,7 +16,9 @@ type SerialMap struct {
 type serialShard struct {
 	mu sync.Mutex
 	m  map[uint64]any
-	_  [64 - 16]byte // with mu (8 bytes) and m (8), one 64-byte line
+	// with mu (8 bytes) and m (a pointer: 8 bytes, or 4 on 32-bit
+	// platforms), one 64-byte line
+	_ [64 - unsafe.Sizeof(sync.Mutex{}) - unsafe.Sizeof(map[uint64]any(nil))]byte
 }
 
 func (sm *SerialMap) shard(serial uint64) *serialShard {

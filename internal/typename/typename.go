@@ -1,5 +1,6 @@
 // Package typename is how objtrack names types, in one place: in
-// reports, and in the type names that options and matchers take.
+// reports, and in the type names that options and matchers take, which
+// it checks against the types of the program (program.go).
 package typename
 
 import "reflect"

@@ -1,9 +1,11 @@
-// Package typenames pins how Allow and IgnoreTypes name types that were
-// never tracked in the process: a checked test that allows or ignores
-// "Conn" and makes no Conn passes, even when it runs alone
-// (-test.run '^TestCleanAllowUntrackedConn$') so that no Conn was ever
-// tracked. The type exists; that no object of it was made is no typo.
-// The twins show the options still work when objects survive: more Conns
+// Package typenames pins how Allow and IgnoreTypes name types. A checked
+// test that allows or ignores "Conn" and makes no Conn passes, even when
+// it runs alone (-test.run '^TestCleanAllowUntrackedConn$') so that no
+// Conn was ever tracked: the type exists; that no object of it was made
+// is no typo. Nor is naming Pool, a type of the program that nothing
+// ever tracks. A name that names no type of the program fails the test
+// that takes it, every time, with the close name that it misspells. The
+// twins show the options still work when objects survive: more Conns
 // than allowed fail, and ignoring Conn does not hide a Session.
 package typenames
 
@@ -17,12 +19,19 @@ import (
 
 type Conn struct {
 	trackable.Trackable
-	ID int
+	ID   int
+	pool *Pool // puts Pool in the program, though none is ever made
 }
 
 type Session struct {
 	trackable.Trackable
 	ID int
+}
+
+// Pool is a type of the program that no test tracks.
+type Pool struct {
+	trackable.Trackable
+	conns []*Conn
 }
 
 var kept struct {
@@ -47,6 +56,27 @@ func TestCleanIgnoreUntrackedConn(t *testing.T) {
 	leakcheck.Check(t, leakcheck.IgnoreTypes("Conn"))
 	for i := range 10 {
 		trackable.Track(&Session{ID: i})
+	}
+}
+
+func TestCleanNeverTrackedPool(t *testing.T) {
+	leakcheck.Check(t, leakcheck.Allow("Pool", 1, "never made"), leakcheck.IgnoreTypes("typenames.Pool"))
+	for i := range 10 {
+		trackable.Track(&Session{ID: i})
+	}
+}
+
+func TestFailAllowMisspelt(t *testing.T) {
+	leakcheck.Check(t, leakcheck.Allow("Conm", 1, "typo"))
+	for i := range 10 {
+		trackable.Track(&Session{ID: i})
+	}
+}
+
+func TestFailIgnoreMisspelt(t *testing.T) {
+	leakcheck.Check(t, leakcheck.IgnoreTypes("typenames.Sesion"))
+	for i := range 10 {
+		trackable.Track(&Conn{ID: i})
 	}
 }
 
