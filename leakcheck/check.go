@@ -62,6 +62,12 @@ func Check(t TestingT, opts ...Option) {
 		panic("leakcheck: Check(nil): pass the test's *testing.T")
 	}
 	t.Helper()
+	if _, fromTesting := t.(testing.TB); fromTesting {
+		if wrong := misuse(1); wrong != "" {
+			t.Errorf("leakcheck: %s", wrong)
+			return
+		}
+	}
 	cfg := buildConfig(opts)
 	if _, dup := checked.LoadOrStore(t, struct{}{}); dup {
 		t.Errorf("leakcheck: Check called twice in %s: call it once, at the top of the test", t.Name())

@@ -67,6 +67,25 @@ var programCases = []fixtureCase{
 		// without -v, and does not wait for it again.
 		stderr: []string{`(?m)^leakcheck: TestCleanLater1 was not judged: a cleanup found blocked earlier`, `(?m)^leakcheck: TestCleanLater5 was not judged`},
 	}}},
+
+	{pkg: "misuse", runs: []fixtureRun{{
+		name: "Check deferred, or on another goroutine", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestFailDeferredCheck":           {`Check was deferred \(defer leakcheck\.Check\(t\)\), so it runs when the test returns and judges nothing`},
+			"TestFailDeferredCheckInALoop":    {`Check was deferred`},
+			"TestFailCheckOnAnotherGoroutine": {`Check was called on a goroutine other than the test's`},
+			"TestLeakCheckFirst":              {outlived(1, "TestLeakCheckFirst")},
+		},
+	}, {
+		name: "the usual shapes", run: "^TestClean", count: 20, args: []string{"-test.bench=.", "-test.benchtime=100x"}, exit: 0,
+		output: []string{`(?m)^BenchmarkCheck`},
+	}}},
+
+	{pkg: "failedmain", runs: []fixtureRun{{
+		name: "a test fails", count: 1, procs: 20, exit: 1,
+		stderr: []string{`(?m)^leakcheck: tests failed, so VerifyTestMain did not judge what outlived the run`},
+		absent: []string{"outlived TestMain"},
+	}}},
 }
 
 // pendingTimer is the holder line of an object that a pending timer's
