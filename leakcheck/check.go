@@ -87,6 +87,10 @@ func Check(t TestingT, opts ...Option) {
 		// the line of the test that called Check.
 		t.Helper()
 		defer checked.Delete(t)
+		if panicking() {
+			end(s) // the panic is the test's failure: no report on top of it
+			return
+		}
 		releaseRanCleanups(t)
 		verdict(t, s)
 	})

@@ -69,3 +69,21 @@ func deferredCall(pc uintptr) bool {
 		}
 	}
 }
+
+// panicking reports whether the calling goroutine is unwinding a panic:
+// package testing runs a test's cleanups as the test panics (os.Exit(0)
+// in a test panics too), and what the panicking frames held is no leak
+// to report on top of the panic.
+func panicking() bool {
+	var pcs [128]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}

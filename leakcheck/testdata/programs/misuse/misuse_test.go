@@ -86,3 +86,10 @@ func BenchmarkCheck(b *testing.B) {
 		trackable.Track(&Conn{})
 	}
 }
+
+// A test that panics fails for its panic: no leak report comes before it.
+func TestFailPanicsKeepingAConn(t *testing.T) {
+	leakcheck.Check(t)
+	c := trackable.Track(&Conn{})
+	panic(c)
+}
