@@ -90,6 +90,18 @@ var programCases = []fixtureCase{
 		stderr: []string{`(?m)^leakcheck: tests failed, so VerifyTestMain did not judge what outlived the run`},
 		absent: []string{"outlived TestMain"},
 	}}},
+
+	{pkg: "syncpools", runs: []fixtureRun{{
+		name: "pools dropped and released", run: "^Test(Main)?Clean", count: 1, procs: 20, perProcess: seed, exit: 0,
+	}, {
+		name: "pools kept", run: "^TestLeak", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestLeakCacheKept":              {outlived(1, "TestLeakCacheKept"), `held by:\n\s+global  syncpools\.kept\n`},
+			"TestLeakCacheKeptAmongDirReads": {outlived(1, "TestLeakCacheKeptAmongDirReads"), `held by:\n\s+global  syncpools\.kept\n`},
+			"TestLeakWorkerPoolNotReleased":  {`held by:\n\s+global  syncpools\.keptPool\n`},
+		},
+		absent: []string{"dirBufPool", "sync.allPools", "sync.oldPools"},
+	}}},
 }
 
 // pendingTimer is the holder line of an object that a pending timer's
