@@ -78,7 +78,10 @@
 //
 // Creation sites cost a few nanoseconds per frame: leakcheck walks frame
 // pointers and interns call paths, and resolves them to names only when a
-// report is written.
+// report is written. The text shows the first six frames of a site and
+// counts the others, but never hides the first frame of the tested
+// package: an object made deep inside a library still shows the line of
+// the test that led there.
 //
 // # Goroutines
 //

@@ -228,13 +228,7 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 			fmt.Fprintf(b, "  %d made at an unrecorded site\n", s.Count)
 		} else {
 			fmt.Fprintf(b, "  %d made at\n", s.Count)
-			for i, f := range s.Frames {
-				if i == shown.Frames {
-					fmt.Fprintf(b, "      ... %d more frames\n", len(s.Frames)-shown.Frames)
-					break
-				}
-				fmt.Fprintf(b, "      %s\n", f)
-			}
+			writeFrames(b, s.Frames)
 		}
 		fmt.Fprintf(b, "    serials: %s%s\n", joinSerials(s.Serials), more(s.More))
 		if len(s.Bundles) > 0 {
@@ -247,6 +241,34 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 		for _, p := range s.HeldBy {
 			writePath(b, p, t.Name)
 		}
+	}
+}
+
+// writeFrames writes a call path as text reports show it: the first
+// shown.Frames frames, then "... n more frames", except that the first
+// frame of the tested package is shown wherever it is, with what is left
+// counted after it:
+//
+//	sql.(*DB).conn (sql/sql.go:1402)
+//	...
+//	... 3 more frames
+//	db.TestQuery (db/db_test.go:42)
+//	... 1 more frame
+func writeFrames(b *strings.Builder, frames []Frame) {
+	head, kept := shown.FrameCut(len(frames), func(i int) bool { return inTestedPackage(frames[i].Function) })
+	for _, f := range frames[:head] {
+		fmt.Fprintf(b, "      %s\n", f)
+	}
+	rest := frames[head:]
+	if kept >= 0 {
+		if skipped := kept - head; skipped > 0 {
+			fmt.Fprintf(b, "      ... %s\n", plural(skipped, "more frame"))
+		}
+		fmt.Fprintf(b, "      %s\n", frames[kept])
+		rest = frames[kept+1:]
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(b, "      ... %s\n", plural(len(rest), "more frame"))
 	}
 }
 
