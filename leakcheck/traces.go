@@ -135,10 +135,14 @@ func currentGoroutine() goroutineDump {
 }
 
 func stackOf(all bool) []goroutineDump {
-	buf := make([]byte, 8<<10)
+	size := 8 << 10
 	if all {
-		buf = make([]byte, 64<<10)
+		// Room for every goroutine at once: each try that does not fit
+		// stops the world and formats every goroutine again (seven times
+		// for 10,000 goroutines from 64 KiB).
+		size = max(64<<10, runtime.NumGoroutine()*512)
 	}
+	buf := make([]byte, size)
 	for {
 		n := runtime.Stack(buf, all)
 		if n < len(buf) {
