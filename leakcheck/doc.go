@@ -93,6 +93,17 @@
 // tests (ignoring goroutines that existed before them) and reports its
 // findings in the same report, failing once.
 //
+// Goroutines with the same stack, creation site and state are one entry
+// of the report (Goroutine), with their count, the first ids (MaxShown)
+// and the state, the frames and the "created by" line of the runtime's
+// traceback; the text lists the largest entries and counts the others,
+// so that ten thousand leaked goroutines make a few lines. Check finds
+// its test's goroutines by their labels in the goroutine profile, which
+// has no ids, and their ids in the traceback, which has no labels unless
+// the program runs with GODEBUG=tracebacklabels=1: where goroutines of
+// other tests have the same stack, who started them tells them apart,
+// and those that nothing tells apart are counted as of unknown id.
+//
 // # What holds a survivor
 //
 // A failing verdict says, for each survivor it lists, what keeps it
