@@ -132,7 +132,7 @@ func verdict(t TestingT, s *scope) {
 		if len(left) > 0 {
 			left = stillRunning(s) // some may have ended while settling
 		}
-		rep.Goroutines = describe(left)
+		rep.Goroutines = describe(s, left)
 		rep.GoroutineCheck = "checked those the test started"
 	}
 	if !rep.Leaked() {

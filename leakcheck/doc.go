@@ -85,7 +85,10 @@
 //
 // Creation sites cost a few nanoseconds per frame: leakcheck walks frame
 // pointers and interns call paths, and resolves them to names only when a
-// report is written.
+// report is written. The text shows the first six frames of a site and
+// counts the others, but never hides the first frame of the tested
+// package: an object made deep inside a library still shows the line of
+// the test that led there.
 //
 // # Goroutines
 //
@@ -96,6 +99,17 @@
 // VerifyTestMain runs go.uber.org/goleak over the whole process after the
 // tests (ignoring goroutines that existed before them) and reports its
 // findings in the same report, failing once.
+//
+// Goroutines with the same stack, creation site and state are one entry
+// of the report (Goroutine), with their count, the first ids (MaxShown)
+// and the state, the frames and the "created by" line of the runtime's
+// traceback; the text lists the largest entries and counts the others,
+// so that ten thousand leaked goroutines make a few lines. Check finds
+// its test's goroutines by their labels in the goroutine profile, which
+// has no ids, and their ids in the traceback, which has no labels unless
+// the program runs with GODEBUG=tracebacklabels=1: where goroutines of
+// other tests have the same stack, who started them tells them apart,
+// and those that nothing tells apart are counted as of unknown id.
 //
 // # What holds a survivor
 //

@@ -26,7 +26,7 @@ func Find(opts ...Option) (*Report, error) {
 		return rep, err
 	}
 	if cfg.goroutines {
-		rep.Goroutines = goleakFindings(cfg.goleakOptions)
+		rep.Goroutines = goleakFindings(cfg.goleakOptions, cfg.maxShown)
 		rep.GoroutineCheck = "checked with go.uber.org/goleak"
 	}
 	return rep, nil

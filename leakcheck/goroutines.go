@@ -25,6 +25,8 @@ import (
 type group struct {
 	count  int
 	frames []frame // innermost first; the runtime's own frames left out
+	label  string  // the value of the ancestry label, "" for none
+	shared int     // goroutines of the profile with these functions, whatever their labels
 }
 
 type frame struct {

@@ -220,8 +220,9 @@ func ReportFile(path string) Option {
 }
 
 // MaxShown sets how many serials and bundles the report lists for each
-// creation site before "and N more" (5 by default). MaxShown panics if n is
-// less than 1.
+// creation site, and how many ids for the leaked goroutines of each
+// stack, before "and N more" (5 by default). MaxShown panics if n is less
+// than 1.
 func MaxShown(n int) Option {
 	if n < 1 {
 		panic(fmt.Sprintf("leakcheck: MaxShown(%d): show at least 1", n))

@@ -118,12 +118,51 @@ type IgnoredType struct {
 	Live int    `json:"live"`
 }
 
-// Goroutine is a leaked goroutine.
+// Goroutine is a leaked goroutine, or the leaked goroutines that share a
+// stack, a creation site and a state: ten thousand goroutines blocked on
+// one channel are one Goroutine whose Count is 10000.
 type Goroutine struct {
-	ID    int    `json:"id"`
+	// ID is the goroutine's id; for several, the lowest of IDs; 0 when
+	// the ids are unknown (Unknown).
+	ID int `json:"id"`
+	// State is what the goroutines are doing, as the runtime says it in
+	// its tracebacks: "chan receive", "select", "running". The time they
+	// have waited is WaitMinutes.
 	State string `json:"state"`
+	// Stack is the stack as text, innermost first, one frame a line,
+	// "created by" last.
 	Stack string `json:"stack"`
+	// Count is how many goroutines the entry stands for.
+	Count int `json:"count"`
+	// IDs lists the ids of the first few goroutines (as Site.Serials
+	// lists serials: MaxShown of them), lowest first.
+	IDs []int `json:"ids,omitempty"`
+	// More counts the goroutines not listed in IDs, Unknown included.
+	More int `json:"more,omitempty"`
+	// Unknown counts the goroutines whose ids could not be told: other
+	// tests' goroutines had the same stack, and the runtime's traceback,
+	// which gives ids, does not say which test a goroutine is of unless
+	// GODEBUG=tracebacklabels=1 (or, rarely, they ended between the
+	// goroutine profile that counted them and the traceback).
+	Unknown int `json:"unknown_ids,omitempty"`
+	// WaitMinutes is how long the goroutines have been blocked, the
+	// longest of them, in whole minutes as the runtime rounds it; 0 for
+	// less than a minute.
+	WaitMinutes int `json:"wait_minutes,omitempty"`
+	// Frames is the stack as data, innermost first, without the creation
+	// site; empty when it could not be read.
+	Frames []Frame `json:"frames,omitempty"`
+	// CreatedBy is the go statement that started the goroutines; nil
+	// when unknown.
+	CreatedBy *Frame `json:"created_by,omitempty"`
+	// CreatedIn is the id of the goroutine that ran that go statement; 0
+	// when unknown or when different goroutines started them.
+	CreatedIn int `json:"created_in,omitempty"`
 }
+
+// count is the number of goroutines that g stands for: a Goroutine made
+// before Count existed stands for one.
+func (g Goroutine) count() int { return max(g.Count, 1) }
 
 // Settling says how the verdict's garbage collections went.
 type Settling struct {
@@ -136,6 +175,15 @@ type Settling struct {
 // that should not have survived.
 func (r *Report) Leaked() bool {
 	return len(r.Leaks) > 0 || len(r.Goroutines) > 0
+}
+
+// GoroutineCount returns the number of leaked goroutines.
+func (r *Report) GoroutineCount() int {
+	n := 0
+	for _, g := range r.Goroutines {
+		n += g.count()
+	}
+	return n
 }
 
 // Count returns the number of leaked objects.
@@ -172,20 +220,7 @@ func (r *Report) String() string {
 		writeType(&b, t, "live")
 	}
 	if len(r.Goroutines) > 0 {
-		fmt.Fprintf(&b, "\n%s still running:\n", plural(len(r.Goroutines), "goroutine"))
-		for _, g := range r.Goroutines {
-			switch {
-			case g.ID == 0:
-				b.WriteString("  goroutine:\n")
-			case g.State == "":
-				fmt.Fprintf(&b, "  goroutine %d:\n", g.ID)
-			default:
-				fmt.Fprintf(&b, "  goroutine %d [%s]:\n", g.ID, g.State)
-			}
-			for _, line := range strings.Split(strings.TrimRight(g.Stack, "\n"), "\n") {
-				fmt.Fprintf(&b, "      %s\n", line)
-			}
-		}
+		writeGoroutines(&b, r.Goroutines)
 	}
 	if len(r.Allowed) > 0 {
 		b.WriteString("\nallowed:\n")
@@ -228,13 +263,7 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 			fmt.Fprintf(b, "  %d made at an unrecorded site\n", s.Count)
 		} else {
 			fmt.Fprintf(b, "  %d made at\n", s.Count)
-			for i, f := range s.Frames {
-				if i == shown.Frames {
-					fmt.Fprintf(b, "      ... %d more frames\n", len(s.Frames)-shown.Frames)
-					break
-				}
-				fmt.Fprintf(b, "      %s\n", f)
-			}
+			writeFrames(b, s.Frames)
 		}
 		fmt.Fprintf(b, "    serials: %s%s\n", joinSerials(s.Serials), more(s.More))
 		if len(s.Bundles) > 0 {
@@ -248,6 +277,134 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 			writePath(b, p, t.Name)
 		}
 	}
+}
+
+// writeFrames writes a call path as text reports show it: the first
+// shown.Frames frames, then "... n more frames", except that the first
+// frame of the tested package is shown wherever it is, with what is left
+// counted after it:
+//
+//	sql.(*DB).conn (sql/sql.go:1402)
+//	...
+//	... 3 more frames
+//	db.TestQuery (db/db_test.go:42)
+//	... 1 more frame
+func writeFrames(b *strings.Builder, frames []Frame) {
+	head, kept := shown.FrameCut(len(frames), func(i int) bool { return inTestedPackage(frames[i].Function) })
+	for _, f := range frames[:head] {
+		fmt.Fprintf(b, "      %s\n", f)
+	}
+	rest := frames[head:]
+	if kept >= 0 {
+		if skipped := kept - head; skipped > 0 {
+			fmt.Fprintf(b, "      ... %s\n", plural(skipped, "more frame"))
+		}
+		fmt.Fprintf(b, "      %s\n", frames[kept])
+		rest = frames[kept+1:]
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(b, "      ... %s\n", plural(len(rest), "more frame"))
+	}
+}
+
+// writeGoroutines writes the leaked goroutines, one entry per stack, the
+// largest first, shown.Stacks entries at most:
+//
+//	10000 goroutines still running:
+//	  10000 goroutines [chan receive], ids 21, 22, 23, 24, 25 and 9995 more:
+//	      db.(*Pool).serve (db/pool.go:88)
+//	      created by db.Open (db/pool.go:40) in goroutine 7
+func writeGoroutines(b *strings.Builder, gs []Goroutine) {
+	total := 0
+	for _, g := range gs {
+		total += g.count()
+	}
+	fmt.Fprintf(b, "\n%s still running:\n", plural(total, "goroutine"))
+	unknown := false
+	for i, g := range gs {
+		if i == shown.Stacks {
+			left := 0
+			for _, g := range gs[i:] {
+				left += g.count()
+			}
+			fmt.Fprintf(b, "  ... and %d more on %s\n", left, plural(len(gs)-i, "other stack"))
+			break
+		}
+		unknown = unknown || g.Unknown > 0
+		writeGoroutine(b, g)
+	}
+	if unknown {
+		b.WriteString("  (ids unknown: goroutines of other tests have the same stack; GODEBUG=tracebacklabels=1 tells them apart)\n")
+	}
+}
+
+func writeGoroutine(b *strings.Builder, g Goroutine) {
+	state := ""
+	if g.State != "" || g.WaitMinutes > 0 {
+		parts := []string{}
+		if g.State != "" {
+			parts = append(parts, g.State)
+		}
+		if g.WaitMinutes > 0 {
+			upTo := ""
+			if g.count() > 1 {
+				upTo = "up to "
+			}
+			parts = append(parts, fmt.Sprintf("%s%d minutes", upTo, g.WaitMinutes))
+		}
+		state = " [" + strings.Join(parts, ", ") + "]"
+	}
+	switch {
+	case g.count() == 1 && g.ID != 0:
+		fmt.Fprintf(b, "  goroutine %d%s:\n", g.ID, state)
+	case g.count() == 1:
+		fmt.Fprintf(b, "  goroutine%s, id unknown:\n", state)
+	default:
+		fmt.Fprintf(b, "  %d goroutines%s, %s:\n", g.count(), state, idList(g))
+	}
+	if len(g.Frames) == 0 {
+		// Only the text is known: a wording of goleak's that this
+		// version cannot read, or a report made before Frames existed.
+		for _, line := range strings.Split(strings.TrimRight(g.Stack, "\n"), "\n") {
+			fmt.Fprintf(b, "      %s\n", line)
+		}
+		return
+	}
+	writeFrames(b, g.Frames)
+	if g.CreatedBy != nil {
+		in := ""
+		if g.CreatedIn != 0 {
+			in = fmt.Sprintf(" in goroutine %d", g.CreatedIn)
+		}
+		by := g.CreatedBy.String()
+		if g.CreatedBy.File == "" {
+			by = stack.ShortFunction(g.CreatedBy.Function)
+		}
+		fmt.Fprintf(b, "      created by %s%s\n", by, in)
+	}
+}
+
+// idList says which goroutines an entry of several stands for: "ids 12,
+// 13, 14 and 34 more", "ids 12, 13 and 35 unknown", "ids unknown".
+func idList(g Goroutine) string {
+	if len(g.IDs) == 0 {
+		return "ids unknown"
+	}
+	ids := make([]string, len(g.IDs))
+	for i, id := range g.IDs {
+		ids[i] = strconv.Itoa(id)
+	}
+	text := "ids " + strings.Join(ids, ", ")
+	known, unknown := g.More-g.Unknown, g.Unknown
+	switch {
+	case known > 0 && unknown > 0:
+		return fmt.Sprintf("%s and %d more, %d unknown", text, known, unknown)
+	case known > 0:
+		return fmt.Sprintf("%s and %d more", text, known)
+	case unknown > 0:
+		return fmt.Sprintf("%s and %d unknown", text, unknown)
+	}
+	return text
 }
 
 // writePath writes a retention path, the root first and the survivors

@@ -1,6 +1,12 @@
 package leakcheck
 
-import "github.com/objtrack/objtrack/internal/stack"
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/objtrack/objtrack/internal/stack"
+)
 
 // Creation sites: the registry records each object's call path as a
 // stack.ID when it is tracked (cheap), and resolves it to frames only
@@ -38,4 +44,48 @@ var hiddenFrames = []string{
 	"github.com/objtrack/objtrack/trackable.",
 	"github.com/objtrack/objtrack/leakcheck.",
 	"github.com/onsi/ginkgo/v2/", // the frames that run a spec
+}
+
+// testedPrefixes are the prefixes of the function names of the package
+// whose tests run: its own ("example.com/db."), its external tests'
+// ("example.com/db_test.") and, for the tests of a command, "main.", the
+// name the compiler gives a main package's functions. A text report never
+// hides the first frame of these in a long creation site: it is the line
+// of the test, or of the code under test, that led into the library that
+// made the object.
+var testedPrefixes = sync.OnceValue(func() []string {
+	out := []string{"main."}
+	if p := testedPackage(); p != "" && p != "main" {
+		p = symbolPrefix(p)
+		out = append(out, p+".", p+"_test.")
+	}
+	return out
+})
+
+// inTestedPackage reports whether function fn is in the package whose
+// tests run (see testedPrefixes).
+func inTestedPackage(fn string) bool {
+	for _, p := range testedPrefixes() {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// symbolPrefix escapes an import path as the compiler does in function
+// names: a dot in the last element, and a few bytes anywhere, become %xx
+// ("gopkg.in/yaml.v3" is "gopkg.in/yaml%2ev3").
+func symbolPrefix(path string) string {
+	last := strings.LastIndexByte(path, '/')
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c <= ' ' || c == '%' || c == '"' || c >= 0x7f || (c == '.' && i > last) {
+			fmt.Fprintf(&b, "%%%02x", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

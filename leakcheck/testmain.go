@@ -101,7 +101,7 @@ func verdictMain(s *scope, leakOpts []goleak.Option) int {
 		return 1
 	}
 	if s.cfg.goroutines {
-		rep.Goroutines = goleakFindings(leakOpts)
+		rep.Goroutines = goleakFindings(leakOpts, s.cfg.maxShown)
 		rep.GoroutineCheck = "checked with go.uber.org/goleak"
 	}
 	rep.Package = testedPackage()

@@ -237,6 +237,71 @@ var verdictCases = []fixtureCase{
 		output: []string{outlived(1, "type names keeps a Conn"), `ginkgonames\.Conn`, `Ran 1 of 6 Specs`},
 	}}},
 
+	{pkg: "goroutinereports", runs: []fixtureRun{{
+		name: "thousands of goroutines", run: "ThousandsOfGoroutines$", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestLeakThousandsOfGoroutines": {
+				`\n\s+2000 goroutines still running:\n` +
+					`\s+2000 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+ and 1995 more:\n` +
+					`\s+goroutinereports\.blockOn \(goroutinereports/goroutinereports_test\.go:\d+\)\n` +
+					`\s+created by goroutinereports\.TestLeakThousandsOfGoroutines \(goroutinereports/goroutinereports_test\.go:\d+\) in goroutine \d+\n` +
+					`\s*\n\s+verdict: `,
+			},
+		},
+		absent: []string{"goroutine:\n", "ids unknown"},
+	}, {
+		name: "parallel tests with one stack", run: "SharedStack", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestSharedStack/leak_three": {`\n\s+3 goroutines \[chan receive\], ids \d+, \d+, \d+:\n\s+goroutinereports\.blockOn \([^)]*\)\n\s+created by goroutinereports\.TestSharedStack\.func\d+ \([^)]*\) in goroutine \d+\n`},
+			"TestSharedStack/leak_five":  {`\n\s+5 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+:\n`},
+			"TestSharedStackOfEndedStarters/leak_three": {
+				`\n\s+3 goroutines still running:\n\s+3 goroutines \[chan receive\], ids unknown:\n` +
+					`\s+goroutinereports\.blockOn \([^)]*\)\n\s+created by goroutinereports\.startAll \([^)]*\)\n` +
+					`\s+\(ids unknown: goroutines of other tests have the same stack; GODEBUG=tracebacklabels=1 tells them apart\)\n`,
+			},
+			"TestSharedStackOfEndedStarters/leak_five": {`\n\s+5 goroutines \[chan receive\], ids unknown:\n`},
+		},
+		absent: []string{"goroutine:\n"},
+	}, {
+		name: "a creation site ten calls deep", run: "DeepSite$", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestLeakDeepSite": {
+				outlived(1, "TestLeakDeepSite"),
+				`\s+deeplib\.open \(deeplib/deeplib\.go:\d+\)\n\s+\.\.\. 4 more frames\n` +
+					`\s+goroutinereports\.TestLeakDeepSite \(goroutinereports/goroutinereports_test\.go:\d+\)\n\s+serials: `,
+			},
+		},
+	}, {
+		name: "clean", run: "^TestClean", count: 20, exit: 0,
+	}}},
+
+	{pkg: "goroutinelabels", runs: []fixtureRun{{
+		name: "labels in the traceback", count: 20, exit: 1,
+		tests: map[string][]string{
+			"TestSharedStackOfEndedStarters/leak_three": {`\n\s+3 goroutines \[chan receive\], ids \d+, \d+, \d+:\n\s+goroutinelabels\.blockOn \([^)]*\)\n\s+created by goroutinelabels\.startAll \([^)]*\) in goroutine \d+\n`},
+			"TestSharedStackOfEndedStarters/leak_five":  {`\n\s+5 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+:\n`},
+		},
+		absent: []string{"ids unknown", "labels:{"},
+	}, {
+		name: "clean", run: "^TestClean", count: 20, exit: 0,
+	}}},
+
+	{pkg: "goroutinesmain", runs: []fixtureRun{{
+		name: "left for TestMain", run: "^TestMainLeak", count: 1, procs: 20, exit: 1,
+		stderr: []string{
+			`(?m)^leakcheck: no tracked object outlived TestMain, but goroutines did\n\n1001 goroutines still running:\n` +
+				`  1000 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+ and 995 more:\n` +
+				`      goroutinesmain\.blockOn \(goroutinesmain/goroutinesmain_test\.go:\d+\)\n` +
+				`      created by goroutinesmain\.TestMainLeakGoroutines \(goroutinesmain/goroutinesmain_test\.go:\d+\) in goroutine \d+\n` +
+				`  goroutine \d+ \[select\]:\n` +
+				`      goroutinesmain\.serve \(goroutinesmain/goroutinesmain_test\.go:\d+\)\n` +
+				`      created by goroutinesmain\.TestMainLeakGoroutines \(goroutinesmain/goroutinesmain_test\.go:\d+\) in goroutine \d+\n\n` +
+				`verdict: `,
+		},
+	}, {
+		name: "clean", run: "^TestClean", count: 1, procs: 20, exit: 0,
+	}}},
+
 	{pkg: "other", runs: []fixtureRun{{
 		name: "check twice", count: 20, exit: 1,
 		run: "^(TestFailCheckTwice|TestCleanAfterCheckTwice|TestCleanParallelAfterCheckTwice)$",

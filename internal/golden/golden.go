@@ -70,13 +70,14 @@ var (
 	goroutineID = regexp.MustCompile(`\bgoroutine \d+\b`)
 	testTime    = regexp.MustCompile(`\(\d+\.\d+s\)`)
 	heldSerials = regexp.MustCompile(`(-> \*\S+  serials?) [0-9, ]+`)
+	idList      = regexp.MustCompile(`\bids [0-9]+(?:, [0-9]+)*`)
 )
 
 // NormalizeReport replaces what changes from run to run in leakcheck's
 // reports and go test's output, so that they can be compared with golden
 // files: the verdict's counts and time, serial numbers (one # each, in
-// serial lists and at the end of retention paths), goroutine ids and test
-// durations.
+// serial lists and at the end of retention paths), goroutine ids (one N
+// each in lists of ids) and test durations.
 func NormalizeReport(s string) string {
 	s = verdictLine.ReplaceAllString(s, "verdict: N garbage collections, T waiting for N cleanups")
 	s = serialList.ReplaceAllStringFunc(s, func(list string) string {
@@ -89,5 +90,9 @@ func NormalizeReport(s string) string {
 		return m[1] + " " + strings.TrimSuffix(strings.Repeat("#, ", n), ", ")
 	})
 	s = goroutineID.ReplaceAllString(s, "goroutine N")
+	s = idList.ReplaceAllStringFunc(s, func(list string) string {
+		n := strings.Count(list, ",") + 1
+		return "ids " + strings.TrimSuffix(strings.Repeat("N, ", n), ", ")
+	})
 	return testTime.ReplaceAllString(s, "(T)")
 }
