@@ -68,6 +68,7 @@ func Check(t TestingT, opts ...Option) {
 			return
 		}
 	}
+	noteFuzzing(t)
 	cfg := buildConfig(opts)
 	if _, dup := checked.LoadOrStore(t, struct{}{}); dup {
 		t.Errorf("leakcheck: Check called twice in %s: call it once, at the top of the test", t.Name())

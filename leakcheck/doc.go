@@ -65,9 +65,28 @@
 //
 // # A verdict you can trust
 //
-// A verdict first waits for the test's goroutines to end (a few tries
-// over about half a second, with the back-off of goleak: a goroutine
-// that ends a little after its test is not a leak). Then, if every object
+// A verdict first waits for the test's goroutines to end: what a test
+// started gets a grace (Grace; by default goleak's back-off, 20 looks
+// over about 0.43 s), which a goroutine that ends a little after its
+// test and a timer that fires a little after it share alike. Objects
+// that survive a collection get what the goroutines left of it, with
+// a collection after each pause in which a goroutine started or ended.
+//
+// Timers: the runtime keeps a stopped timer, and what its function
+// refers to, in its timer heaps until it gets round to dropping it (a
+// connection whose idle timer Close stopped, the values of a context
+// that cancel stopped). That is the runtime's bookkeeping: before it
+// reports survivors, a verdict makes the runtime drop its stopped timers
+// (it sets GOMAXPROCS to 1 for a moment, and back) and collects again.
+// A timer still pending when the grace is spent holds what its function
+// refers to: that is the test's, and the report names the timer.
+//
+// Under go test -fuzz the inputs run in worker processes that Check(f)
+// does not see: it judges the seed corpus when go test runs without
+// -fuzz, and says so once under -fuzz. Check(t) first in the fuzz
+// function judges every input, at the cost of a verdict each.
+//
+// As for objects: if every object
 // of the test is freed already, it is done without a garbage collection.
 // Otherwise it runs the collector and waits until the runtime's cleanup
 // and finalizer queues are drained (the runtime/metrics counters of
@@ -79,9 +98,13 @@
 // are followed to the end (up to 64 links while other tests keep the
 // collector busy). Parallel verdicts share collections: tests
 // that end while another verdict's collection runs wait for the next one
-// together. A cleanup that blocks forever fails the verdict that finds it
-// after the Budget, with a clear error, and is not waited for again by
-// later verdicts.
+// together. A finalizer or cleanup that blocks forever fails the verdict that
+// finds it after the Budget, with its goroutine's stack, and is not
+// waited for again: later verdicts are judged without waiting for
+// finalizers (they run one at a time, so none runs after a blocked one),
+// and where a blocked cleanup holds every goroutine that the runtime runs
+// cleanups on (GOMAXPROCS/4, at least one), nothing freed can be told:
+// each later verdict says so, without -v, and passes.
 //
 // Creation sites cost a few nanoseconds per frame: leakcheck walks frame
 // pointers and interns call paths, and resolves them to names only when a

@@ -102,6 +102,13 @@ var programCases = []fixtureCase{
 		},
 		absent: []string{"dirBufPool", "sync.allPools", "sync.oldPools"},
 	}}},
+
+	{pkg: "fuzzing", runs: []fixtureRun{{
+		name: "seed corpora", count: 20, exit: 1,
+		tests: map[string][]string{
+			"FuzzLeakKeeps": {outlived(1, "FuzzLeakKeeps")},
+		},
+	}}},
 }
 
 // pendingTimer is the holder line of an object that a pending timer's
