@@ -175,7 +175,7 @@ func TestMisspeltTypeNamesFailTheVerdict(t *testing.T) {
 	keep(dial("kept"))
 	ft.finish()
 	require.Len(t, ft.errors, 2, "a typo must not hide a leak")
-	assert.Contains(t, ft.errors[0], `option IgnoreTypes("Conm") names no type of the program; did you mean "leakcheck_test.Conn"?`)
+	assert.Contains(t, ft.errors[0], `option IgnoreTypes("Conm") names no type of the program; did you mean "deeplib.Conn" or "leakcheck_test.Conn"?`)
 	assert.Contains(t, ft.errors[1], "1 tracked object outlived TestTypoAndLeak")
 	assert.Contains(t, ft.errors[1], `option IgnoreTypes("Conm") matched none of these types`)
 
@@ -187,7 +187,7 @@ func TestMisspeltTypeNamesFailTheVerdict(t *testing.T) {
 	assert.Contains(t, ft.errors[1], `option Allow("Conm") names no type of the program`)
 
 	_, err := leakcheck.Find(leakcheck.IgnoreTypes("Conm"), leakcheck.WithoutGoroutines())
-	assert.EqualError(t, err, `leakcheck: option IgnoreTypes("Conm") names no type of the program; did you mean "leakcheck_test.Conn"?`)
+	assert.EqualError(t, err, `leakcheck: option IgnoreTypes("Conm") names no type of the program; did you mean "deeplib.Conn" or "leakcheck_test.Conn"?`)
 }
 
 func TestBadOptionsPanic(t *testing.T) {

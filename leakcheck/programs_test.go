@@ -2,8 +2,13 @@ package leakcheck_test
 
 import (
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/objtrack/objtrack/internal/gotest"
 )
 
 // The program fixtures, under testdata/programs, pin leakcheck's verdicts
@@ -102,15 +107,21 @@ var programCases = []fixtureCase{
 		},
 		absent: []string{"dirBufPool", "sync.allPools", "sync.oldPools"},
 	}}},
-
-	{pkg: "fuzzing", runs: []fixtureRun{{
-		name: "seed corpora", count: 20, exit: 1,
-		tests: map[string][]string{
-			"FuzzLeakKeeps": {outlived(1, "FuzzLeakKeeps")},
-		},
-	}}},
 }
 
 // pendingTimer is the holder line of an object that a pending timer's
 // function holds.
 const pendingTimer = `held by:\n\s+a pending timer \(time\.AfterFunc, time\.NewTimer, or a context's deadline or timeout\): its function holds it`
+
+// A fuzz target's Check(f) judges its seed corpus, both ways, 20 times.
+// (go test -list, which the fixture suites read, lists no fuzz target.)
+func TestFuzzSeedCorpusVerdicts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the fuzzing fixture 20 times")
+	}
+	code, out := gotest.Run(t, "-race", "-count=20", "-v", "./testdata/programs/fuzzing")
+	assert.Equal(t, 1, code, out)
+	assert.Equal(t, 20, strings.Count(out, "--- FAIL: FuzzLeakKeeps ("), out)
+	assert.Equal(t, 20, strings.Count(out, "leakcheck: 1 tracked object outlived FuzzLeakKeeps"), out)
+	assert.Equal(t, 20, strings.Count(out, "--- PASS: FuzzCleanParse ("), out)
+}

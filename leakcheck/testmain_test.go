@@ -103,7 +103,7 @@ func TestVerifyTestMainChecksTypeNames(t *testing.T) {
 
 	code, out = verify(t, func() int { return 3 }, leakcheck.IgnoreTypes("Conm"), leakcheck.WithoutGoroutines())
 	assert.Equal(t, 3, code, "the tests' exit code is kept")
-	assert.Equal(t, `leakcheck: option IgnoreTypes("Conm") names no type of the program; did you mean "leakcheck_test.Conn"?`+"\n"+notJudgedAfterFailure, out)
+	assert.Equal(t, `leakcheck: option IgnoreTypes("Conm") names no type of the program; did you mean "deeplib.Conn" or "leakcheck_test.Conn"?`+"\n"+notJudgedAfterFailure, out)
 }
 
 func TestVerifyTestMainWritesJSON(t *testing.T) {
