@@ -40,3 +40,29 @@ func TestGraceEnv(t *testing.T) {
 		}()
 	}
 }
+
+func TestGraceRefusesANegativeGrace(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil {
+			t.Error("Grace(-1s): no panic")
+		}
+	}()
+	Grace(-time.Second)
+}
+
+// The grace is spent in pauses: as many looks on a loaded machine as on
+// an idle one, and no sleep at all once it is spent, or when it is 0.
+func TestGraceClockSpendsTheGraceInPauses(t *testing.T) {
+	var c graceClock
+	looks := 0
+	for c.pause(DefaultGrace) {
+		looks++
+	}
+	if looks != 20 || c.slept != DefaultGrace {
+		t.Errorf("default grace: %d pauses, %v slept; want goleak's 20 and %v", looks, c.slept, DefaultGrace)
+	}
+	var none graceClock
+	if none.pause(0) {
+		t.Error("a grace of 0 paused")
+	}
+}

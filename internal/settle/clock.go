@@ -12,7 +12,3 @@ import _ "unsafe" // for go:linkname
 //
 //go:linkname nanotime runtime.nanotime
 func nanotime() int64
-
-// Now returns the runtime's monotonic clock, in nanoseconds: real time
-// even inside a testing/synctest bubble.
-func Now() int64 { return nanotime() }

@@ -29,7 +29,7 @@ var (
 const budget = 500 * time.Millisecond
 
 // blockFinalizer drops an object whose finalizer blocks for ever, and
-// files that the collector finalizes behind it.
+// collects it: the finalizer goroutine runs it, and never returns.
 func blockFinalizer() {
 	x := new([64]byte)
 	runtime.SetFinalizer(x, func(*[64]byte) { <-never })
