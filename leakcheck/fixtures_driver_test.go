@@ -40,6 +40,13 @@ import (
 //     that must fail (package testing fails the parent of a failed
 //     subtest): a test is never blamed for another's leak.
 //
+// The suites run as parallel tests, and their processes share one pool
+// (fixtureProcs): most of a fixture process's time is a verdict waiting
+// out its grace, which leaves the processors to the others. A run whose
+// tests leak in every round waits the grace each time, so its twenty
+// rounds are four processes of five (count: 5, procs: 4) where nothing
+// depends on the rounds sharing a process.
+//
 // Every top-level test that -test.run and -test.skip leave must run to
 // the end (pass or fail) each time, in every process. Each run also says
 // what the output of a test must contain when it fails (the type that
@@ -50,20 +57,19 @@ type fixtureSuite struct {
 	dir   string // the folder under testdata
 	cases []fixtureCase
 	// timeout is each process's -test.timeout (it is killed a minute
-	// later), and perCPU how many processes run at once for each
-	// processor.
+	// later).
 	timeout time.Duration
-	perCPU  int
-	// paths keeps retention paths on in the fixtures' failing verdicts.
-	// They are off by default here (leakcheck.PathsEnv): the paths suite
-	// pins them, and a heap dump for every leak of every run would cost
-	// more than the verdicts themselves.
-	paths bool
 }
 
 type fixtureCase struct {
-	pkg  string
-	runs []fixtureRun
+	pkg string
+	// paths keeps retention paths on in the fixture's verdicts, for the
+	// cases whose reports must name what holds a survivor. They are off
+	// otherwise (leakcheck.PathsEnv): the paths suite pins them, and a
+	// heap dump for every leak of every run would cost more than the
+	// verdicts themselves.
+	paths bool
+	runs  []fixtureRun
 }
 
 type fixtureRun struct {
@@ -100,9 +106,13 @@ func outlived(n int, test string) string {
 	return fmt.Sprintf(`(?m)leakcheck: %d tracked objects? outlived %s \(`, n, regexp.QuoteMeta(test))
 }
 
-// fixtureBuilds lets a few fixture binaries build at a time; each suite
-// says how many may run at a time.
-var fixtureBuilds = gotest.NewPool(1)
+// fixtureBuilds lets a few fixture binaries build at a time, and
+// fixtureProcs a few fixture processes run at a time for each processor,
+// across every suite.
+var (
+	fixtureBuilds = gotest.NewPool(1)
+	fixtureProcs  = gotest.NewPool(6)
+)
 
 // fixtureResults is what the binary of one case did.
 type fixtureResults struct {
@@ -111,16 +121,16 @@ type fixtureResults struct {
 	runs [][]gotest.Result // by run, by process
 }
 
-// testFixtures builds and runs every case of s at once, then judges them
-// in order.
+// testFixtures builds and runs every case of s at once, beside the other
+// suites, then judges them in order.
 func testFixtures(t *testing.T, s fixtureSuite) {
 	if testing.Short() {
 		t.Skipf("builds and runs every fixture under testdata/%s", s.dir)
 	}
+	t.Parallel()
 	bins := t.TempDir()
-	procs := gotest.NewPool(s.perCPU)
 	results := gotest.Start(len(s.cases), func(i int) fixtureResults {
-		return s.execute(s.cases[i], bins, procs)
+		return s.execute(s.cases[i], bins)
 	})
 	for i, c := range s.cases {
 		res := results(i)
@@ -145,7 +155,7 @@ func testFixtures(t *testing.T, s fixtureSuite) {
 
 // execute builds the fixture binary of c, lists its tests and runs it as
 // c's runs say.
-func (s fixtureSuite) execute(c fixtureCase, bins string, procs *gotest.Pool) fixtureResults {
+func (s fixtureSuite) execute(c fixtureCase, bins string) fixtureResults {
 	dir, err := filepath.Abs(filepath.Join("testdata", s.dir, c.pkg))
 	if err != nil {
 		return fixtureResults{err: err}
@@ -165,13 +175,13 @@ func (s fixtureSuite) execute(c fixtureCase, bins string, procs *gotest.Pool) fi
 	for _, r := range c.runs {
 		for i := range max(r.procs, 1) {
 			cmd := gotest.Cmd{Dir: dir, Prog: bin, Args: r.flags(i+1, s.timeout)}
-			if !s.paths {
+			if !c.paths {
 				cmd.Env = []string{leakcheck.PathsEnv + "=off"}
 			}
 			cmds = append(cmds, cmd)
 		}
 	}
-	out, err := procs.ExecAll(s.timeout+time.Minute, cmds)
+	out, err := fixtureProcs.ExecAll(s.timeout+time.Minute, cmds)
 	res := fixtureResults{err: err, all: all}
 	for _, r := range c.runs {
 		n := max(r.procs, 1)

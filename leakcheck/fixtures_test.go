@@ -15,6 +15,7 @@ import (
 // one closure, a chain of 100 objects released by cleanups and a million
 // objects made and dropped. It must pass every time.
 func TestFixtureCleanSuitePasses(t *testing.T) {
+	t.Parallel()
 	code, out := gotest.Run(t, "-count=3", "./testdata/clean")
 	assert.Equal(t, 0, code, out)
 	assert.NotContains(t, out, "leakcheck:")
@@ -27,6 +28,7 @@ func TestFixtureCleanSuitePasses(t *testing.T) {
 // subtest), every time, with reports that say where the objects were
 // made.
 func TestFixtureOnlyTheLeakingParallelTestFails(t *testing.T) {
+	t.Parallel()
 	const runs = 5
 	code, out := gotest.Run(t, "-race", "-count=5", "-parallel=4", "./testdata/leaky")
 	require.Equal(t, 1, code, out)

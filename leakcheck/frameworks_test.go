@@ -12,7 +12,7 @@ import (
 // fixtureSuite says, each process in 2 minutes at most, and fewer at once
 // than the verdict fixtures: some runs bound their time.
 func TestFrameworks(t *testing.T) {
-	testFixtures(t, fixtureSuite{dir: "frameworks", cases: frameworkCases, timeout: 2 * time.Minute, perCPU: 2})
+	testFixtures(t, fixtureSuite{dir: "frameworks", cases: frameworkCases, timeout: 2 * time.Minute})
 }
 
 var frameworkCases = []fixtureCase{

@@ -45,7 +45,7 @@ func leakGoroutines(t *testing.T, n int) {
 // JSON report.
 func TestVerifyTestMainReportsTenThousandGoroutinesInAFewLines(t *testing.T) {
 	if testing.Short() {
-		t.Skip("goleak reads ten thousand goroutines twenty times over, twice: seconds")
+		t.Skip("goleak reads ten thousand goroutines twenty times over: seconds")
 	}
 	const n = 10000
 	path := filepath.Join(t.TempDir(), "report.json")

@@ -55,7 +55,7 @@ func everyRunNamesEachHolder(t *testing.T, dir, bin string) {
 	for seed := 1; seed <= seeds; seed++ {
 		cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: bin, Args: []string{"-test.v", "-test.count=3", fmt.Sprintf("-test.shuffle=%d", seed)}})
 	}
-	results, err := gotest.NewPool(1).ExecAll(2*time.Minute, cmds)
+	results, err := fixtureProcs.ExecAll(2*time.Minute, cmds)
 	require.NoError(t, err)
 	for i, res := range results {
 		seed := i + 1

@@ -22,8 +22,7 @@ func TestPrograms(t *testing.T) {
 		t.Log("no gcc on PATH: the cgo fixture is left out (apt-get install gcc, or set CC, to run it)")
 		cases = cases[1:]
 	}
-	// Paths stay on: the reports must name what holds the survivors.
-	testFixtures(t, fixtureSuite{dir: "programs", cases: cases, timeout: 3 * time.Minute, perCPU: 2, paths: true})
+	testFixtures(t, fixtureSuite{dir: "programs", cases: cases, timeout: 3 * time.Minute})
 }
 
 var programCases = []fixtureCase{
@@ -41,7 +40,7 @@ var programCases = []fixtureCase{
 		stderr: []string{`(?m)^leakcheck: 1 tracked object outlived TestMain`, `cgo\.TestMainLeakUnchecked \(cgo/cgo_test\.go:\d+\)`},
 	}}},
 
-	{pkg: "timers", runs: []fixtureRun{{
+	{pkg: "timers", paths: true, runs: []fixtureRun{{
 		name: "stopped timers, canceled contexts, a timer and a goroutine within the grace", run: "^TestClean", count: 20, exit: 0,
 	}, {
 		name: "the same, shuffled, one process each", run: "^TestClean", count: 1, procs: 20, perProcess: seed, exit: 0,
@@ -96,10 +95,10 @@ var programCases = []fixtureCase{
 		absent: []string{"outlived TestMain"},
 	}}},
 
-	{pkg: "syncpools", runs: []fixtureRun{{
+	{pkg: "syncpools", paths: true, runs: []fixtureRun{{
 		name: "pools dropped and released", run: "^Test(Main)?Clean", count: 1, procs: 20, perProcess: seed, exit: 0,
 	}, {
-		name: "pools kept", run: "^TestLeak", count: 20, exit: 1,
+		name: "pools kept", run: "^TestLeak", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
 			"TestLeakCacheKept":              {outlived(1, "TestLeakCacheKept"), `held by:\n\s+global  syncpools\.kept\n`},
 			"TestLeakCacheKeptAmongDirReads": {outlived(1, "TestLeakCacheKeptAmongDirReads"), `held by:\n\s+global  syncpools\.kept\n`},
@@ -119,6 +118,7 @@ func TestFuzzSeedCorpusVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the fuzzing fixture 20 times")
 	}
+	t.Parallel()
 	code, out := gotest.Run(t, "-race", "-count=20", "-v", "./testdata/programs/fuzzing")
 	assert.Equal(t, 1, code, out)
 	assert.Equal(t, 20, strings.Count(out, "--- FAIL: FuzzLeakKeeps ("), out)

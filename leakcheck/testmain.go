@@ -54,20 +54,22 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	}
 	cfg := buildConfig(opts)
 	s := &scope{name: "TestMain", main: true, cfg: cfg, unknownNames: unknownNames(cfg)}
-	before := goleak.IgnoreCurrent()
-	var leakOpts []goleak.Option
+	leakOpts := []goleak.Option{goleak.IgnoreCurrent()}
 	if cfg.goroutines {
-		leakOpts = append([]goleak.Option{before}, cfg.goleakOptions...)
+		leakOpts = append(leakOpts, cfg.goleakOptions...)
 	}
 	begin(s)
 	testsCode := m.Run()
 	s.judged = true
+	var left error // what goleak found after its retries: the verdict on goroutines
 	if goroutinesCreated() != s.goroutinesBefore {
 		// Goroutines that the run started may still be making objects:
 		// let them end (or give up after goleak's retries, about half a
 		// second) before the scope ends, so that what they make is
-		// judged too, with goroutines checked or not.
-		_ = goleak.Find(before)
+		// judged too, with goroutines checked or not. What is still
+		// running then is the verdict: goleak is not run (and waited
+		// out) a second time.
+		left = goleak.Find(leakOpts...)
 	}
 	end(s)
 	code := testsCode
@@ -79,7 +81,7 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	}
 	switch {
 	case testsCode == 0 || cfg.evenIfFailed:
-		if verdictCode := verdictMain(s, leakOpts); verdictCode != 0 {
+		if verdictCode := verdictMain(s, left); verdictCode != 0 {
 			code = verdictCode
 		}
 	default:
@@ -94,14 +96,17 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	osExit(code)
 }
 
-func verdictMain(s *scope, leakOpts []goleak.Option) int {
+// verdictMain judges the objects that outlived the run, and the
+// goroutines that goleak found still running after it (left), and reports
+// them.
+func verdictMain(s *scope, left error) int {
 	rep, err := judge(s)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	if s.cfg.goroutines {
-		rep.Goroutines = goleakFindings(leakOpts, s.cfg.maxShown)
+		rep.Goroutines = findings(left, s.cfg.maxShown)
 		rep.GoroutineCheck = "checked with go.uber.org/goleak"
 	}
 	rep.Package = testedPackage()

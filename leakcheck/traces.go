@@ -602,10 +602,14 @@ func shortTrace(trace string) string {
 }
 
 // goleakFindings runs go.uber.org/goleak over the whole process, as
-// VerifyTestMain and Find do, and returns what it found, one entry per
-// stack (groupGoroutines) listing the ids of the first maxShown.
+// Find does, and returns what it found (see findings).
 func goleakFindings(opts []goleak.Option, maxShown int) []Goroutine {
-	err := goleak.Find(opts...)
+	return findings(goleak.Find(opts...), maxShown)
+}
+
+// findings reads the error of goleak.Find: what it found, one entry per
+// stack (groupGoroutines) listing the ids of the first maxShown.
+func findings(err error, maxShown int) []Goroutine {
 	if err == nil {
 		return nil
 	}

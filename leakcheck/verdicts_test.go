@@ -14,7 +14,7 @@ import (
 // a verdict on a leaked goroutine waits for it to end, which takes little
 // processor time.
 func TestVerdicts(t *testing.T) {
-	testFixtures(t, fixtureSuite{dir: "verdicts", cases: verdictCases, timeout: 3 * time.Minute, perCPU: 4})
+	testFixtures(t, fixtureSuite{dir: "verdicts", cases: verdictCases, timeout: 3 * time.Minute})
 }
 
 // seed gives each process its own order of the tests: -test.shuffle with
@@ -32,7 +32,7 @@ func misspelt(option, name, meant string) string {
 
 var verdictCases = []fixtureCase{
 	{pkg: "globaltracker", runs: []fixtureRun{{
-		name: "in order", count: 20, exit: 1,
+		name: "in order", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
 			"TestLeakAfterSetGlobalTracker": {outlived(1, "TestLeakAfterSetGlobalTracker"), `globaltracker\.Conn`},
 			"TestLeakInALaterTest":          {outlived(1, "TestLeakInALaterTest"), `globaltracker\.Conn`},
@@ -116,7 +116,7 @@ var verdictCases = []fixtureCase{
 	}}},
 
 	{pkg: "cleanups", runs: []fixtureRun{{
-		name: "many cleanups", count: 20, exit: 1,
+		name: "many cleanups", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
 			"TestLeakOneOf300CleanupsKeeps":  {outlived(1, "TestLeakOneOf300CleanupsKeeps"), `cleanups\.Handle`},
 			"TestLeakOneOf1000CleanupsKeeps": {outlived(1, "TestLeakOneOf1000CleanupsKeeps"), `cleanups\.Handle`},
@@ -140,7 +140,7 @@ var verdictCases = []fixtureCase{
 	}}},
 
 	{pkg: "labels", runs: []fixtureRun{{
-		name: "objects of goroutines without the test's label", count: 20, exit: 1,
+		name: "objects of goroutines without the test's label", count: 5, procs: 4, exit: 1,
 		run: "^Test(Leak|Clean)(InsidePprofDo|AfterPprofDo|InAfterFunc|FinalizerChain20|FinalizerChain20Kept|LateGoroutineWithoutGoroutines)$",
 		tests: map[string][]string{
 			"TestLeakInsidePprofDo":        {outlived(1, "TestLeakInsidePprofDo"), `labels\.Conn`},
@@ -154,7 +154,7 @@ var verdictCases = []fixtureCase{
 			"TestLeakGoroutineInsidePprofDo": {`1 goroutine still running`, `labels\.TestLeakGoroutineInsidePprofDo`},
 		},
 	}, {
-		name: "parallel rows that lose their labels", run: "Table", count: 20, exit: 1,
+		name: "parallel rows that lose their labels", run: "Table", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
 			"TestTableLabelsLost/leak_kept":           {outlived(1, "TestTableLabelsLost/leak_kept")},
 			"TestTableSpawnAfterLabelsLost/leak_kept": {outlived(1, "TestTableSpawnAfterLabelsLost/leak_kept")},
@@ -188,7 +188,7 @@ var verdictCases = []fixtureCase{
 		},
 		absent: []string{"outlived"},
 	}, {
-		name: "all", count: 20, exit: 1,
+		name: "all", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
 			"TestFailAllowMisspelt":             {misspelt("Allow", "Conm", "typenames.Conn")},
 			"TestFailIgnoreMisspelt":            {misspelt("IgnoreTypes", "typenames.Sesion", "typenames.Session")},
@@ -238,11 +238,11 @@ var verdictCases = []fixtureCase{
 	}}},
 
 	{pkg: "goroutinereports", runs: []fixtureRun{{
-		name: "thousands of goroutines", run: "ThousandsOfGoroutines$", count: 20, exit: 1,
+		name: "thousands of goroutines", run: "ThousandsOfGoroutines$", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
 			"TestLeakThousandsOfGoroutines": {
-				`\n\s+2000 goroutines still running:\n` +
-					`\s+2000 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+ and 1995 more:\n` +
+				`\n\s+300 goroutines still running:\n` +
+					`\s+300 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+ and 295 more:\n` +
 					`\s+goroutinereports\.blockOn \(goroutinereports/goroutinereports_test\.go:\d+\)\n` +
 					`\s+created by goroutinereports\.TestLeakThousandsOfGoroutines \(goroutinereports/goroutinereports_test\.go:\d+\) in goroutine \d+\n` +
 					`\s*\n\s+verdict: `,
@@ -250,7 +250,7 @@ var verdictCases = []fixtureCase{
 		},
 		absent: []string{"goroutine:\n", "ids unknown"},
 	}, {
-		name: "parallel tests with one stack", run: "SharedStack", count: 20, exit: 1,
+		name: "parallel tests with one stack", run: "SharedStack", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
 			"TestSharedStack/leak_three": {`\n\s+3 goroutines \[chan receive\], ids \d+, \d+, \d+:\n\s+goroutinereports\.blockOn \([^)]*\)\n\s+created by goroutinereports\.TestSharedStack\.func\d+ \([^)]*\) in goroutine \d+\n`},
 			"TestSharedStack/leak_five":  {`\n\s+5 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+:\n`},
@@ -289,8 +289,8 @@ var verdictCases = []fixtureCase{
 	{pkg: "goroutinesmain", runs: []fixtureRun{{
 		name: "left for TestMain", run: "^TestMainLeak", count: 1, procs: 20, exit: 1,
 		stderr: []string{
-			`(?m)^leakcheck: no tracked object outlived TestMain, but goroutines did\n\n1001 goroutines still running:\n` +
-				`  1000 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+ and 995 more:\n` +
+			`(?m)^leakcheck: no tracked object outlived TestMain, but goroutines did\n\n301 goroutines still running:\n` +
+				`  300 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+ and 295 more:\n` +
 				`      goroutinesmain\.blockOn \(goroutinesmain/goroutinesmain_test\.go:\d+\)\n` +
 				`      created by goroutinesmain\.TestMainLeakGoroutines \(goroutinesmain/goroutinesmain_test\.go:\d+\) in goroutine \d+\n` +
 				`  goroutine \d+ \[select\]:\n` +

@@ -30,11 +30,26 @@ type TestingT interface {
 	Logf(format string, args ...any)
 }
 
+// environ is the environment of the programs that this package runs:
+// this process's, and, unless it sets GORACE, a race detector that does
+// not sleep a second before it exits (its default, for other threads to
+// report races): a fixture suite runs hundreds of processes. Races are
+// still reported, and fail the process.
+func environ() []string {
+	env := os.Environ()
+	if _, set := os.LookupEnv("GORACE"); !set {
+		env = append(env, "GORACE=atexit_sleep_ms=0")
+	}
+	return env
+}
+
 // Run runs go test with args and returns its exit code and combined
 // output. It fails the test if go test could not run at all.
 func Run(t TestingT, args ...string) (int, string) {
 	t.Helper()
-	out, err := exec.Command("go", append([]string{"test"}, args...)...).CombinedOutput()
+	cmd := exec.Command("go", append([]string{"test"}, args...)...)
+	cmd.Env = environ()
+	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -87,9 +102,7 @@ func execEnv(timeout time.Duration, env []string, dir, bin string, args ...strin
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
+	cmd.Env = append(environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

@@ -1,7 +1,7 @@
 // Package synctest pins the verdicts of Check called inside a
 // testing/synctest bubble, where the verdict runs too (synctest.Test runs
 // the test's cleanups in the bubble): a worker goroutine of the bubble
-// that tracks 50,000 short-lived objects leaves nothing behind and
+// that tracks 5,000 short-lived objects leaves nothing behind and
 // passes, quickly, although time in the bubble is fake and the garbage
 // collector's cleanups run outside it; so does a worker that holds its
 // object a few (fake) milliseconds after the test's function returned,
@@ -43,7 +43,7 @@ func keep(c *Conn) {
 // use stands for work done with a connection.
 func use(c *Conn) { runtime.KeepAlive(c) }
 
-const objects = 50_000
+const objects = 5000
 
 // work makes n connections on a worker goroutine of the bubble, a few at
 // a time with fake sleeps in between, and calls last with the last one.
@@ -100,7 +100,7 @@ func TestCleanParallelBubbles(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
 				leakcheck.Check(t)
-				for range 5000 {
+				for range 1000 {
 					dial(i)
 				}
 			})
@@ -109,7 +109,7 @@ func TestCleanParallelBubbles(t *testing.T) {
 	t.Run("outside", func(t *testing.T) {
 		leakcheck.Check(t)
 		t.Parallel()
-		for range 50000 {
+		for range 5000 {
 			dial(-1)
 		}
 	})

@@ -1,5 +1,5 @@
 // Package goroutinesmain pins what VerifyTestMain says about goroutines
-// that the run leaves: a thousand goroutines on one stack are one entry,
+// that the run leaves: hundreds of goroutines on one stack are one entry,
 // with the first ids, the count of the others, the state, the stack and
 // the creation site, and a goroutine of a stack of its own is an entry of
 // its own. A run that leaves none passes.
@@ -38,8 +38,8 @@ func serve(started *sync.WaitGroup) {
 
 func TestMainLeakGoroutines(t *testing.T) {
 	var started sync.WaitGroup
-	started.Add(1001)
-	for range 1000 {
+	started.Add(301)
+	for range 300 {
 		go blockOn(&started)
 	}
 	go serve(&started)
@@ -49,8 +49,8 @@ func TestMainLeakGoroutines(t *testing.T) {
 func TestCleanGoroutines(t *testing.T) {
 	release := make(chan struct{})
 	var ended sync.WaitGroup
-	ended.Add(1000)
-	for range 1000 {
+	ended.Add(300)
+	for range 300 {
 		go func() {
 			defer ended.Done()
 			<-release
