@@ -68,7 +68,6 @@ func Check(t TestingT, opts ...Option) {
 			return
 		}
 	}
-	noteFuzzing(t)
 	cfg := buildConfig(opts)
 	if _, dup := checked.LoadOrStore(t, struct{}{}); dup {
 		t.Errorf("leakcheck: Check called twice in %s: call it once, at the top of the test", t.Name())
@@ -78,6 +77,7 @@ func Check(t TestingT, opts ...Option) {
 	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting, unknownNames: unknownNames(cfg)}
 	if fromTesting {
 		s.fn, s.goid = testFunction(), currentGoroutine().id
+		s.fuzz = watchFuzzing(t)
 	}
 	if a, ok := t.(interface{ ArtifactDir() string }); ok {
 		s.artifactDir = a.ArtifactDir

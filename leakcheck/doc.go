@@ -81,10 +81,19 @@
 // A timer still pending when the grace is spent holds what its function
 // refers to: that is the test's, and the report names the timer.
 //
-// Under go test -fuzz the inputs run in worker processes that Check(f)
-// does not see: it judges the seed corpus when go test runs without
-// -fuzz, and says so once under -fuzz. Check(t) first in the fuzz
-// function judges every input, at the cost of a verdict each.
+// Without -fuzz, Check(f) in a fuzz target judges its seed corpus when
+// the target ends. Under go test -fuzz the inputs run in worker
+// processes, and Check(f) judges them there as they run: every few
+// hundred tracked objects, and at most once a grace, it judges the
+// objects that inputs which have ended tracked; once any of them
+// outlives its input, every input that tracks an object fails with the
+// report, and the first is the failing input that go test records. It
+// may not be the input that leaked (go test -run with the recorded input
+// replays it, and Check(f) judges it then); Check(t) first in the fuzz
+// function fails the very input, at the cost of a verdict for each.
+// Under -fuzz, Check(f) judges objects only, without retention paths (a
+// worker has ten seconds for each input): goroutines that inputs leave
+// are judged in the seed corpus run, or by Check(t).
 //
 // As for objects: if every object
 // of the test is freed already, it is done without a garbage collection.

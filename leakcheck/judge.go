@@ -20,8 +20,9 @@ func judge(s *scope) (*Report, error) {
 	rep := &Report{Scope: s.name, GoroutineCheck: "off"}
 	mine := s.owns
 	count := s.live
-	if s.main || s.all {
-		// VerifyTestMain and Find count by looking: they run once.
+	if s.main || s.all || s.upTo != 0 {
+		// VerifyTestMain, Find and the verdicts on fuzz inputs count by
+		// looking: they run once, or seldom.
 		count = func() int {
 			return len(reg.collect(func(serial, w uint64) bool { return w&flagReported == 0 && mine(serial, w) }))
 		}
@@ -106,6 +107,8 @@ func (s *scope) owns(serial, word uint64) bool {
 		return true
 	case s.main:
 		return serial >= s.since // made while VerifyTestMain ran
+	case s.upTo != 0:
+		return slotScope(word) == s.num && serial >= s.since && serial <= s.upTo
 	default:
 		return slotScope(word) == s.num
 	}

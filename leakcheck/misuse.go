@@ -1,12 +1,8 @@
 package leakcheck
 
 import (
-	"flag"
-	"fmt"
 	"runtime"
 	"strings"
-	"sync"
-	"testing"
 )
 
 // Misuse that would make a verdict judge nothing, told at run time: Check
@@ -90,24 +86,4 @@ func panicking() bool {
 			return false
 		}
 	}
-}
-
-// fuzzingNotice says once per process, without -v, what Check(f) judges
-// under go test -fuzz: the fuzz engine runs the inputs in worker
-// processes of their own, where the coordinator's verdict sees nothing.
-var fuzzingNotice sync.Once
-
-// noteFuzzing tells, when t is a fuzz target's F and the test binary
-// runs with -test.fuzz, that Check(f) judges the fuzzing process only.
-func noteFuzzing(t TestingT) {
-	if _, ok := t.(*testing.F); !ok {
-		return
-	}
-	fuzz := flag.Lookup("test.fuzz")
-	if fuzz == nil || fuzz.Value.String() == "" {
-		return
-	}
-	fuzzingNotice.Do(func() {
-		fmt.Fprintf(stderr, "leakcheck: %s: under -fuzz, the inputs run in worker processes that Check(f) does not judge; it judges the seed corpus when go test runs without -fuzz (a failing input that -fuzz finds joins it). To judge every fuzzed input, call leakcheck.Check(t) first in the fuzz function (each input then gets a verdict of its own, at a cost)\n", t.Name())
-	})
 }

@@ -22,12 +22,13 @@ func installObserver() {
 }
 
 // Tracked records the object if a verdict will judge it: it belongs to an
-// active checked test, or VerifyTestMain runs.
-func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any, addr uintptr) {
+// active checked test, or VerifyTestMain runs. It returns what fails a
+// fuzz input (see fuzzWatch.look).
+func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any, addr uintptr) any {
 	s, labelled := currentScope()
 	fallback := s == nil && !labelled && anyFunctionScope()
 	if s == nil && !fallback && scopes.main.Load() == nil {
-		return // no verdict will judge it
+		return nil // no verdict will judge it
 	}
 	var site stack.ID
 	if reg.stacked.Load() > 0 {
@@ -43,12 +44,16 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 	case s != nil:
 		num = s.num
 	case scopes.main.Load() == nil:
-		return
+		return nil
 	}
 	if s != nil {
 		s.made.Add(1)
 	}
 	reg.add(serial, typ, typeIndex, bundle, site, num, addr)
+	if s != nil && s.fuzz != nil {
+		return s.fuzz.look(s, serial)
+	}
+	return nil
 }
 
 // Updated records the object's new bundle.

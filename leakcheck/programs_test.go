@@ -1,7 +1,9 @@
 package leakcheck_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +126,42 @@ func TestFuzzSeedCorpusVerdicts(t *testing.T) {
 	assert.Equal(t, 20, strings.Count(out, "--- FAIL: FuzzLeakKeeps ("), out)
 	assert.Equal(t, 20, strings.Count(out, "leakcheck: 1 tracked object outlived FuzzLeakKeeps"), out)
 	assert.Equal(t, 20, strings.Count(out, "--- PASS: FuzzCleanParse ("), out)
+}
+
+// Under go test -fuzz, Check(f) judges the inputs that the worker
+// processes run: a target whose inputs keep objects fails with the report
+// and a failing input, one whose inputs let go of them passes, every run.
+// Each run fuzzes with one worker; a failing one stops at the first
+// finding, a passing one fuzzes for a second, more than twice the grace
+// after which the failing ones fail. The failing inputs that go test
+// writes into the fixture's testdata/fuzz are removed.
+func TestFuzzingVerdicts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fuzzes the fuzzworker fixture")
+	}
+	t.Parallel()
+	const runs = 3
+	dir := filepath.Join("testdata", "programs", "fuzzworker")
+	t.Cleanup(func() { os.RemoveAll(filepath.Join(dir, "testdata")) })
+	for _, target := range []string{"FuzzLeakKeeps", "FuzzLeakSomeInputs", "FuzzCleanParse", "FuzzCleanSharedByTheInputs", "FuzzCleanTimerLetsGo"} {
+		leaks := strings.HasPrefix(target, "FuzzLeak")
+		fuzztime := "1s"
+		if leaks {
+			fuzztime = "60s"
+		}
+		for run := range runs {
+			code, out := gotest.Run(t, "-run=^$", "-fuzz=^"+target+"$", "-fuzztime="+fuzztime, "-parallel=1", "./"+filepath.ToSlash(dir))
+			if leaks {
+				if assert.Equal(t, 1, code, "%s, run %d:\n%s", target, run, out) {
+					assert.Contains(t, out, "outlived the fuzz inputs of "+target+" that made them", "%s, run %d", target, run)
+					assert.Regexp(t, `fuzzworker\.Conn: \d+ live`, out)
+					assert.Contains(t, out, "Failing input written to testdata/fuzz/"+target+"/")
+				}
+			} else {
+				assert.Equal(t, 0, code, "%s, run %d:\n%s", target, run, out)
+				assert.NotContains(t, out, "leakcheck:", "%s, run %d", target, run)
+			}
+			os.RemoveAll(filepath.Join(dir, "testdata"))
+		}
+	}
 }

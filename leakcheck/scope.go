@@ -34,8 +34,12 @@ type scope struct {
 	// descendants; previous is the one it replaced.
 	labels, previous ancestry.Labels
 	// since is the first serial that VerifyTestMain judges: objects
-	// recorded before it began are not its.
-	since uint64
+	// recorded before it began are not its. upTo, if not 0, is the last
+	// serial that a verdict judges (fuzzing.go).
+	since, upTo uint64
+	// fuzz judges a fuzz target's inputs as they run, in a worker of go
+	// test -fuzz (fuzzing.go); nil elsewhere.
+	fuzz *fuzzWatch
 	// grace counts the pauses of the verdict's grace (grace.go); judged
 	// is set when the verdict begins (Find judges what is alive at once,
 	// without a grace).

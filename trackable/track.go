@@ -101,13 +101,24 @@ func track(t *Trackable, info *typeInfo) {
 	if tr != nil {
 		notify(tr, methodAttached, s.event(serial))
 	}
+	var fail any
 	if obs != nil {
-		obs.Tracked(serial, info.typ, int(info.id), nil, addr)
+		fail = obs.Tracked(serial, info.typ, int(info.id), nil, addr)
 	}
 	// Calls on the same object wait in claim until here, so that they
 	// notify after attached.
 	t.owner.Store(addr)
 	runtime.KeepAlive(t) // see destroyed
+	failTrack(fail)
+}
+
+// failTrack panics with what the observer's Tracked returned, if
+// anything, once the object is tracked and no lock is held (see
+// observe.Observer).
+func failTrack(fail any) {
+	if fail != nil {
+		panic(fail)
+	}
 }
 
 // trackRecord tracks t with r, its own record, locked, and unlocks it.
@@ -123,12 +134,14 @@ func trackRecord(t *Trackable, r *record, info *typeInfo) {
 	if r.tracker != nil {
 		notify(r.tracker, methodAttached, r.event())
 	}
+	var fail any
 	if r.observed {
-		observe.Current().Tracked(serial, info.typ, int(info.id), r.bundle, addressOf(t))
+		fail = observe.Current().Tracked(serial, info.typ, int(info.id), r.bundle, addressOf(t))
 	}
 	r.mu.Unlock()
 	// Until here, the object must not be found unreachable: see destroyed.
 	runtime.KeepAlive(t)
+	failTrack(fail)
 }
 
 // destroyed runs on a runtime cleanup goroutine after the object of r was

@@ -99,11 +99,13 @@ func Watch(p any) (uint64, error) {
 	if r.tracker != nil {
 		notify(r.tracker, methodAttached, r.event())
 	}
+	var fail any
 	if r.observed {
-		observe.Current().Tracked(r.serial.Load(), info.typ, int(info.id), nil, uintptr(unsafe.Pointer(ptr)))
+		fail = observe.Current().Tracked(r.serial.Load(), info.typ, int(info.id), nil, uintptr(unsafe.Pointer(ptr)))
 	}
 	r.mu.Unlock()
 	runtime.KeepAlive(ptr) // see destroyed
+	failTrack(fail)
 	return r.serial.Load(), nil
 }
 

@@ -24,7 +24,13 @@ type Observer interface {
 	// inside it (its Trackable's, or the watched pointer), for finding
 	// what holds it in a heap dump: an address, not a pointer, so that it
 	// keeps nothing alive. Go's heap does not move objects.
-	Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any, addr uintptr)
+	//
+	// A non-nil result is a value that Track or Watch panics with on
+	// that goroutine once the object is tracked and every lock is
+	// released: the way a verdict fails the fuzz input that runs (package
+	// testing makes a fuzz input's panic its failure). It is nil
+	// otherwise.
+	Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any, addr uintptr) (fail any)
 	// Updated is called when the object gets a new bundle.
 	Updated(serial uint64, bundle any)
 	// Destroyed is called when the garbage collector has freed the object.

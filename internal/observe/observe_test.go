@@ -36,8 +36,9 @@ func (r *recording) add(s string) {
 	r.events = append(r.events, s)
 }
 
-func (r *recording) Tracked(serial uint64, typ reflect.Type, _ int, bundle any, _ uintptr) {
+func (r *recording) Tracked(serial uint64, typ reflect.Type, _ int, bundle any, _ uintptr) any {
 	r.add(fmt.Sprintf("tracked %d %s %v", serial, typ, bundle))
+	return nil
 }
 func (r *recording) Updated(serial uint64, bundle any) {
 	r.add(fmt.Sprintf("updated %d %v", serial, bundle))

@@ -1,6 +1,5 @@
-// Package fuzzing pins what Check(f) judges in a fuzz target: the seed
-// corpus, without -fuzz, both ways; and under -fuzz, it says what it
-// does not judge rather than passing silently.
+// Package fuzzing pins what Check(f) judges in a fuzz target without
+// -fuzz: the seed corpus, both ways. (Under -fuzz: package fuzzworker.)
 package fuzzing
 
 import (

@@ -1,0 +1,77 @@
+// Package fuzzworker pins what Check(f) judges under go test -fuzz, where
+// the inputs run in worker processes: a target whose inputs keep what
+// they track fails, with the report, as does one where only some inputs
+// keep it; a target whose inputs drop what they track passes, as does one
+// whose inputs share an object that the target made, and one whose inputs
+// leave an object to a timer that lets go of it shortly after.
+package fuzzworker
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/objtrack/objtrack/leakcheck"
+	"github.com/objtrack/objtrack/trackable"
+)
+
+type Conn struct {
+	trackable.Trackable
+	n int
+}
+
+func dial(n int) *Conn { return trackable.Track(&Conn{n: n}) }
+
+var kept struct {
+	sync.Mutex
+	conns []*Conn
+}
+
+func keep(c *Conn) {
+	kept.Lock()
+	defer kept.Unlock()
+	kept.conns = append(kept.conns, c)
+}
+
+func FuzzLeakKeeps(f *testing.F) {
+	leakcheck.Check(f)
+	f.Add([]byte("a"))
+	f.Fuzz(func(t *testing.T, b []byte) { keep(dial(len(b))) })
+}
+
+func FuzzLeakSomeInputs(f *testing.F) {
+	leakcheck.Check(f)
+	f.Add([]byte("a"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c := dial(len(b))
+		if len(b) > 4 {
+			keep(c)
+		}
+	})
+}
+
+func FuzzCleanParse(f *testing.F) {
+	leakcheck.Check(f)
+	f.Add([]byte("a"))
+	f.Fuzz(func(t *testing.T, b []byte) { runtime.KeepAlive(dial(len(b))) })
+}
+
+func FuzzCleanSharedByTheInputs(f *testing.F) {
+	leakcheck.Check(f)
+	shared := dial(0)
+	f.Add([]byte("a"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		runtime.KeepAlive(shared)
+		runtime.KeepAlive(dial(len(b)))
+	})
+}
+
+func FuzzCleanTimerLetsGo(f *testing.F) {
+	leakcheck.Check(f)
+	f.Add([]byte("a"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c := dial(len(b))
+		time.AfterFunc(20*time.Millisecond, func() { runtime.KeepAlive(c) })
+	})
+}
