@@ -16,8 +16,22 @@ import (
 // judge brings the garbage collector to a fixed point for the objects of
 // scope s and reports those that survived. It does not check goroutines.
 func judge(s *scope) (*Report, error) {
+	rep, freed, err := judgeOnce(s)
+	if err == nil && freed {
+		// A survivor is in no object of the heap dump: it was freed after
+		// the count, its cleanup not run yet (a parallel verdict's
+		// collection can free it just then). Judged again, once: what
+		// is still counted then is reported.
+		rep, _, err = judgeOnce(s)
+	}
+	return rep, err
+}
+
+// judgeOnce is one verdict of judge; freed says that retention paths
+// found a survivor freed already.
+func judgeOnce(s *scope) (rep *Report, freed bool, err error) {
 	cfg := s.cfg
-	rep := &Report{Scope: s.name, GoroutineCheck: "off"}
+	rep = &Report{Scope: s.name, GoroutineCheck: "off"}
 	mine := s.owns
 	count := s.live
 	if s.main || s.all || s.upTo != 0 {
@@ -33,10 +47,10 @@ func judge(s *scope) (*Report, error) {
 	}
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
 	if res.StillBlocked() {
-		return nil, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
+		return nil, false, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
 	}
 	if err := res.Err(); err != nil {
-		return rep, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
+		return rep, false, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
 	}
 	var judged []live
 	if res.Rounds > 0 { // with no collection, nothing was left to judge
@@ -49,7 +63,7 @@ func judge(s *scope) (*Report, error) {
 	types := sortedTypes(byType)
 	rules, err := resolveRules(cfg, types)
 	if err != nil {
-		return rep, err
+		return rep, false, err
 	}
 	for _, typ := range types {
 		objs := byType[typ]
@@ -72,9 +86,9 @@ func judge(s *scope) (*Report, error) {
 	sortTypeReports(rep.Leaks)
 	if len(rep.Leaks) > 0 {
 		rep.Notes = optionNotes(cfg, types)
-		findHolders(rep, s)
+		freed = findHolders(rep, s)
 	}
-	return rep, nil
+	return rep, freed, nil
 }
 
 // beyondCollections is what a verdict does for objects that survive a

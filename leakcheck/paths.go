@@ -36,9 +36,9 @@ const maxVia = 8
 
 // findHolders adds retention paths to the sites of a failing report,
 // for the survivors that the sites list.
-func findHolders(rep *Report, s *scope) {
+func findHolders(rep *Report, s *scope) (freed bool) {
 	if !s.cfg.paths || len(rep.Leaks) == 0 {
-		return
+		return false
 	}
 	var targets []uint64
 	for _, t := range rep.Leaks {
@@ -54,18 +54,20 @@ func findHolders(rep *Report, s *scope) {
 	})
 	rep.PathsNote = note
 	if held == nil {
-		return
+		return false
 	}
 	i := 0
 	for ti := range rep.Leaks {
 		for si := range rep.Leaks[ti].Sites {
 			site := &rep.Leaks[ti].Sites[si]
 			for _, serial := range site.Serials {
+				freed = freed || held[i].freed
 				site.HeldBy = addPath(site.HeldBy, held[i], serial)
 				i++
 			}
 		}
 	}
+	return freed
 }
 
 // holderSearch is how searchHolders looks for holders.
@@ -195,7 +197,7 @@ func trackedObjects(g *heapdump.Graph) map[uint64]string {
 // serials): the root's line and the objects between the root and the
 // survivor.
 func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool) Path {
-	out := Path{Root: p.RootText()}
+	out := Path{Root: p.RootText(), freed: !p.Found() && len(p.Steps) == 0}
 	if p.Root.Kind == heapdump.RootGoroutine && p.Root.Goroutine != nil {
 		out.StartedByTest = started[p.Root.Goroutine.ID]
 	}

@@ -63,11 +63,12 @@ var programCases = []fixtureCase{
 			"TestLeakLater":            {outlived(1, "TestLeakLater")},
 		},
 	}, {
-		name: "a cleanup blocks for ever, with one goroutine for cleanups", run: "^Test(FailBlockedCleanup|CleanLater)", count: 1, procs: 20, exit: 1,
+		name: "a cleanup blocks for ever, with one goroutine for cleanups", run: "^Test(FailBlockedCleanup|CleanLater|LeakLaterGoroutine)", count: 1, procs: 20, exit: 1,
 		args:   []string{"-test.cpu=2"}, // GOMAXPROCS/4: one goroutine runs cleanups, and the blocked one holds it
 		within: 30 * time.Second, testWithin: 5 * time.Second,
 		tests: map[string][]string{
 			"TestFailBlockedCleanup": {`cleanups or finalizers are still queued or running; one of them is probably blocked`, `blocked\.blockCleanup\.func1`},
+			"TestLeakLaterGoroutine": {`no tracked object outlived TestLeakLaterGoroutine, but goroutines did`, `objects were not judged: leakcheck: TestLeakLaterGoroutine was not judged: a cleanup found blocked earlier`, `blocked\.TestLeakLaterGoroutine\.func1`},
 		},
 		// Nothing can be judged after it: each later verdict says so
 		// without -v, and does not wait for it again.

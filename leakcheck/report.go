@@ -102,6 +102,9 @@ type Path struct {
 	Via []string `json:"via,omitempty"`
 	// Serials are the survivors this path holds (the site's listed ones).
 	Serials []uint64 `json:"serials"`
+	// freed says that the survivor is in no object of the dump: it was
+	// freed after the verdict counted it (see judge).
+	freed bool
 }
 
 // AllowedType is a type whose survivors an Allow option permitted.

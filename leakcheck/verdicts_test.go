@@ -183,8 +183,9 @@ var verdictCases = []fixtureCase{
 	}, {
 		name: "misspelt alone", run: "^TestFail", count: 20, exit: 1,
 		tests: map[string][]string{
-			"TestFailAllowMisspelt":  {misspelt("Allow", "Conm", "typenames.Conn")},
-			"TestFailIgnoreMisspelt": {misspelt("IgnoreTypes", "typenames.Sesion", "typenames.Session")},
+			"TestFailAllowMisspelt":     {misspelt("Allow", "Conm", "typenames.Conn")},
+			"TestFailIgnoreMisspelt":    {misspelt("IgnoreTypes", "typenames.Sesion", "typenames.Session")},
+			"TestFailIgnorePointerType": {`(?m)leakcheck: option IgnoreTypes\("\*typenames\.Conn"\) names a pointer type, and objects are named by the type they point to: write "typenames\.Conn"$`},
 		},
 		absent: []string{"outlived"},
 	}, {

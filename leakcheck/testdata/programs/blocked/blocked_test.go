@@ -1,7 +1,8 @@
 // Package blocked pins the verdicts after a finalizer, or a cleanup,
 // that blocks for ever: the test that finds it fails once, with the
 // cause; later tests are judged as usual, quickly, and a later leak is
-// still reported.
+// still reported: an object kept, or a goroutine left running (judged
+// even where a blocked cleanup leaves the objects unjudged).
 package blocked
 
 import (
@@ -80,4 +81,15 @@ func TestLeakLater(t *testing.T) {
 	leakcheck.Check(t)
 	churn()
 	kept = append(kept, trackable.Track(&Conn{}))
+}
+
+func TestLeakLaterGoroutine(t *testing.T) {
+	leakcheck.Check(t)
+	churn()
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		<-never
+	}()
+	<-started
 }

@@ -4,7 +4,9 @@
 // Conn was ever tracked: the type exists; that no object of it was made
 // is no typo. Nor is naming Pool, a type of the program that nothing
 // ever tracks. A name that names no type of the program fails the test
-// that takes it, every time, with the close name that it misspells. The
+// that takes it, every time, with the close name that it misspells, and
+// so does a pointer type's name, saying to write the name without the *
+// (objects are named by the type they point to). The
 // twins show the options still work when objects survive: more Conns
 // than allowed fail, and ignoring Conn does not hide a Session.
 package typenames
@@ -90,4 +92,13 @@ func TestLeakSessionDespiteIgnoredConn(t *testing.T) {
 	leakcheck.Check(t, leakcheck.IgnoreTypes("Conn"))
 	keep(trackable.Track(&Conn{ID: 3}))
 	keep(trackable.Track(&Session{ID: 4}))
+}
+
+// A pointer type is a type of the program, but objects are named by the
+// type they point to: IgnoreTypes("*typenames.Conn") would ignore none.
+func TestFailIgnorePointerType(t *testing.T) {
+	leakcheck.Check(t, leakcheck.IgnoreTypes("*typenames.Conn"))
+	for i := range 10 {
+		trackable.Track(&Conn{ID: i})
+	}
 }
