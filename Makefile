@@ -6,7 +6,7 @@ BENCHCOUNT  ?= 20
 BENCHTIME   ?= 500ms
 VERDICTCOUNT ?= 5
 
-.PHONY: demo test lint bench bench-otel bench-paths bench-verdict
+.PHONY: demo test test-race test-32bit test-otel lint bench bench-otel bench-paths bench-verdict
 
 ## demo: pytracker's session in Go, then leakcheck's reports on a leaky
 ## test suite (its tests fail on purpose)
@@ -23,14 +23,24 @@ demo:
 ## built and linked for 386 and arm, and handed to true instead of being
 ## run (-exec true); the internal packages' tests also run as 386 (an
 ## amd64 machine runs 386 binaries), but for internal/readme, whose
-## commands run as the machine's own.
-test: lint
+## commands run as the machine's own. The four parts run at once, each
+## target's output kept together: the race suite spends much of its time
+## in verdicts that wait out their grace, which the compilers of the
+## others fill.
+test:
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint test-race test-32bit test-otel
+
+test-race:
 	$(GO) test -race ./...
+
+test-32bit:
 	GOARCH=386 $(GO) test $$($(GO) list ./internal/... | grep -v '/internal/readme$$')
 	for arch in 386 arm; do \
 		GOARCH=$$arch $(GO) test -count=1 -exec true ./... >/dev/null || exit 1; \
 		(cd otelobjtrack && GOARCH=$$arch $(GO) test -count=1 -exec true ./... >/dev/null) || exit 1; \
 	done
+
+test-otel:
 	cd otelobjtrack && $(GO) test -race ./...
 
 lint:
