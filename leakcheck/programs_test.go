@@ -106,8 +106,9 @@ var programCases = []fixtureCase{
 			"TestLeakCacheKept":              {outlived(1, "TestLeakCacheKept"), `held by:\n\s+global  syncpools\.kept\n`},
 			"TestLeakCacheKeptAmongDirReads": {outlived(1, "TestLeakCacheKeptAmongDirReads"), `held by:\n\s+global  syncpools\.kept\n`},
 			"TestLeakWorkerPoolNotReleased":  {`held by:\n\s+global  syncpools\.keptPool\n`},
+			"TestLeakKeptBesideStaleWords":   {outlived(1, "TestLeakKeptBesideStaleWords"), `held by:\n\s+global  syncpools\.kept\n`},
 		},
-		absent: []string{"dirBufPool", "sync.allPools", "sync.oldPools"},
+		absent: []string{"dirBufPool", "sync.allPools", "sync.oldPools", "staleBytes", "bytePool"},
 	}}},
 }
 

@@ -3,14 +3,20 @@
 // type that embeds a sync.Pool it has used (the sync package lists every
 // used pool, and drops it over two collections), and a goroutine pool of
 // the shape of github.com/panjf2000/ants (workers cached in a sync.Pool,
-// a purge goroutine, Release), watched in its constructor.
+// a purge goroutine, Release), watched in its constructor. Words that
+// look like a survivor's address, planted in buffers of bytes (a global
+// one, and a pool of them, as os keeps for directory reads), hold
+// nothing: a dropped object is freed, and a kept one's report names only
+// what really holds it.
 package syncpools
 
 import (
+	"encoding/binary"
 	"os"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
@@ -216,4 +222,33 @@ func TestMainCleanWorkerPoolReleased(t *testing.T) {
 	wp := NewWorkerPool()
 	work(t, wp)
 	wp.Release()
+}
+
+// staleBytes and bytePool hold bytes only: the garbage collector and the
+// heap dump see no pointer in them, whatever their words look like.
+var (
+	staleBytes = make([]byte, 64)
+	bytePool   = sync.Pool{New: func() any { b := make([]byte, 64); return &b }}
+)
+
+// plant writes c's address into staleBytes and into a buffer put back in
+// bytePool, as a stale word left in a reused buffer would be.
+func plant(c *Cache) {
+	addr := uint64(uintptr(unsafe.Pointer(c)))
+	binary.LittleEndian.PutUint64(staleBytes[8:], addr)
+	b := bytePool.Get().(*[]byte)
+	binary.LittleEndian.PutUint64((*b)[16:], addr)
+	bytePool.Put(b)
+}
+
+func TestCleanStaleWordsHoldNothing(t *testing.T) {
+	leakcheck.Check(t)
+	plant(NewCache())
+}
+
+func TestLeakKeptBesideStaleWords(t *testing.T) {
+	leakcheck.Check(t)
+	c := NewCache()
+	plant(c)
+	kept = append(kept, c)
 }
