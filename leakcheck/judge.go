@@ -16,25 +16,36 @@ import (
 // judge brings the garbage collector to a fixed point for the objects of
 // scope s and reports those that survived. It does not check goroutines.
 func judge(s *scope) (*Report, error) {
-	rep, freed, err := judgeOnce(s)
-	if err == nil && freed {
+	rep, held, err := judgeOnce(s, nil)
+	if err == nil && held.freed {
 		// A survivor is in no object of the heap dump: it was freed after
 		// the count, its cleanup not run yet (a parallel verdict's
 		// collection can free it just then). Judged again, once: what
 		// is still counted then is reported.
-		rep, _, err = judgeOnce(s)
+		rep, held, err = judgeOnce(s, nil)
+	}
+	if err == nil && len(held.queued) > 0 && settle.FinalizersBlocked() {
+		// A finalizer of an earlier test blocks the finalizer goroutine
+		// (that verdict failed for it): what a finalizer queued behind it
+		// holds is never freed, which is the runtime's doing, not this
+		// test's. Judged again without those survivors.
+		rep, _, err = judgeOnce(s, held.queued)
 	}
 	return rep, err
 }
 
-// judgeOnce is one verdict of judge; freed says that retention paths
-// found a survivor freed already.
-func judgeOnce(s *scope) (rep *Report, freed bool, err error) {
+// judgeOnce is one verdict of judge, on the survivors that exclude does
+// not name; it says what retention paths found that is not the test's
+// doing.
+func judgeOnce(s *scope, exclude map[uint64]bool) (rep *Report, held heldOnly, err error) {
 	cfg := s.cfg
 	rep = &Report{Scope: s.name, GoroutineCheck: "off"}
 	mine := s.owns
+	if exclude != nil {
+		mine = func(serial, w uint64) bool { return !exclude[serial] && s.owns(serial, w) }
+	}
 	count := s.live
-	if s.main || s.all || s.upTo != 0 {
+	if s.main || s.all || s.upTo != 0 || exclude != nil {
 		// VerifyTestMain, Find and the verdicts on fuzz inputs count by
 		// looking: they run once, or seldom.
 		count = func() int {
@@ -47,10 +58,10 @@ func judgeOnce(s *scope) (rep *Report, freed bool, err error) {
 	}
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
 	if res.StillBlocked() {
-		return nil, false, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
+		return nil, held, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
 	}
 	if err := res.Err(); err != nil {
-		return rep, false, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
+		return rep, held, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
 	}
 	var judged []live
 	if res.Rounds > 0 { // with no collection, nothing was left to judge
@@ -63,7 +74,7 @@ func judgeOnce(s *scope) (rep *Report, freed bool, err error) {
 	types := sortedTypes(byType)
 	rules, err := resolveRules(cfg, types)
 	if err != nil {
-		return rep, false, err
+		return rep, held, err
 	}
 	for _, typ := range types {
 		objs := byType[typ]
@@ -86,9 +97,9 @@ func judgeOnce(s *scope) (rep *Report, freed bool, err error) {
 	sortTypeReports(rep.Leaks)
 	if len(rep.Leaks) > 0 {
 		rep.Notes = optionNotes(cfg, types)
-		freed = findHolders(rep, s)
+		held = findHolders(rep, s)
 	}
-	return rep, freed, nil
+	return rep, held, nil
 }
 
 // beyondCollections is what a verdict does for objects that survive a

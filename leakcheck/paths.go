@@ -36,9 +36,17 @@ const maxVia = 8
 
 // findHolders adds retention paths to the sites of a failing report,
 // for the survivors that the sites list.
-func findHolders(rep *Report, s *scope) (freed bool) {
+// heldOnly is what retention paths found of a failing report's
+// survivors that is not the test's doing: survivors freed already, and
+// survivors that only a queued finalizer holds.
+type heldOnly struct {
+	freed  bool
+	queued map[uint64]bool // by serial
+}
+
+func findHolders(rep *Report, s *scope) (found heldOnly) {
 	if !s.cfg.paths || len(rep.Leaks) == 0 {
-		return false
+		return found
 	}
 	var targets []uint64
 	for _, t := range rep.Leaks {
@@ -54,20 +62,26 @@ func findHolders(rep *Report, s *scope) (freed bool) {
 	})
 	rep.PathsNote = note
 	if held == nil {
-		return false
+		return found
 	}
 	i := 0
 	for ti := range rep.Leaks {
 		for si := range rep.Leaks[ti].Sites {
 			site := &rep.Leaks[ti].Sites[si]
 			for _, serial := range site.Serials {
-				freed = freed || held[i].freed
+				found.freed = found.freed || held[i].freed
+				if held[i].queuedFinalizer {
+					if found.queued == nil {
+						found.queued = map[uint64]bool{}
+					}
+					found.queued[serial] = true
+				}
 				site.HeldBy = addPath(site.HeldBy, held[i], serial)
 				i++
 			}
 		}
 	}
-	return freed
+	return found
 }
 
 // holderSearch is how searchHolders looks for holders.
@@ -197,7 +211,11 @@ func trackedObjects(g *heapdump.Graph) map[uint64]string {
 // serials): the root's line and the objects between the root and the
 // survivor.
 func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool) Path {
-	out := Path{Root: p.RootText(), freed: !p.Found() && len(p.Steps) == 0}
+	out := Path{
+		Root:            p.RootText(),
+		freed:           !p.Found() && len(p.Steps) == 0,
+		queuedFinalizer: p.Root.Kind == heapdump.RootFinalizer && p.Root.Finalizer != nil && p.Root.Finalizer.Queued,
+	}
 	if p.Root.Kind == heapdump.RootGoroutine && p.Root.Goroutine != nil {
 		out.StartedByTest = started[p.Root.Goroutine.ID]
 	}

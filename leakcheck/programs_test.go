@@ -55,7 +55,7 @@ var programCases = []fixtureCase{
 		},
 	}}},
 
-	{pkg: "blocked", runs: []fixtureRun{{
+	{pkg: "blocked", paths: true, runs: []fixtureRun{{
 		name: "a finalizer blocks for ever", run: "^Test(FailBlockedFinalizer|CleanLater|LeakLater)", count: 1, procs: 20, exit: 1,
 		within: 30 * time.Second, testWithin: 5 * time.Second, // the budget (0.5 s) is waited for once, and never again
 		tests: map[string][]string{

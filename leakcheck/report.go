@@ -103,8 +103,9 @@ type Path struct {
 	// Serials are the survivors this path holds (the site's listed ones).
 	Serials []uint64 `json:"serials"`
 	// freed says that the survivor is in no object of the dump: it was
-	// freed after the verdict counted it (see judge).
-	freed bool
+	// freed after the verdict counted it; queuedFinalizer, that a
+	// finalizer queued to run holds it (see judge).
+	freed, queuedFinalizer bool
 }
 
 // AllowedType is a type whose survivors an Allow option permitted.

@@ -25,3 +25,13 @@ func blockedStack(runner string) string {
 	}
 	return ""
 }
+
+// FinalizersBlocked reports whether a collection found the finalizer
+// goroutine blocked, and it has run no finalizer since: no finalizer
+// queued behind the blocked one runs, so what a queued finalizer holds
+// is never freed.
+func FinalizersBlocked() bool {
+	stuck.Lock()
+	defer stuck.Unlock()
+	return stuck.finalizers
+}

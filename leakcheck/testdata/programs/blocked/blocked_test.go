@@ -2,7 +2,9 @@
 // that blocks for ever: the test that finds it fails once, with the
 // cause; later tests are judged as usual, quickly, and a later leak is
 // still reported: an object kept, or a goroutine left running (judged
-// even where a blocked cleanup leaves the objects unjudged).
+// even where a blocked cleanup leaves the objects unjudged). An object
+// that only a finalizer queued behind the blocked one holds is never
+// freed, by the runtime's doing: no later test's leak.
 package blocked
 
 import (
@@ -76,6 +78,13 @@ func TestCleanLater2(t *testing.T) { leakcheck.Check(t); churn() }
 func TestCleanLater3(t *testing.T) { leakcheck.Check(t); churn() }
 func TestCleanLater4(t *testing.T) { leakcheck.Check(t); churn() }
 func TestCleanLater5(t *testing.T) { leakcheck.Check(t); churn() }
+
+func TestCleanLaterHeldByAQueuedFinalizer(t *testing.T) {
+	leakcheck.Check(t)
+	c := trackable.Track(&Conn{})
+	x := new([64]byte)
+	runtime.SetFinalizer(x, func(*[64]byte) { runtime.KeepAlive(c) })
+}
 
 func TestLeakLater(t *testing.T) {
 	leakcheck.Check(t)
