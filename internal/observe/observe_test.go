@@ -28,6 +28,7 @@ type quiet struct {
 type recording struct {
 	mu     sync.Mutex
 	events []string
+	fail   any // what Tracked returns
 }
 
 func (r *recording) add(s string) {
@@ -38,7 +39,9 @@ func (r *recording) add(s string) {
 
 func (r *recording) Tracked(serial uint64, typ reflect.Type, _ int, bundle any, _ uintptr) any {
 	r.add(fmt.Sprintf("tracked %d %s %v", serial, typ, bundle))
-	return nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fail
 }
 func (r *recording) Updated(serial uint64, bundle any) {
 	r.add(fmt.Sprintf("updated %d %v", serial, bundle))
@@ -155,4 +158,79 @@ func TestInstallRefusesASecondObserver(t *testing.T) {
 		}
 	}()
 	observe.Install(&recording{})
+}
+
+// An observer that fails the caller of Track (a fuzz input's verdict)
+// gets its value panicked with once the object is tracked and no lock is
+// held: the object goes on as any other, bundles, tracker changes and
+// destruction included, on each of Track's paths and Watch's.
+func TestTrackPanicsWithTheObserversFailureOnceTracked(t *testing.T) {
+	collect(t)
+	rec.take()
+	inv := trackable.NewInventory()
+	defer runtime.KeepAlive(inv)
+	const failure = "the input fails"
+	failing := func(f func()) (recovered any) {
+		defer func() { recovered = recover() }()
+		rec.mu.Lock()
+		rec.fail = failure
+		rec.mu.Unlock()
+		defer func() {
+			rec.mu.Lock()
+			rec.fail = nil
+			rec.mu.Unlock()
+		}()
+		f()
+		return nil
+	}
+	cases := []struct {
+		name string
+		make func() uint64
+	}{
+		{"shared record", func() uint64 {
+			c := &Conn{}
+			if got := failing(func() { trackable.Track(c) }); got != failure {
+				t.Errorf("Track panicked with %v, want %q", got, failure)
+			}
+			c.SetDataBundle("after")
+			c.SetTracker(inv)
+			c.SetTracker(nil)
+			return c.TrackerSerial()
+		}},
+		{"own record", func() uint64 {
+			c := &Conn{}
+			c.SetDataBundle("before")
+			if got := failing(func() { trackable.Track(c) }); got != failure {
+				t.Errorf("Track panicked with %v, want %q", got, failure)
+			}
+			c.SetDataBundle("after")
+			return c.TrackerSerial()
+		}},
+		{"watched", func() uint64 {
+			if got := failing(func() { _, _ = trackable.Watch(&struct{ p *int }{}) }); got != failure {
+				t.Errorf("Watch panicked with %v, want %q", got, failure)
+			}
+			return 0
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			done := make(chan uint64)
+			go func() { done <- makeAndDrop(c.make) }()
+			var s uint64
+			select {
+			case s = <-done:
+			case <-time.After(time.Minute):
+				t.Fatal("the object's calls after the panic hang: a lock was left held")
+			}
+			collect(t)
+			got := rec.take()
+			if s == 0 && len(got) > 0 {
+				fmt.Sscanf(got[0], "tracked %d", &s) // Watch's panic takes its result
+			}
+			if s == 0 || !slices.Contains(got, fmt.Sprintf("destroyed %d", s)) {
+				t.Errorf("serial %d: the observer was told %q, want its destruction", s, got)
+			}
+		})
+	}
 }
