@@ -98,6 +98,9 @@ func canBeTracked(t reflect.Type) bool {
 // needs no snapshot, so a matcher refuses the name before it settles the
 // garbage collector.
 func checkName(matcher, name string) error {
+	if elem, ok := typename.PointerName(name); ok {
+		return fmt.Errorf("%s(%q) names a pointer type, and objects are named by the type they point to: write %q", matcher, name, elem)
+	}
 	if hint, unknown := typename.Unknown(name, canBeTracked); unknown {
 		return fmt.Errorf("%s(%q) names no type of the program; %s", matcher, name, hint)
 	}

@@ -177,6 +177,7 @@ var _ = Describe("type names", func() {
 			{ginkgoext.HaveAtMostLive("elsewhere.Conn", 1), `HaveAtMostLive("elsewhere.Conn") names no type of the program; did you mean "ginkgoext_test.Conn"?`},
 			{ginkgoext.HaveRetired("Connn", 0), `HaveRetired("Connn") names no type of the program; did you mean "ginkgoext_test.Conn"?`},
 			{ginkgoext.HaveGrownSince(inv.Snapshot(), "Sesion"), `HaveGrownSince("Sesion") names no type of the program; did you mean "ginkgoext_test.Session"?`},
+			{ginkgoext.HaveNoLive("*ginkgoext_test.Fed"), `HaveNoLive("*ginkgoext_test.Fed") names a pointer type, and objects are named by the type they point to: write "ginkgoext_test.Fed"`},
 			{ginkgoext.HaveNoLive("NoSuchTypeAnywhereAtAll"), `HaveNoLive("NoSuchTypeAnywhereAtAll") names no type of the program; name a type that the program has, as "Conn", "db.Conn" or "example.com/db.Conn" (the linker leaves out a type that no code of the program uses)`},
 		} {
 			ok, err := c.m.Match(snapshot)

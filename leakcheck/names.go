@@ -33,9 +33,7 @@ func canBeTracked(t reflect.Type) bool {
 func unknownNames(cfg *config) []string {
 	var out []string
 	check := func(option, name string) {
-		if elem, ok := strings.CutPrefix(name, "*"); ok && typename.InProgram(elem) {
-			// The pointer type exists, but objects are tracked by the
-			// type they point to: the name would match none of them.
+		if elem, ok := typename.PointerName(name); ok {
 			out = append(out, fmt.Sprintf("leakcheck: option %s(%q) names a pointer type, and objects are named by the type they point to: write %q", option, name, elem))
 			return
 		}

@@ -125,6 +125,16 @@ func InProgram(name string) bool {
 	return !Listed || program().has(name)
 }
 
+// PointerName says whether name names a pointer to a type of the program
+// ("*db.Conn"), and returns the name without the star. Tracked objects
+// are named by the type they point to, so an option or a matcher given
+// such a name would match none: the caller refuses it, with the name to
+// write instead.
+func PointerName(name string) (elem string, ok bool) {
+	elem, ok = strings.CutPrefix(name, "*")
+	return elem, ok && InProgram(elem)
+}
+
 // Unknown says whether name names no type of the program, and if so, a
 // hint for the message that says so: the names that the program has
 // closest to it (the same bare name in another package, else names 1 or

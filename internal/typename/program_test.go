@@ -76,6 +76,21 @@ func TestTheProgramsTypesAreListed(t *testing.T) {
 	}
 }
 
+func TestPointerNameTellsPointersToTypesOfTheProgram(t *testing.T) {
+	if !Listed {
+		t.Skip("built with objtrack_nolinkname")
+	}
+	keepTypes()
+	if elem, ok := PointerName("*typename.onlyInTest"); !ok || elem != "typename.onlyInTest" {
+		t.Errorf(`PointerName("*typename.onlyInTest") = %q, %v; want "typename.onlyInTest", true`, elem, ok)
+	}
+	for _, name := range []string{"typename.onlyInTest", "*NoSuchTypeAnywhere", "*"} {
+		if _, ok := PointerName(name); ok {
+			t.Errorf("PointerName(%q) = true, want false", name)
+		}
+	}
+}
+
 func TestUnknownSuggestsCloseNames(t *testing.T) {
 	if !Listed {
 		t.Skip("built with objtrack_nolinkname")
