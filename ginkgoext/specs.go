@@ -2,6 +2,7 @@ package ginkgoext
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2"
@@ -10,32 +11,49 @@ import (
 )
 
 // CheckSpecs judges every spec of the suite with leakcheck: a spec whose
-// tracked objects outlive it fails with leakcheck's report. Call it once,
+// tracked objects outlive it, held by anything but Ginkgo itself, fails
+// the suite with leakcheck's report, which names the spec. Call it once,
 // at the top level of the suite file:
 //
 //	var _ = ginkgoext.CheckSpecs()
 //
-// The check starts in a top-level BeforeEach and the verdict runs in a
-// top-level ReportAfterEach: after the spec's AfterEach and DeferCleanup
-// nodes have run and Ginkgo has let go of their closures, so that an
-// object released by `DeferCleanup(c.Close)` is not taken for a leak. An
-// Ordered container is judged as a whole, after its last spec, and named
-// by its container: its specs may share objects on purpose. Options are
-// leakcheck's (Allow, IgnoreTypes, ...). Both nodes carry the location of
-// the CheckSpecs call, so that Ginkgo's report points into the suite; the
-// failure itself is raised here, from the ReportAfterEach, because Ginkgo
-// takes a failure's location from the stack that raises it.
+// The check starts in a top-level BeforeEach and the spec's verdict runs
+// in a top-level ReportAfterEach: after the spec's AfterEach and
+// DeferCleanup nodes have run. An Ordered container is judged as a
+// whole, after its last spec, and named by its container: its specs may
+// share objects on purpose. Options are leakcheck's (Allow, IgnoreTypes,
+// ...); a misspelt type name fails the spec at once.
+//
+// Ginkgo keeps what a spec's closures captured for the whole run: a
+// container variable (var c *Conn, set in BeforeEach, closed in
+// AfterEach or by DeferCleanup(c.Close)) holds its last connection until
+// the next BeforeEach of its container replaces it, and after the
+// container's last spec, until the process ends. That is not the spec's
+// leak. So the objects that survive a spec are judged again at the end of
+// the suite, in a ReportAfterSuite: what is still alive then and held
+// only by Ginkgo (its spec tree, the closures in it, the variables they
+// capture, DeferCleanup's arguments) passes; what anything else holds (a
+// package variable, a registry, a goroutine, a cache), alone or beside a
+// container variable, fails the suite, with a report that names the spec
+// that made it and that holder. Telling the two apart takes one search
+// of the heap, at the end of the suite, and only if survivors remain.
+//
+// With ginkgo -p, each process judges its own specs: process 1 at the end
+// of the suite, as above; the others, which cannot know which spec is
+// their last, judge each spec's survivors at its end (a heap search for
+// each spec that leaves any) and pass what they find to process 1, whose
+// ReportAfterSuite fails the suite with every report. The verdict, and
+// where it is reported, is the same in every order and with or without
+// -p.
 //
 // Ginkgo runs one spec at a time in each process, so every object tracked
 // while a spec runs, on any goroutine that no checked test of package
-// testing started, is the spec's. A container variable that still holds
-// an object after the spec (var c *Conn, set in BeforeEach) keeps it
-// alive, closed or not, and the spec fails: clear the variable (c = nil)
-// in AfterEach or in a DeferCleanup, or make it a variable of the spec. Goroutines are not checked
-// here: gomega's gleak checks them. It returns true so that it can
-// initialize a variable.
+// testing started, is the spec's. Goroutines are not checked here:
+// gomega's gleak checks them. It returns true so that it can initialize a
+// variable.
 func CheckSpecs(opts ...leakcheck.Option) bool {
-	opts = append([]leakcheck.Option{leakcheck.WithoutGoroutines()}, opts...)
+	fw := ginkgoFramework()
+	opts = append([]leakcheck.Option{leakcheck.WithoutGoroutines(), leakcheck.Within(fw)}, opts...)
 	var current *specT
 	ginkgo.BeforeEach(func() {
 		st := &specT{name: specName(ginkgo.CurrentSpecReport())}
@@ -50,9 +68,46 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 		}
 		current = nil
 		st.judge(r)
+		if cfg, _ := ginkgo.GinkgoConfiguration(); cfg.ParallelTotal > 1 && cfg.ParallelProcess != 1 {
+			// No end of the suite here that this process sees: judged
+			// now, and reported by process 1.
+			later := &specT{name: st.name}
+			fw.Judge(later)
+			if len(later.errors) > 0 {
+				ginkgo.AddReportEntry(reportEntry, ginkgo.ReportEntryVisibilityNever, strings.Join(later.errors, "\n"))
+			}
+		}
+		st.fail()
+	}, ginkgo.Offset(1))
+	ginkgo.ReportAfterSuite("leakcheck: the specs' survivors", func(r ginkgo.Report) {
+		end := &specT{name: "the suite"}
+		fw.Judge(end)
+		reports := end.errors
+		for _, spec := range r.SpecReports {
+			if spec.ParallelProcess == 1 {
+				continue // this process: judged just now
+			}
+			for _, e := range spec.ReportEntries {
+				if e.Name == reportEntry {
+					reports = append(reports, e.StringRepresentation())
+				}
+			}
+		}
+		if len(reports) > 0 {
+			slices.Sort(reports) // by spec, as each report begins with its name
+			ginkgo.Fail(strings.Join(reports, "\n"))
+		}
 	}, ginkgo.Offset(1))
 	return true
 }
+
+// ginkgoPackages holds what Ginkgo keeps of its specs: the spec tree in
+// its global suite, and the frames of its goroutines.
+const ginkgoPackages = "github.com/onsi/ginkgo/v2"
+
+// reportEntry names the report entry in which a process of ginkgo -p
+// other than the first passes a spec's leak report to the first.
+const reportEntry = "objtrack/leakcheck report"
 
 // specName names what a verdict judges: the spec, or the Ordered
 // container it is in.
@@ -87,20 +142,17 @@ func (t *specT) Logf(format string, args ...any) {
 	fmt.Fprintf(ginkgo.GinkgoWriter, format+"\n", args...)
 }
 
-// containerHint ends a Ginkgo failure: the usual reason why a spec's
-// object outlives it in Ginkgo, and what to do.
-const containerHint = `
-A container variable (var c *Conn, set in BeforeEach) keeps its object
-alive after the spec, closed or not: clear it (c = nil) in AfterEach or
-in a DeferCleanup, or make it a variable of the spec.`
-
-// judge runs the verdict and fails the spec with its report.
+// judge runs the verdict that Check registered.
 func (t *specT) judge(r ginkgo.SpecReport) {
 	t.failed = r.Failed()
 	for i := len(t.cleanups) - 1; i >= 0; i-- {
 		t.cleanups[i]()
 	}
+}
+
+// fail fails the spec with what its verdict reported at once.
+func (t *specT) fail() {
 	if len(t.errors) > 0 {
-		ginkgo.Fail(strings.Join(t.errors, "\n") + containerHint)
+		ginkgo.Fail(strings.Join(t.errors, "\n"))
 	}
 }

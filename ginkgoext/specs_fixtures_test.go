@@ -27,10 +27,11 @@ import (
 // and runs it in 20 processes, each with its own order of the specs
 // (-ginkgo.randomize-all, seeds 1 to 20), since Ginkgo refuses -count;
 // then 20 times under the ginkgo command with -p (two processes, which
-// take the specs in turn), with the same seeds. Every run must give every spec the same
-// verdict: the specs that specCase.leaks names fail, with a leakcheck
-// report whose failure message matches the patterns given, and every
-// other spec passes. The verdicts are read from Ginkgo's JSON report.
+// take the specs in turn), with the same seeds. Every run must give the
+// same verdict: every spec passes, and CheckSpecs' ReportAfterSuite node
+// fails with one leakcheck report for each spec that specCase.leaks
+// names, matching the patterns given, and none for any other. The
+// verdicts are read from Ginkgo's JSON report.
 type specCase struct {
 	pkg   string
 	specs int // the specs of the suite: each run must run them all
@@ -77,17 +78,18 @@ var specCases = []specCase{
 		"keeps a connection first",
 	}},
 
-	{pkg: "containervar", specs: 7, leaks: map[string][]string{
-		"a container variable closed in AfterEach but never cleared keeps the connection after the spec": {
-			outlived(1, "a container variable closed in AfterEach but never cleared keeps the connection after the spec"),
-			`containervar\.Conn: 1 live`, `"closed, not cleared"`,
-			`AfterEach`, `c = nil`, `DeferCleanup`,
+	{pkg: "containervar", specs: 10, leaks: map[string][]string{
+		"a container variable whose connection a registry keeps too registers the connection": {
+			outlived(1, "a container variable whose connection a registry keeps too registers the connection"),
+			`"kept by the registry"`,
 		},
-		"a container variable closed by DeferCleanup(c.Close) but never cleared keeps the connection after the spec too": {
-			outlived(1, "a container variable closed by DeferCleanup(c.Close) but never cleared keeps the connection after the spec too"),
-			`containervar\.Conn: 1 live`, `"closed by DeferCleanup, not cleared"`,
-			`AfterEach`, `c = nil`, `DeferCleanup`,
+		"a container variable whose connection a goroutine keeps too leaves the connection to a goroutine": {
+			outlived(1, "a container variable whose connection a goroutine keeps too leaves the connection to a goroutine"),
+			`"kept by a goroutine"`,
 		},
+	}, absent: []string{
+		// Connections that only container variables hold.
+		"closed in AfterEach", "closed by DeferCleanup", "set in JustBeforeEach", "set in BeforeAll", "set in the spec",
 	}},
 }
 
@@ -206,13 +208,19 @@ func (r *specRun) read(res gotest.Result) error {
 	return nil
 }
 
-// judge checks one run of c.
+// judge checks one run of c: every spec passes, and the suite's
+// ReportAfterSuite node of CheckSpecs fails when c has leaks, with one
+// report for each and for nothing else.
 func (c specCase) judge(check *gotest.Check, r specRun) {
 	var specs []types.SpecReport
+	var end *types.SpecReport
 	for _, rep := range r.report {
-		for _, s := range rep.SpecReports {
-			if s.LeafNodeType == types.NodeTypeIt {
+		for i, s := range rep.SpecReports {
+			switch {
+			case s.LeafNodeType == types.NodeTypeIt:
 				specs = append(specs, s)
+			case s.LeafNodeType == types.NodeTypeReportAfterSuite && s.LeafNodeText == endNode:
+				end = &rep.SpecReports[i]
 			}
 		}
 	}
@@ -233,35 +241,43 @@ func (c specCase) judge(check *gotest.Check, r specRun) {
 	for _, s := range specs {
 		name := s.FullText()
 		seen[name] = true
-		msg := s.FailureMessage()
-		patterns, mustFail := c.leaks[name]
-		switch {
-		case mustFail && s.State != types.SpecStateFailed:
-			check.Errorf("%q %s, want it to fail with leakcheck's report", name, s.State)
-		case !mustFail && s.State != types.SpecStatePassed:
-			check.Errorf("%q %s, want it to pass:\n%s", name, s.State, gotest.Quote(msg))
+		if s.State != types.SpecStatePassed && s.State != types.SpecStateSkipped {
+			check.Errorf("%q %s, want it to pass:\n%s", name, s.State, gotest.Quote(s.FailureMessage()))
 		}
-		what := fmt.Sprintf("the failure of %q", name)
-		check.Match(what, msg, patterns...)
-		if mustFail && s.State == types.SpecStateFailed {
-			// The node that fails carries the suite's CheckSpecs line, not
-			// ginkgoext's.
-			if loc := s.Failure.FailureNodeLocation.FileName; !strings.HasSuffix(loc, "_suite_test.go") {
-				check.Errorf("the failure of %q is located in %s, want the suite file", name, loc)
-			}
-		}
-		if mustFail && r.paths {
-			check.Match(what, msg, `held by:\n\s+\S.*\n(\s+-> .*\n)*\s+-> \*\w+\.Conn  serial \d+\n`)
-		}
-		if !r.paths {
-			check.Absent(what, msg, "held by:")
-		}
-		check.Absent(what, msg, c.absent...)
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.leaks)) {
 		if !seen[name] {
 			check.Errorf("%q did not run", name)
 		}
+	}
+	switch {
+	case end == nil:
+		check.Errorf("the JSON report has no %q node", endNode)
+	case len(c.leaks) == 0 && end.State != types.SpecStatePassed:
+		check.Errorf("%q %s, want it to pass:\n%s", endNode, end.State, gotest.Quote(end.FailureMessage()))
+	case len(c.leaks) > 0:
+		msg := end.FailureMessage()
+		if end.State != types.SpecStateFailed {
+			check.Errorf("%q %s, want it to fail with leakcheck's reports", endNode, end.State)
+		}
+		// The node that fails carries the suite's CheckSpecs line, not
+		// ginkgoext's.
+		if loc := end.Failure.FailureNodeLocation.FileName; !strings.HasSuffix(loc, "_suite_test.go") {
+			check.Errorf("the failure of %q is located in %s, want the suite file", endNode, loc)
+		}
+		if n := len(headline.FindAllString(msg, -1)); n != len(c.leaks) {
+			check.Errorf("the failure of %q has %d reports, want %d:\n%s", endNode, n, len(c.leaks), gotest.Quote(msg))
+		}
+		what := fmt.Sprintf("the failure of %q", endNode)
+		for _, name := range slices.Sorted(maps.Keys(c.leaks)) {
+			check.Match(what, msg, c.leaks[name]...)
+		}
+		if r.paths {
+			check.Match(what, msg, `held by:\n\s+\S.*\n(\s+-> .*\n)*\s+-> \*\w+\.Conn  serial \d+\n`)
+		} else {
+			check.Absent(what, msg, "held by:")
+		}
+		check.Absent(what, msg, c.absent...)
 	}
 	want := 0
 	if len(c.leaks) > 0 {
@@ -269,3 +285,9 @@ func (c specCase) judge(check *gotest.Check, r specRun) {
 	}
 	check.ExitCode(want)
 }
+
+// endNode is the text of CheckSpecs' ReportAfterSuite node, and headline
+// that of each report in its failure.
+const endNode = "leakcheck: the specs' survivors"
+
+var headline = regexp.MustCompile(`(?m)^leakcheck: \d+ tracked objects? outlived `)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/objtrack/objtrack/internal/settle"
 )
 
 // TestingT is the part of *testing.T that Check uses. *testing.T,
@@ -74,6 +76,12 @@ func Check(t TestingT, opts ...Option) {
 		return
 	}
 	_, fromTesting := t.(testing.TB)
+	if tt, ok := t.(*testing.T); ok && cfg.within == nil {
+		var suite *testing.T
+		if cfg.within, suite = withinTestify(tt, 1); suite != nil {
+			suite.Helper() // its failures point at this call's caller
+		}
+	}
 	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting, unknownNames: unknownNames(cfg)}
 	if fromTesting {
 		s.fn, s.goid = testFunction(), currentGoroutine().id
@@ -116,7 +124,13 @@ func verdict(t TestingT, s *scope) {
 	if s.num != 0 {
 		left = waitForGoroutines(s)
 	}
-	rep, err := judge(s)
+	var rep *Report
+	var err error
+	if s.cfg.within != nil {
+		rep, err = handOver(s)
+	} else {
+		rep, err = judge(s)
+	}
 	var notJudged errNotJudged
 	switch {
 	case errors.As(err, &notJudged):
@@ -179,4 +193,25 @@ func writeArtifact(t TestingT, rep *Report) string {
 func artifactsKept() bool {
 	f := flag.Lookup("test.artifacts")
 	return f != nil && f.Value.String() == "true"
+}
+
+// handOver is the verdict on the objects of a test Within a framework:
+// after a collection, survivors wait for the framework's Judge, with no
+// grace spent on them now (a container variable lets go of its object at
+// the next spec, not within a grace). The report it returns has no
+// leaks: only what Check itself reports.
+func handOver(s *scope) (*Report, error) {
+	rep := &Report{Scope: s.name, GoroutineCheck: "off"}
+	res := settle.Until(s.cfg.budget, s.live)
+	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
+	if res.StillBlocked() {
+		return nil, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
+	}
+	if err := res.Err(); err != nil {
+		return rep, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
+	}
+	if s.live() > 0 {
+		s.cfg.within.wait(s)
+	}
+	return rep, nil
 }

@@ -302,6 +302,13 @@ func TestTestingKeepsItsCleanupsWhereLeakcheckLooks(t *testing.T) {
 		"package testing no longer has the fields cleanups []func() and sub []*T: update testingslots.go")
 }
 
+func TestTestingKeepsItsParentWhereLeakcheckLooks(t *testing.T) {
+	t.Run("sub", func(sub *testing.T) {
+		require.Same(sub, t, leakcheck.ParentTest(sub),
+			"package testing no longer keeps a subtest's parent in the field parent *common at the start of testing.T: update parentTest in testingslots.go (testify suites depend on it)")
+	})
+}
+
 // Objects captured by the closures of many cleanups, and by the cleanups
 // of parallel subtests, are freed by the time of the verdict.
 func TestCheckSeesObjectsReleasedByCleanupsFreed(t *testing.T) {

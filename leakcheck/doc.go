@@ -122,6 +122,24 @@
 // package: an object made deep inside a library still shows the line of
 // the test that led there.
 //
+// # What a test framework holds
+//
+// A framework may hold what its tests made after each test ends: a
+// testify suite keeps its fields (s.conn, set in SetupTest and closed in
+// TearDownTest) until the next method's SetupTest replaces them, and
+// until suite.Run returns; Ginkgo keeps the variables its spec tree's
+// closures capture for the whole run. What only the framework holds is
+// not the test's leak. Check finds that it runs in a method of a testify
+// suite (testify's suite.Run calls it), judges the method's goroutines at
+// the method's end as usual, and judges the objects that survive it when
+// the suite's test ends, after suite.Run has returned: what is alive then
+// fails the suite's test, with a report named by the method. Within and
+// Framework do the same for any framework: the survivors of a verdict
+// wait for Framework.Judge, which lets go of what only the framework's
+// packages hold (one heap search, only when survivors remain) and reports
+// the rest with their real holder. Package ginkgoext uses them for
+// Ginkgo.
+//
 // # Goroutines
 //
 // Leaked goroutines often hold leaked objects, so the verdict checks them

@@ -41,3 +41,6 @@ var ShortTrace = shortTrace
 // HeapDumps returns the number of heap dumps that failing verdicts have
 // written in this process.
 func HeapDumps() int64 { return heapDumps.Load() }
+
+// ParentTest exposes parentTest.
+var ParentTest = parentTest

@@ -41,13 +41,14 @@ func judgeOnce(s *scope, exclude map[uint64]bool) (rep *Report, held heldOnly, e
 	cfg := s.cfg
 	rep = &Report{Scope: s.name, GoroutineCheck: "off"}
 	mine := s.owns
-	if exclude != nil {
-		mine = func(serial, w uint64) bool { return !exclude[serial] && s.owns(serial, w) }
+	if exclude != nil || s.exclude != nil {
+		mine = func(serial, w uint64) bool { return !exclude[serial] && !s.exclude[serial] && s.owns(serial, w) }
 	}
 	count := s.live
-	if s.main || s.all || s.upTo != 0 || exclude != nil {
-		// VerifyTestMain, Find and the verdicts on fuzz inputs count by
-		// looking: they run once, or seldom.
+	if s.main || s.all || s.upTo != 0 || exclude != nil || s.exclude != nil {
+		// VerifyTestMain, Find, the verdicts on fuzz inputs and those
+		// that a framework finishes count by looking: they run once, or
+		// seldom.
 		count = func() int {
 			return len(reg.collect(func(serial, w uint64) bool { return w&flagReported == 0 && mine(serial, w) }))
 		}

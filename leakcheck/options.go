@@ -42,6 +42,7 @@ type config struct {
 	paths         bool  // retention paths of survivors (paths.go)
 	pathsHeap     int64 // the live heap above which paths are skipped
 	grace         time.Duration
+	within        *Framework // the framework whose Judge finishes the verdict (framework.go)
 }
 
 // ReportFileEnv names the environment variable that VerifyTestMain reads

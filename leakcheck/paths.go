@@ -59,6 +59,7 @@ func findHolders(rep *Report, s *scope) (found heldOnly) {
 	dir, keep := dumpDir(s)
 	held, note := searchHolders(targets, holderSearch{
 		budget: s.cfg.budget, heapLimit: s.cfg.pathsHeap, dir: dir, keep: keep, started: startedBy(s),
+		framework: s.cfg.within.packageList(), frameworkVars: s.cfg.within.variableList(),
 	})
 	rep.PathsNote = note
 	if held == nil {
@@ -91,6 +92,16 @@ type holderSearch struct {
 	dir       string        // where to write the dump ("": a temporary file)
 	keep      bool          // keep the dump
 	started   map[uint64]bool
+	// framework lists the packages whose roots are searched after all
+	// others (heapdump.SearchOptions.Framework).
+	framework     []string
+	frameworkVars [][2]uint64 // heapdump.SearchOptions.FrameworkVariables
+	// needNames refuses to search without a symbol table: the
+	// framework's variables could not be told from the program's.
+	needNames bool
+	// noNames searches without a symbol table (which a test binary
+	// rebuilds): only the paths' roots are wanted, not their names.
+	noNames bool
 }
 
 // searchHolders writes a heap dump and returns, for each target address,
@@ -106,7 +117,14 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), hs.budget)
 	defer cancel()
-	tab, symErr := symbols.ForProcess(ctx, symbols.Options{})
+	var tab *symbols.Table
+	symErr := errors.New("no names wanted")
+	if !hs.noNames {
+		tab, symErr = symbols.ForProcess(ctx, symbols.Options{})
+	}
+	if symErr != nil && hs.needNames {
+		return nil, "skipped: the program's variables cannot be named: " + symErr.Error()
+	}
 	var g *heapdump.Graph
 	var err error
 	var file string
@@ -125,7 +143,7 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 	if err != nil {
 		return nil, "skipped: " + err.Error()
 	}
-	opts := heapdump.SearchOptions{Symbols: tab}
+	opts := heapdump.SearchOptions{Symbols: tab, Framework: hs.framework, FrameworkVariables: hs.frameworkVars}
 	var notes []string
 	if symErr != nil {
 		opts.NoSymbols = symErr.Error()
@@ -136,7 +154,9 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 	}
 	names := trackedObjects(g)
 	for _, p := range g.Paths(targets, opts) {
-		held = append(held, holderOf(p, names, hs.started))
+		h := holderOf(p, names, hs.started)
+		h.framework = p.Framework
+		held = append(held, h)
 	}
 	return held, strings.Join(notes, "; ")
 }

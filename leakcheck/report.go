@@ -106,6 +106,7 @@ type Path struct {
 	// freed after the verdict counted it; queuedFinalizer, that a
 	// finalizer queued to run holds it (see judge).
 	freed, queuedFinalizer bool
+	framework              bool // only the framework of Within holds it
 }
 
 // AllowedType is a type whose survivors an Allow option permitted.

@@ -37,6 +37,9 @@ type scope struct {
 	// recorded before it began are not its. upTo, if not 0, is the last
 	// serial that a verdict judges (fuzzing.go).
 	since, upTo uint64
+	// exclude names, by serial, survivors that the verdict leaves out:
+	// those that only the framework of Within holds (framework.go).
+	exclude map[uint64]bool
 	// fuzz judges a fuzz target's inputs as they run, in a worker of go
 	// test -fuzz (fuzzing.go); nil elsewhere.
 	fuzz *fuzzWatch

@@ -65,3 +65,31 @@ func testingFieldsFound() bool {
 	return cleanups.Kind() == reflect.Slice && cleanups.Type().Elem().Kind() == reflect.Func &&
 		sub.Kind() == reflect.Slice && sub.Type().Elem() == reflect.TypeFor[*testing.T]()
 }
+
+// parentTest returns the test of which t is a subtest, or nil: package
+// testing keeps it in t's unexported field parent, a pointer to the
+// common part of the parent, which a *testing.T starts with. It returns
+// nil where the fields are not where it expects (a later Go release), and
+// TestTestingKeepsItsParentWhereLeakcheckLooks fails then.
+func parentTest(t *testing.T) *testing.T {
+	if t == nil || !parentFieldFound() {
+		return nil
+	}
+	p := reflect.ValueOf(t).Elem().FieldByName("parent")
+	if p.IsNil() {
+		return nil
+	}
+	return (*testing.T)(p.UnsafePointer())
+}
+
+// parentFieldFound reports whether a *testing.T keeps its parent where
+// parentTest reads it: a field parent that points to the type of the
+// first field of testing.T, which is at offset 0.
+func parentFieldFound() bool {
+	typ := reflect.TypeFor[testing.T]()
+	if typ.NumField() == 0 || typ.Field(0).Offset != 0 || !typ.Field(0).Anonymous {
+		return false
+	}
+	f, ok := typ.FieldByName("parent")
+	return ok && f.Type.Kind() == reflect.Pointer && f.Type.Elem() == typ.Field(0).Type && len(f.Index) == 2 && f.Index[0] == 0
+}

@@ -16,6 +16,10 @@ type Path struct {
 	// that contains Target. Empty when Target is in no heap object of
 	// the dump; only the target's object when no root reaches it.
 	Steps []Step
+	// Framework is true when only roots of SearchOptions.Framework (and
+	// the frames of the goroutine that wrote the dump, or a scan of the
+	// stacks) reach the target, and Root is one of the framework's.
+	Framework bool
 }
 
 // Found reports whether a root reaches the target.

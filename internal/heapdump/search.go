@@ -12,23 +12,41 @@ type SearchOptions struct {
 	// NoSymbols says why Symbols is nil, for GlobalRoot.Unnamed. The
 	// default tells how to build with a symbol table.
 	NoSymbols string
+	// Framework lists the import paths of a test framework's packages
+	// (each with the packages under it) whose variables and stack frames
+	// hold what the framework keeps of its tests: Ginkgo's spec tree and
+	// the container variables its closures capture. Their roots are
+	// searched after every other root but the frames of the goroutine
+	// that wrote the dump, so that a Path reaches its target from one of
+	// them (Path.Framework) only when no other root does. Variables are
+	// told apart by Symbols, and by FrameworkVariables.
+	Framework []string
+	// FrameworkVariables are package variables of the framework, by the
+	// address range [start, end) of each, that count as the framework's
+	// with or without Symbols.
+	FrameworkVariables [][2]uint64
 }
 
-// Paths returns, for each target address, a shortest path from a root to
-// the object that contains it, in the order of targets.
+// Paths returns, for each target address, a path from a root to the
+// object that contains it, in the order of targets: a shortest path among
+// those from the first tier of roots that reaches the object.
 //
-// It runs one breadth-first search over the whole graph, from every root
-// at once, and stops when every target is reached. Roots are taken in two
-// tiers: first all of them but the frames of the goroutine that wrote the
-// dump, then those frames, so that the writer's own variables explain an
-// object only when nothing else does. Among paths of the same length, the
-// first root wins in this order: goroutines of the program, globals,
-// finalizers, goroutines of the runtime, other roots.
+// It runs one breadth-first search over the whole graph and stops when
+// every target is reached. Roots are taken in tiers, the search drained
+// after each: every root the dump lists but those of opts.Framework and
+// the frames of the goroutine that wrote the dump; then the framework's;
+// then the writer's frames, so that the writer's own variables explain an
+// object only when nothing else does; last, for targets still unreached,
+// every word of every stack frame (tiers.go). Among paths of the same
+// length within a tier, the first root wins in this order: goroutines of
+// the program, globals, finalizers, goroutines of the runtime, other
+// roots.
 //
 // Beyond the Graph, it takes 4 bytes per object, and as many again at
 // most for its queue.
 func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 	s := newSearch(g)
+	s.framework, s.frameworkVars, s.symbols = opts.Framework, opts.FrameworkVariables, opts.Symbols
 	for _, t := range targets {
 		s.addTarget(t)
 	}
@@ -58,6 +76,13 @@ type search struct {
 	queue     queue
 	unreached int      // targets not reached yet
 	isTarget  []uint64 // a bit per object: whether it is one of them
+	// framework and symbols are SearchOptions'; the seeds of the
+	// framework's roots are those numbered from frameworkSeeds[0] to
+	// frameworkSeeds[1].
+	framework      []string
+	frameworkVars  [][2]uint64
+	symbols        *symbols.Table
+	frameworkSeeds [2]int
 }
 
 // seed is a pointer held by a root that reached an object first.
@@ -192,8 +217,10 @@ func (s *search) path(target uint64) Path {
 		p.Steps = []Step{s.step(chain[0])}
 		return p
 	}
-	sd := s.seeds[by-s.seedBase]
+	k := int(by - s.seedBase)
+	sd := s.seeds[k]
 	p.Root = s.root(sd)
+	p.Framework = k >= s.frameworkSeeds[0] && k < s.frameworkSeeds[1]
 	p.Steps = make([]Step, len(chain))
 	for k := range chain {
 		j := chain[len(chain)-1-k]

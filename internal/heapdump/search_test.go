@@ -302,3 +302,58 @@ func TestPathFromFinalizer(t *testing.T) {
 	}
 	runtime.KeepAlive(obj)
 }
+
+// searchFramework stands for a framework's variable, as Ginkgo's global
+// suite holds the closures of its spec tree.
+var searchFramework []*leaked
+
+func TestFrameworkRootsComeAfterAllOthers(t *testing.T) {
+	only, both := newLeaked(20), newLeaked(21)
+	searchFramework = []*leaked{only, both}
+	searchRegistry["both"] = both
+	t.Cleanup(func() { searchFramework = nil; delete(searchRegistry, "both") })
+	fw := uint64(uintptr(unsafe.Pointer(&searchFramework)))
+	opts := SearchOptions{FrameworkVariables: [][2]uint64{{fw, fw + uint64(unsafe.Sizeof(searchFramework))}}}
+
+	paths := pathsTo(t, opts, addrOf(only), addrOf(both))
+	checkEnds(t, paths[0], addrOf(only))
+	if !paths[0].Framework || paths[0].Root.Slot != fw {
+		t.Errorf("the object only the framework holds: Framework %v, root at %#x; want true, the framework's variable at %#x", paths[0].Framework, paths[0].Root.Slot, fw)
+	}
+	checkEnds(t, paths[1], addrOf(both))
+	if paths[1].Framework || paths[1].Root.Slot != addrOf(&searchRegistry) {
+		t.Errorf("the object a registry holds too: Framework %v, root at %#x; want false, searchRegistry at %#x", paths[1].Framework, paths[1].Root.Slot, addrOf(&searchRegistry))
+	}
+	// Without the option, the framework's variable is a root like any.
+	if p := pathsTo(t, SearchOptions{}, addrOf(only))[0]; p.Framework || p.Root.Slot != fw {
+		t.Errorf("without FrameworkVariables: Framework %v, root at %#x; want false, %#x", p.Framework, p.Root.Slot, fw)
+	}
+	runtime.KeepAlive(only)
+	runtime.KeepAlive(both)
+}
+
+func TestFrameworkFramesComeAfterAllOthers(t *testing.T) {
+	only, both := newLeaked(22), newLeaked(23)
+	searchRegistry["both"] = both
+	stop := make(chan struct{})
+	var done sync.WaitGroup
+	done.Go(func() { holdUntil(only, stop) })
+	done.Go(func() { holdUntil(both, stop) })
+	t.Cleanup(func() { close(stop); done.Wait(); delete(searchRegistry, "both") })
+	waitBlocked("holdUntil", "chan receive")
+
+	// This package is the framework: its frames are the framework's, and
+	// without a symbol table, none of its variables.
+	opts := SearchOptions{Framework: []string{"github.com/objtrack/objtrack/internal/heapdump"}}
+	paths := pathsTo(t, opts, addrOf(only), addrOf(both))
+	checkEnds(t, paths[0], addrOf(only))
+	if g := paths[0].Root.Goroutine; !paths[0].Framework || g == nil || !strings.HasPrefix(g.Func, "github.com/objtrack/objtrack/internal/heapdump.") {
+		t.Errorf("the object only a frame of the framework holds: Framework %v, root %+v; want true, a frame of this package", paths[0].Framework, paths[0].Root)
+	}
+	checkEnds(t, paths[1], addrOf(both))
+	if paths[1].Framework || paths[1].Root.Slot != addrOf(&searchRegistry) {
+		t.Errorf("the object a registry holds too: Framework %v, root %+v; want false, searchRegistry", paths[1].Framework, paths[1].Root)
+	}
+	runtime.KeepAlive(only)
+	runtime.KeepAlive(both)
+}

@@ -3,12 +3,14 @@ package heapdump
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // run seeds the search with the roots, in tiers, and drains it after
-// each: first every root the dump lists but the frames of the goroutine
-// that wrote the dump, then those frames, then, for targets still
-// unreached, every word of every stack frame.
+// each: first every root the dump lists but the framework's
+// (SearchOptions.Framework) and the frames of the goroutine that wrote
+// the dump; then the framework's; then the writer's frames; then, for
+// targets still unreached, every word of every stack frame.
 func (s *search) run() {
 	if s.unreached == 0 {
 		return
@@ -18,29 +20,44 @@ func (s *search) run() {
 	order := byteOrder(d.Params)
 	word := func(b []byte, off uint64) uint64 { return readWord(b[off:], ptr, order) }
 
-	goroutine := func(gi int) {
+	// Each root is seeded in the tier it belongs to: theirs is true for
+	// the framework's tier.
+	goroutine := func(gi int, theirs bool) {
 		gr := &d.Goroutines[gi]
 		for fi := range gr.Frames {
 			f := &gr.Frames[fi]
+			if s.frameworks(f.Func) != theirs {
+				continue
+			}
 			src := s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: fi, holder: "stack frame"})
 			for _, off := range f.Pointers {
 				s.seed(src, f.SP+off, word(f.Contents, off))
 			}
 		}
-		if gr.Context != 0 {
-			s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "closure context"}), 0, gr.Context)
+		// What the goroutine holds outside its frames is the framework's
+		// when the code it stands in is: a deferred call by the frame
+		// that deferred it, its context and panics by its innermost frame
+		// outside the runtime.
+		if s.frameworks(innermostCode(gr)) == theirs {
+			if gr.Context != 0 {
+				s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "closure context"}), 0, gr.Context)
+			}
+			for _, p := range gr.Panics {
+				s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "panic value"}), 0, p.ArgData)
+			}
 		}
 		for _, df := range gr.Defers {
-			s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "deferred call"}), 0, df.FuncVal)
-		}
-		for _, p := range gr.Panics {
-			s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "panic value"}), 0, p.ArgData)
+			if s.frameworks(deferringFunc(gr, df.SP)) == theirs {
+				s.seed(s.addSource(rootSource{kind: RootGoroutine, goroutine: gi, frame: -1, holder: "deferred call"}), 0, df.FuncVal)
+			}
 		}
 	}
-	segment := func(seg *Segment, name string) {
+	segment := func(seg *Segment, name string, theirs bool) {
 		src := s.addSource(rootSource{kind: RootGlobal, segment: seg, name: name})
 		for _, off := range seg.Pointers {
-			s.seed(src, seg.Addr+off, word(seg.Contents, off))
+			if s.frameworkVariable(seg.Addr+off) == theirs {
+				s.seed(src, seg.Addr+off, word(seg.Contents, off))
+			}
 		}
 	}
 	finalizer := func(f *Finalizer, queued bool) {
@@ -66,11 +83,11 @@ func (s *search) run() {
 	wroteDump := func(gr *Goroutine) bool { return gr.WaitReason == waitReasonDumpingHeap }
 	for gi := range d.Goroutines {
 		if gr := &d.Goroutines[gi]; !gr.System && !wroteDump(gr) {
-			goroutine(gi)
+			goroutine(gi, false)
 		}
 	}
-	segment(&d.Data, ".data")
-	segment(&d.BSS, ".bss")
+	segment(&d.Data, ".data", false)
+	segment(&d.BSS, ".bss", false)
 	for i := range d.Finalizers {
 		finalizer(&d.Finalizers[i], false)
 	}
@@ -79,7 +96,7 @@ func (s *search) run() {
 	}
 	for gi := range d.Goroutines {
 		if gr := &d.Goroutines[gi]; gr.System && !wroteDump(gr) {
-			goroutine(gi)
+			goroutine(gi, false)
 		}
 	}
 	for _, o := range d.OtherRoots {
@@ -89,9 +106,25 @@ func (s *search) run() {
 	if s.unreached == 0 {
 		return
 	}
+	if len(s.framework) > 0 || len(s.frameworkVars) > 0 {
+		s.frameworkSeeds[0] = len(s.seeds)
+		for gi := range d.Goroutines {
+			if gr := &d.Goroutines[gi]; !wroteDump(gr) {
+				goroutine(gi, true)
+			}
+		}
+		segment(&d.Data, ".data", true)
+		segment(&d.BSS, ".bss", true)
+		s.frameworkSeeds[1] = len(s.seeds)
+		s.drain()
+		if s.unreached == 0 {
+			return
+		}
+	}
 	for gi := range d.Goroutines {
 		if wroteDump(&d.Goroutines[gi]) {
-			goroutine(gi)
+			goroutine(gi, false)
+			goroutine(gi, true)
 		}
 	}
 	s.drain()
@@ -141,4 +174,57 @@ func (s *search) run() {
 			return
 		}
 	}
+}
+
+// frameworks reports whether a function, or a variable, of this name
+// belongs to one of the framework's packages (SearchOptions.Framework).
+func (s *search) frameworks(name string) bool {
+	if len(s.framework) == 0 || name == "" {
+		return false
+	}
+	pkg := funcPackage(name)
+	for _, fw := range s.framework {
+		if pkg == fw || strings.HasPrefix(pkg, fw+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// frameworkVariable reports whether the pointer at slot, in the data or
+// bss segment, is in a variable of the framework's packages.
+func (s *search) frameworkVariable(slot uint64) bool {
+	for _, r := range s.frameworkVars {
+		if slot >= r[0] && slot < r[1] {
+			return true
+		}
+	}
+	if len(s.framework) == 0 || s.symbols == nil {
+		return false
+	}
+	sym, ok := s.symbols.Containing(slot)
+	return ok && s.frameworks(sym.Name)
+}
+
+// innermostCode returns the function of a goroutine's innermost frame
+// outside the runtime: the code it stands in.
+func innermostCode(gr *Goroutine) string {
+	for i := range gr.Frames {
+		if f := &gr.Frames[i]; !isRuntimeFunc(f.Func) {
+			return f.Func
+		}
+	}
+	return ""
+}
+
+// deferringFunc returns the function of the frame at whose stack pointer
+// a deferred call was recorded: the function that deferred it.
+func deferringFunc(gr *Goroutine, sp uint64) string {
+	for i := range gr.Frames {
+		f := &gr.Frames[i]
+		if sp >= f.SP && sp < f.SP+uint64(len(f.Contents)) || sp == f.SP {
+			return f.Func
+		}
+	}
+	return innermostCode(gr)
 }

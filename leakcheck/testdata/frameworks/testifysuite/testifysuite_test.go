@@ -1,9 +1,13 @@
-// Package testifysuite pins the verdicts of Check in testify suites,
-// called from SetupTest with the method's own testing.T (s.T()): each
-// method is a subtest of its suite and is judged alone, so the one method
-// that keeps an object fails, and the other methods of its suite and
-// every method of the other suite pass, whether the two suites run in
-// parallel (TestParallel...) or one after the other (TestSequential...).
+// Package testifysuite pins the verdicts of Check in testify suites of
+// the shape testify teaches: Check called from SetupTest with the
+// method's own testing.T (s.T()), a connection in a field of the suite
+// set in SetupTest and closed, not cleared, in TearDownTest, and a pool
+// set in SetupSuite and closed in TearDownSuite. The suite's fields hold
+// their last values until suite.Run returns: what only they hold is no
+// leak. A method that keeps a connection in a registry, or leaves it to a
+// goroutine that never ends, leaks, and the report names it, whether the
+// suites run in parallel (TestParallel...) or one after the other
+// (TestSequential...).
 package testifysuite
 
 import (
@@ -18,12 +22,25 @@ import (
 
 type Conn struct {
 	trackable.Trackable
-	Owner string
+	Owner  string
+	closed bool
 }
 
 func dial(owner string) *Conn { return trackable.Track(&Conn{Owner: owner}) }
 
-func (c *Conn) Close() {}
+func (c *Conn) Close() { c.closed = true }
+
+// Pool is what SetupSuite opens for the whole suite.
+type Pool struct {
+	trackable.Trackable
+	conns []*Conn
+}
+
+func (p *Pool) Close() {
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
 
 var kept struct {
 	sync.Mutex
@@ -37,22 +54,25 @@ func keep(c *Conn) {
 }
 
 // base checks every method of a suite that embeds it, and gives each
-// method a connection in a field of the suite, which TearDownTest closes
-// and clears before the verdict.
+// method a connection in a field of the suite, which TearDownTest closes.
 type base struct {
 	suite.Suite
+	pool *Pool
 	conn *Conn
 }
+
+func (s *base) SetupSuite() {
+	s.pool = trackable.Track(&Pool{conns: []*Conn{dial("pool"), dial("pool")}})
+}
+
+func (s *base) TearDownSuite() { s.pool.Close() }
 
 func (s *base) SetupTest() {
 	leakcheck.Check(s.T())
 	s.conn = dial(s.T().Name())
 }
 
-func (s *base) TearDownTest() {
-	s.conn.Close()
-	s.conn = nil
-}
+func (s *base) TearDownTest() { s.conn.Close() }
 
 // churn makes and drops connections, as a method under test would.
 func churn(name string) {
@@ -61,19 +81,31 @@ func churn(name string) {
 	}
 }
 
-// SuiteA has the method that leaks.
+// SuiteA has a method that keeps a connection in a registry, and one
+// that leaves one to a goroutine that never ends.
 type SuiteA struct{ base }
 
 func (s *SuiteA) TestCleanFirst() { churn(s.T().Name()) }
 
-func (s *SuiteA) TestLeaks() {
+func (s *SuiteA) TestKeeps() {
 	churn(s.T().Name())
 	c := dial(s.T().Name())
-	c.SetDataBundle("kept by SuiteA.TestLeaks")
+	c.SetDataBundle("kept by SuiteA.TestKeeps")
 	keep(c)
 }
 
 func (s *SuiteA) TestCleanLast() { churn(s.T().Name()) }
+
+var never = make(chan struct{})
+
+func (s *SuiteA) TestLeakGoroutine() {
+	c := dial(s.T().Name())
+	c.SetDataBundle("held by SuiteA.TestLeakGoroutine's goroutine")
+	go func() {
+		<-never
+		c.Close()
+	}()
+}
 
 // SuiteB leaks nothing.
 type SuiteB struct{ base }
@@ -88,6 +120,11 @@ func (s *SuiteB) TestCleanTwo() {
 	for _, c := range conns {
 		c.Close()
 	}
+	s.conn = dial("replaced") // a field set again within the method
+}
+
+func (s *SuiteB) TestSkipped() {
+	s.T().Skip("skipped after SetupTest set the field")
 }
 
 func (s *SuiteB) TestCleanThree() { churn(s.T().Name()) }

@@ -1,0 +1,70 @@
+package leakcheck
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// A testify suite keeps its fields between its methods: s.conn, set in
+// SetupTest and closed in TearDownTest, holds the last connection until
+// the next method's SetupTest replaces it, and until suite.Run returns
+// after the last method. So Check, called in SetupTest with the method's
+// s.T(), hands the method's survivors to a Framework of the suite's test
+// (the method's parent), which judges them when that test ends: suite.Run
+// has returned by then, and nothing of testify's holds anything.
+
+// testifySuites holds the Framework of each suite's test that is running:
+// *testing.T -> *Framework.
+var testifySuites sync.Map
+
+// withinTestify returns the Framework that judges the survivors of t, a
+// method of a testify suite that calls Check on the calling goroutine
+// (skip frames up), or nil when t is not one.
+//
+// The failures that the suite's test reports point at the line that
+// called Check: package testing reports a cleanup's failure where the
+// cleanup was registered, skipping the helpers of the test that fails
+// (the suite's test), so Check and this function mark themselves as its
+// helpers.
+func withinTestify(t *testing.T, skip int) (fw *Framework, parent *testing.T) {
+	if !calledByTestify(skip + 1) {
+		return nil, nil
+	}
+	if parent = parentTest(t); parent == nil {
+		return nil, nil
+	}
+	parent.Helper()
+	fw = NewFramework()
+	if got, loaded := testifySuites.LoadOrStore(parent, fw); loaded {
+		return got.(*Framework), parent
+	}
+	parent.Cleanup(func() {
+		parent.Helper()
+		defer testifySuites.Delete(parent)
+		fw.Judge(parent)
+	})
+	return fw, parent
+}
+
+// calledByTestify reports whether the calling goroutine (skip frames up)
+// runs a method of a testify suite for suite.Run: testify's innermost
+// frame on the stack is the function that package testing runs as the
+// method's subtest. SetupSuite and TearDownSuite, which suite.Run calls
+// with the suite's own test, do not count: their test ends after
+// suite.Run returns.
+func calledByTestify(skip int) bool {
+	var pcs [64]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(skip+2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if strings.HasPrefix(f.Function, "github.com/stretchr/testify/suite.") {
+			caller, _ := frames.Next()
+			return caller.Function == "testing.tRunner"
+		}
+		if !more {
+			return false
+		}
+	}
+}
