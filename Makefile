@@ -6,7 +6,7 @@ BENCHCOUNT  ?= 20
 BENCHTIME   ?= 500ms
 VERDICTCOUNT ?= 5
 
-.PHONY: demo test test-race test-32bit test-otel lint bench bench-otel bench-paths bench-verdict
+.PHONY: demo test test-race test-32bit test-otel lint bench bench-otel bench-paths bench-verdict bench-specs
 
 ## demo: pytracker's session in Go, then leakcheck's reports on a leaky
 ## test suite (its tests fail on purpose)
@@ -70,6 +70,7 @@ bench:
 	$(MAKE) bench-otel
 	$(MAKE) bench-paths
 	$(MAKE) bench-verdict
+	$(MAKE) bench-specs
 
 ## bench-paths: what retention paths add to a failing verdict with 200 MB
 ## of live heap (internal/pathcost): time and peak extra heap, with and
@@ -88,6 +89,14 @@ bench-otel:
 	done
 	$(BENCHSTAT) -col /impl otelobjtrack/bench.txt
 	$(GO) run ./internal/benchratio otelobjtrack/bench.txt
+
+## bench-specs: what ginkgoext.CheckSpecs costs a 200-spec Ginkgo suite
+## whose container variables are closed and not cleared, as a ratio to
+## the same suite with c = nil added, within each iteration
+## (internal/speccost)
+bench-specs:
+	$(GO) test -run '^$$' -bench ContainerVariables -benchtime 10x -count 3 ./internal/speccost/ | tee bench-specs.txt
+	@! grep -q '^FAIL' bench-specs.txt
 
 ## bench-verdict: what a verdict per test costs a whole go test process
 ## (internal/verdictcost): a suite of 200 tests runs once per verdict in

@@ -196,13 +196,15 @@ func artifactsKept() bool {
 }
 
 // handOver is the verdict on the objects of a test Within a framework:
-// after a collection, survivors wait for the framework's Judge, with no
+// after one collection, survivors wait for the framework's Judge, with no
 // grace spent on them now (a container variable lets go of its object at
 // the next spec, not within a grace). The report it returns has no
 // leaks: only what Check itself reports.
 func handOver(s *scope) (*Report, error) {
 	rep := &Report{Scope: s.name, GoroutineCheck: "off"}
-	res := settle.Until(s.cfg.budget, s.live)
+	// One collection: what it does not free waits, and Judge brings the
+	// collector to a fixed point then, once for every test.
+	res := settle.Once(s.cfg.budget, s.live)
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
 	if res.StillBlocked() {
 		return nil, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}

@@ -139,3 +139,21 @@ func Settle(budget time.Duration) Result { return Until(budget, nil) }
 
 // yield lets the cleanup goroutines run while a caller waits for them.
 func yield() { runtime.Gosched() }
+
+// Once runs one collection and waits for the cleanups and finalizers it
+// queued, as each round of Until does: for a caller that only wants to
+// know what one collection frees, and judges what survives later. It
+// forces no collection when live returns 0 at once. Settled is false only
+// when the cleanups did not drain within budget.
+func Once(budget time.Duration, live func() int) Result {
+	start := nanotime()
+	if live() == 0 {
+		return Result{Settled: true}
+	}
+	r := collect(start + int64(budget))
+	res := Result{Rounds: 1, Ran: r.ran, Waited: time.Duration(nanotime() - start), Blocked: r.blocked, FinalizerBlocked: r.blockedFinalizer, Settled: r.drained}
+	if !r.drained {
+		res.Pending = r.pending
+	}
+	return res
+}

@@ -265,3 +265,25 @@ func TestConcurrentCallersShareCollections(t *testing.T) {
 		t.Errorf("%d callers forced %d collections; shared, they need far fewer", callers, n)
 	}
 }
+
+var keptForOnce []*counted
+
+func TestOnceRunsOneCollectionAndItsCleanups(t *testing.T) {
+	settle.Settle(10 * time.Second)
+	live.Store(0)
+	count := func() int { return int(live.Load()) }
+	if res := settle.Once(time.Minute, count); !res.Settled || res.Rounds != 0 {
+		t.Errorf("Once with nothing live: %+v; want settled in 0 rounds", res)
+	}
+	makeGarbage(100)
+	keptForOnce = []*counted{track(new(counted))}
+	t.Cleanup(func() { keptForOnce = nil })
+	before := forcedGCs()
+	res := settle.Once(time.Minute, count)
+	if !res.Settled || res.Rounds != 1 || forcedGCs()-before != 1 {
+		t.Errorf("%+v after %d forced collections; want settled after 1", res, forcedGCs()-before)
+	}
+	if n := live.Load(); n != 1 {
+		t.Errorf("%d live after Once, want 1: the one kept; the 100 dropped are freed and their cleanups ran", n)
+	}
+}
