@@ -84,4 +84,3 @@ func BenchmarkContainerVariables(b *testing.B) {
 	}
 	b.ReportMetric(0, "ns/op")
 }
-
