@@ -1,6 +1,7 @@
 package leakcheck_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,18 +117,25 @@ var programCases = []fixtureCase{
 // function holds.
 const pendingTimer = `held by:\n\s+a pending timer \(time\.AfterFunc, time\.NewTimer, or a context's deadline or timeout\): its function holds it`
 
-// A fuzz target's Check(f) judges its seed corpus, both ways, 20 times.
-// (go test -list, which the fixture suites read, lists no fuzz target.)
+// A fuzz target's Check(f) judges its seed corpus, both ways, 20 times:
+// four processes of five, side by side, as each leaking round waits out
+// the grace. (go test -list, which the fixture suites read, lists no fuzz
+// target.)
 func TestFuzzSeedCorpusVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the fuzzing fixture 20 times")
 	}
 	t.Parallel()
-	code, out := gotest.Run(t, "-race", "-count=20", "-v", "./testdata/programs/fuzzing")
-	assert.Equal(t, 1, code, out)
-	assert.Equal(t, 20, strings.Count(out, "--- FAIL: FuzzLeakKeeps ("), out)
-	assert.Equal(t, 20, strings.Count(out, "leakcheck: 1 tracked object outlived FuzzLeakKeeps"), out)
-	assert.Equal(t, 20, strings.Count(out, "--- PASS: FuzzCleanParse ("), out)
+	for proc := range 4 {
+		t.Run(fmt.Sprint("process ", proc+1), func(t *testing.T) {
+			t.Parallel()
+			code, out := gotest.Run(t, "-race", "-count=5", "-v", "./testdata/programs/fuzzing")
+			assert.Equal(t, 1, code, out)
+			assert.Equal(t, 5, strings.Count(out, "--- FAIL: FuzzLeakKeeps ("), out)
+			assert.Equal(t, 5, strings.Count(out, "leakcheck: 1 tracked object outlived FuzzLeakKeeps"), out)
+			assert.Equal(t, 5, strings.Count(out, "--- PASS: FuzzCleanParse ("), out)
+		})
+	}
 }
 
 // Under go test -fuzz, Check(f) judges the inputs that the worker
@@ -144,28 +152,36 @@ func TestFuzzingVerdicts(t *testing.T) {
 	t.Parallel()
 	const runs = 3
 	dir := filepath.Join("testdata", "programs", "fuzzworker")
-	t.Cleanup(func() { os.RemoveAll(filepath.Join(dir, "testdata")) })
 	for _, target := range []string{"FuzzLeakKeeps", "FuzzLeakSomeInputs", "FuzzCleanParse", "FuzzCleanSharedByTheInputs", "FuzzCleanTimerLetsGo"} {
-		leaks := strings.HasPrefix(target, "FuzzLeak")
-		// Counts, not durations: go test -fuzz fails now and then with
-		// "context deadline exceeded" as a duration ends (go.dev/issue/75804).
-		fuzztime := "20000x"
-		if leaks {
-			fuzztime = "10000000x"
-		}
-		for run := range runs {
-			code, out := gotest.Run(t, "-run=^$", "-fuzz=^"+target+"$", "-fuzztime="+fuzztime, "-parallel=1", "./"+filepath.ToSlash(dir))
+		// The targets side by side: a failing one waits out the grace,
+		// a passing one fuzzes. Each writes its failing inputs in a
+		// folder of its own, removed after each run.
+		t.Run(target, func(t *testing.T) {
+			t.Parallel()
+			corpus := filepath.Join(dir, "testdata", "fuzz", target)
+			t.Cleanup(func() { os.RemoveAll(corpus) })
+			leaks := strings.HasPrefix(target, "FuzzLeak")
+			// Counts, not durations: go test -fuzz fails now and then with
+			// "context deadline exceeded" as a duration ends (go.dev/issue/75804).
+			fuzztime := "20000x"
 			if leaks {
-				if assert.Equal(t, 1, code, "%s, run %d:\n%s", target, run, out) {
-					assert.Contains(t, out, "outlived the fuzz inputs of "+target+" that made them", "%s, run %d", target, run)
-					assert.Regexp(t, `fuzzworker\.Conn: \d+ live`, out)
-					assert.Contains(t, out, "Failing input written to testdata/fuzz/"+target+"/")
-				}
-			} else {
-				assert.Equal(t, 0, code, "%s, run %d:\n%s", target, run, out)
-				assert.NotContains(t, out, "leakcheck:", "%s, run %d", target, run)
+				fuzztime = "10000000x"
 			}
-			os.RemoveAll(filepath.Join(dir, "testdata"))
-		}
+			for run := range runs {
+				code, out := gotest.Run(t, "-run=^$", "-fuzz=^"+target+"$", "-fuzztime="+fuzztime, "-parallel=1", "./"+filepath.ToSlash(dir))
+				if leaks {
+					if assert.Equal(t, 1, code, "%s, run %d:\n%s", target, run, out) {
+						assert.Contains(t, out, "outlived the fuzz inputs of "+target+" that made them", "%s, run %d", target, run)
+						assert.Regexp(t, `fuzzworker\.Conn: \d+ live`, out)
+						assert.Contains(t, out, "Failing input written to testdata/fuzz/"+target+"/")
+					}
+				} else {
+					assert.Equal(t, 0, code, "%s, run %d:\n%s", target, run, out)
+					assert.NotContains(t, out, "leakcheck:", "%s, run %d", target, run)
+				}
+				os.RemoveAll(corpus)
+			}
+		})
 	}
+	t.Cleanup(func() { os.RemoveAll(filepath.Join(dir, "testdata")) })
 }
