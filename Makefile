@@ -6,7 +6,7 @@ BENCHCOUNT  ?= 20
 BENCHTIME   ?= 500ms
 VERDICTCOUNT ?= 5
 
-.PHONY: demo test test-race test-32bit test-otel lint bench bench-otel bench-paths bench-verdict bench-specs
+.PHONY: demo test test-race browser-note test-32bit test-otel lint bench bench-otel bench-paths bench-verdict bench-specs
 
 ## demo: pytracker's session in Go, then leakcheck's reports on a leaky
 ## test suite (its tests fail on purpose)
@@ -33,6 +33,18 @@ test:
 
 test-race:
 	$(GO) test -race ./...
+	@$(MAKE) --no-print-directory browser-note
+
+# browser-note says, without -v, that inspect's browser test was skipped:
+# go test shows a passing package's skips only with -v. It looks where
+# the test looks (findChrome in inspect/browser_test.go).
+browser-note:
+	@[ -n "$$OBJTRACK_CHROME" ] && exit 0; \
+	for b in chromium-headless-shell headless_shell chromium chromium-browser google-chrome google-chrome-stable \
+		/usr/lib/chromium/chromium-headless-shell /usr/lib/chromium/headless_shell /usr/lib/chromium/chromium; do \
+		command -v $$b >/dev/null 2>&1 && exit 0; \
+	done; \
+	echo "inspect: the browser test was skipped: no headless Chromium; apt-get install chromium-headless-shell, or set OBJTRACK_CHROME=/path/to/chrome"
 
 test-32bit:
 	GOARCH=386 $(GO) test $$($(GO) list ./internal/... | grep -v -e '/internal/readme$$' -e '/internal/speccost$$')

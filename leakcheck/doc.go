@@ -164,9 +164,11 @@
 // # What holds a survivor
 //
 // A failing verdict says, for each survivor it lists, what keeps it
-// alive: the shortest chain of references from a root of the garbage
-// collector (a package-level variable, a goroutine's stack, a finalizer,
-// a structure of the runtime) to it, found in a heap dump of the process
+// alive: a chain of references from a root of the garbage collector (a
+// package-level variable, a goroutine's stack, a finalizer, a structure
+// of the runtime) to it, the shortest from the roots searched first (the
+// verdict's own goroutine, and what a Framework holds, are searched
+// last), found in a heap dump of the process
 // that the verdict writes and searches (Site.HeldBy; "held by:" in the
 // text). A verdict that passes writes none. Verdicts that fail at once
 // share one dump. WithoutPaths, the OBJTRACK_LEAKCHECK_PATHS variable

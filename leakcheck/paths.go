@@ -23,7 +23,7 @@ import (
 // The process writes a heap dump (runtime/debug.WriteHeapDump), the dump
 // is searched breadth-first from the garbage collector's roots for the
 // survivors' addresses (internal/heapdump), and each listed survivor gets
-// the shortest path from a root. Nothing of this runs for a verdict that
+// the shortest path from the first tier of roots that reaches it. Nothing of this runs for a verdict that
 // passes.
 
 // heapDumps counts the heap dumps written, for the tests that pin that a

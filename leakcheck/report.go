@@ -86,8 +86,10 @@ type Site struct {
 	addrs []uintptr // an address inside each listed survivor, as Serials
 }
 
-// Path is what keeps survivors alive: the shortest chain of references
-// from a root of the garbage collector to them, found in a heap dump.
+// Path is what keeps survivors alive: a chain of references from a root
+// of the garbage collector to them, found in a heap dump; the shortest
+// from the roots that are searched first (internal/heapdump: the
+// verdict's own frames, and a framework's roots, come last).
 type Path struct {
 	// Root holds the first reference: "global  db.registry", or
 	// "goroutine 17 [chan receive] db.(*Pool).serve (pool.go:88)", or a

@@ -1,7 +1,9 @@
 // Package heapdump reads the heap dumps of runtime/debug.WriteHeapDump
-// and finds why objects are alive: for each object, a shortest chain of
-// pointers from a root (a package-level variable, a goroutine's stack, a
-// finalizer) to it.
+// and finds why objects are alive: for each object, a chain of pointers
+// from a root (a package-level variable, a goroutine's stack, a
+// finalizer) to it, the shortest from the first tier of roots that
+// reaches it ([Graph.Paths]: the frames of the goroutine that wrote the
+// dump, and a test framework's roots, come after all others).
 //
 // The pieces, in the order a caller uses them:
 //
