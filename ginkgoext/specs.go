@@ -42,13 +42,21 @@ import (
 // of the suite, as above; the others, which cannot know which spec is
 // their last, judge each spec's survivors at its end (a heap search for
 // each spec that leaves any) and pass what they find to process 1, whose
-// ReportAfterSuite fails the suite with every report. The verdict, and
-// where it is reported, is the same in every order and with or without
-// -p.
+// ReportAfterSuite fails the suite with every report. For what is still
+// held at the end of the suite (a registry, a goroutine, a cache that
+// nothing empties), the verdict, and where it is reported, is the same in
+// every order and with or without -p. An object that a later spec lets go
+// of before the end (it replaces the package variable that held it, or
+// resets the registry) is reported by the processes of ginkgo -p that
+// judge each spec at its end, and not where the suite's end judges it:
+// telling what held it when its own spec ended would take a heap search
+// for every spec.
 //
 // Ginkgo runs one spec at a time in each process, so every object tracked
 // while a spec runs, on any goroutine that no checked test of package
-// testing started, is the spec's. Goroutines are not checked here:
+// testing started, is the spec's: an object that a goroutine of an
+// earlier spec makes then is blamed on the spec that runs, though its
+// creation site shows where it was made. Goroutines are not checked here:
 // gomega's gleak checks them. It returns true so that it can initialize a
 // variable.
 func CheckSpecs(opts ...leakcheck.Option) bool {

@@ -91,6 +91,9 @@ var specCases = []specCase{
 		// Connections that only container variables hold.
 		"closed in AfterEach", "closed by DeferCleanup", "set in JustBeforeEach", "set in BeforeAll", "set in the spec",
 	}},
+
+	// A clean suite under leakcheck.VerifyTestMain: the run passes.
+	{pkg: "testmain", specs: 2},
 }
 
 const (

@@ -133,7 +133,10 @@
 // suite (testify's suite.Run calls it), judges the method's goroutines at
 // the method's end as usual, and judges the objects that survive it when
 // the suite's test ends, after suite.Run has returned: what is alive then
-// fails the suite's test, with a report named by the method. Within and
+// fails the suite's test, with a report named by the method (what a later
+// method or TearDownSuite lets go of is not reported; a suite kept in a
+// package variable keeps its fields after suite.Run, and they are
+// reported as held by it). Within and
 // Framework do the same for any framework: the survivors of a verdict
 // wait for Framework.Judge, which lets go of what only the framework's
 // packages hold (one heap search, only when survivors remain) and reports

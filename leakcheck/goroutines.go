@@ -6,6 +6,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -127,6 +128,20 @@ func ignoredByDefault(functions []string) bool {
 	for _, f := range functions {
 		switch f {
 		case "runtime.ensureSigM", "runtime.ReadTrace", "testing.tRunner", "runtime/pprof.writeGoroutine":
+			return true
+		}
+	}
+	return false
+}
+
+// frameworkGoroutine reports whether a goroutine with these functions is
+// a test framework's own, which it starts for its run and leaves running
+// when the run returns: Ginkgo's interrupt handler (RunSpecs starts its
+// signal watcher, and under ginkgo -p its poller, and never stops them).
+// What the run's tests started is judged; these are not theirs.
+func frameworkGoroutine(functions []string) bool {
+	for _, f := range functions {
+		if strings.HasPrefix(f, "github.com/onsi/ginkgo/v2/internal/interrupt_handler.") {
 			return true
 		}
 	}

@@ -617,9 +617,14 @@ func findings(err error, maxShown int) []Goroutine {
 	if len(found) == 0 { // a wording this version cannot read: keep it whole
 		return []Goroutine{{State: "unknown", Stack: err.Error(), Count: 1}}
 	}
-	ds := make([]*goroutineDump, len(found))
+	ds := make([]*goroutineDump, 0, len(found))
 	for i := range found {
-		ds[i] = &found[i]
+		if !frameworkGoroutine(found[i].functions) {
+			ds = append(ds, &found[i])
+		}
+	}
+	if len(ds) == 0 {
+		return nil
 	}
 	return sortGoroutines(groupGoroutines(ds, maxShown))
 }
