@@ -117,10 +117,15 @@ func goroutinesByLabel() map[string][]group {
 }
 
 // ignoredByDefault reports whether a goroutine with these functions is
-// one that goleak ignores by default, or one of package testing's: the
-// loop of os/signal (started by the first signal.Notify, on the caller's
-// goroutine, so carrying its labels), the execution tracer's reader, and
-// test goroutines.
+// never a test's leak: the loop of os/signal and the runtime's signal
+// goroutine (started by the first signal.Notify, on the caller's
+// goroutine, so carrying its labels; goleak's defaults ignore both too),
+// the execution tracer's reader, the goroutine profile's writer, and
+// goroutines that run a test (testing.tRunner anywhere on the stack,
+// where goleak's defaults look only at the top frame, for the runners of
+// package testing). It does not ignore what goleak also ignores by
+// default and no checked test's label can carry: goroutines of the runtime
+// in a system call (cgo's), and the testing package's own runners.
 func ignoredByDefault(functions []string) bool {
 	if len(functions) > 0 && (functions[0] == "os/signal.signal_recv" || functions[0] == "os/signal.loop") {
 		return true
