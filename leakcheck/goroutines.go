@@ -123,9 +123,9 @@ func goroutinesByLabel() map[string][]group {
 // the execution tracer's reader, the goroutine profile's writer, and
 // goroutines that run a test (testing.tRunner anywhere on the stack,
 // where goleak's defaults look only at the top frame, for the runners of
-// package testing). It does not ignore what goleak also ignores by
-// default and no checked test's label can carry: goroutines of the runtime
-// in a system call (cgo's), and the testing package's own runners.
+// package testing). Unlike goleak's defaults, it does not ignore
+// goroutines in a system call (goleak's rule for cgo's background
+// goroutines): those that a test started are judged.
 func ignoredByDefault(functions []string) bool {
 	if len(functions) > 0 && (functions[0] == "os/signal.signal_recv" || functions[0] == "os/signal.loop") {
 		return true
