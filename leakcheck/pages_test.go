@@ -1,6 +1,8 @@
 package leakcheck
 
 import (
+	"maps"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"sync"
@@ -134,4 +136,92 @@ func TestSlotsPackTheirFields(t *testing.T) {
 	assert.Equal(t, uint32(scopeMask), slotScope(word), "remove returns the word it cleared")
 	assert.Zero(t, r.remove(7), "an object is removed once")
 	assert.Nil(t, r.bundle(7), "its bundle goes with it")
+}
+
+// The registry against a plain map, at random: goroutines record objects
+// (some with a bundle, some with a scope), update bundles, mark some
+// reported and forget most of them after a random delay, as cleanups do,
+// while pages are made and dropped; every so often, and at the end, what
+// the registry holds must be what the reference map holds.
+func TestRegistryMatchesAPlainMap(t *testing.T) {
+	for seed := range uint64(4) {
+		var r registry
+		typ := reflect.TypeFor[pagesTestObject]()
+		var serials atomic.Uint64
+		type want struct {
+			bundle   any
+			scope    uint32
+			reported bool
+		}
+		const goroutines, ops = 4, 3 * pageSize
+		refs := make([]map[uint64]want, goroutines)
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			refs[g] = map[uint64]want{}
+			wg.Go(func() {
+				rng := rand.New(rand.NewPCG(seed, uint64(g)))
+				ref := refs[g]
+				var pending []uint64
+				for range ops {
+					switch op := rng.IntN(10); {
+					case op < 6: // record
+						s := serials.Add(1)
+						w := want{scope: uint32(rng.IntN(3))}
+						if rng.IntN(4) == 0 {
+							w.bundle = int(s)
+						}
+						r.add(s, typ, 1, w.bundle, 0, w.scope, uintptr(s))
+						ref[s] = w
+						if rng.IntN(50) != 0 {
+							pending = append(pending, s)
+						}
+					case op < 9 && len(pending) > 0: // forget one, at random
+						i := rng.IntN(len(pending))
+						s := pending[i]
+						pending[i] = pending[len(pending)-1]
+						pending = pending[:len(pending)-1]
+						if r.remove(s) == 0 {
+							t.Errorf("seed %d: serial %d was recorded, and remove found nothing", seed, s)
+						}
+						delete(ref, s)
+					case len(pending) > 0: // a bundle set again, or a report
+						s := pending[rng.IntN(len(pending))]
+						w := ref[s]
+						if rng.IntN(2) == 0 {
+							w.bundle = "again"
+							r.update(s, w.bundle)
+						} else {
+							w.reported = true
+							r.markReported([]uint64{s})
+						}
+						ref[s] = w
+					}
+				}
+			})
+		}
+		wg.Wait()
+		all := map[uint64]want{}
+		for _, ref := range refs {
+			maps.Copy(all, ref)
+		}
+		got := map[uint64]want{}
+		for _, o := range r.collect(func(uint64, uint64) bool { return true }) {
+			got[o.serial] = want{bundle: o.bundle, scope: o.scope, reported: o.reported}
+			if o.addr != uintptr(o.serial) {
+				t.Errorf("seed %d: serial %d has address %#x, want %#x", seed, o.serial, o.addr, o.serial)
+			}
+		}
+		if !maps.Equal(got, all) {
+			for s, w := range all {
+				if g, ok := got[s]; !ok || g != w {
+					t.Errorf("seed %d: serial %d is %+v (present %v), want %+v", seed, s, g, ok, w)
+				}
+			}
+			for s := range got {
+				if _, ok := all[s]; !ok {
+					t.Errorf("seed %d: serial %d is recorded, and was forgotten", seed, s)
+				}
+			}
+		}
+	}
 }
