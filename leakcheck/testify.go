@@ -43,6 +43,9 @@ func withinTestify(t *testing.T, skip int) (fw *Framework, parent *testing.T) {
 	parent.Cleanup(func() {
 		parent.Helper()
 		defer testifySuites.Delete(parent)
+		if panicking() {
+			return // the panic is the test's failure: no report on top of it
+		}
 		fw.Judge(parent)
 	})
 	return fw, parent
