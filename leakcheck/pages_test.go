@@ -144,6 +144,7 @@ func TestSlotsPackTheirFields(t *testing.T) {
 // while pages are made and dropped; every so often, and at the end, what
 // the registry holds must be what the reference map holds.
 func TestRegistryMatchesAPlainMap(t *testing.T) {
+	t.Parallel() // its own registry; beside the fixtures, which wait more than they compute
 	for seed := range uint64(4) {
 		var r registry
 		typ := reflect.TypeFor[pagesTestObject]()
