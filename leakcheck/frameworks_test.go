@@ -35,11 +35,14 @@ var frameworkCases = []fixtureCase{
 		absent: []string{"testifysuite.Pool", "outlived TestParallelSuiteB"},
 	}, {
 		name: "sequential suites", run: "^TestSequential", count: 5, procs: 4, exit: 1,
-		failing: []string{"TestSequentialSuiteA"},
+		failing: []string{"TestSequentialSuiteA", "TestSequentialSuiteC", "TestSequentialSuitePanics"},
 		tests: map[string][]string{
 			"TestSequentialSuiteA": testifyLeaks("TestSequentialSuiteA"),
+			// Check in SetupSuite judges the suite's test as a whole.
+			"TestSequentialSuiteC":      {outlived(1, "TestSequentialSuiteC"), `"kept by SuiteC.TestKeepsForTheSuite"`},
+			"TestSequentialSuitePanics": {`TearDownSuite panics`},
 		},
-		absent: []string{"testifysuite.Pool", "outlived TestSequentialSuiteB"},
+		absent: []string{"testifysuite.Pool", "outlived TestSequentialSuiteB", "outlived TestSequentialSuitePanics", "outlived TestSequentialSuiteC/"},
 	}}},
 
 	{pkg: "contextcancel", runs: []fixtureRun{{

@@ -142,3 +142,34 @@ func TestParallelSuiteB(t *testing.T) {
 func TestSequentialSuiteA(t *testing.T) { suite.Run(t, new(SuiteA)) }
 
 func TestSequentialSuiteB(t *testing.T) { suite.Run(t, new(SuiteB)) }
+
+// SuiteC checks the suite as a whole, from SetupSuite with the suite's
+// own test: the suite's test is judged once suite.Run returns, when its
+// fields hold nothing any more, and what a method kept is its leak.
+type SuiteC struct {
+	suite.Suite
+	conn *Conn
+}
+
+func (s *SuiteC) SetupSuite()    { leakcheck.Check(s.T()) }
+func (s *SuiteC) SetupTest()     { s.conn = dial(s.T().Name()) }
+func (s *SuiteC) TearDownTest()  { s.conn.Close() }
+func (s *SuiteC) TestCleanUses() { churn(s.T().Name()) }
+
+func (s *SuiteC) TestKeepsForTheSuite() {
+	c := dial(s.T().Name())
+	c.SetDataBundle("kept by SuiteC.TestKeepsForTheSuite")
+	keep(c)
+}
+
+func TestSequentialSuiteC(t *testing.T) { suite.Run(t, new(SuiteC)) }
+
+// SuitePanics keeps a connection and then panics in TearDownSuite: the
+// panic fails its test, and no leak report comes on top of it.
+type SuitePanics struct{ base }
+
+func (s *SuitePanics) TestKeepsThenPanics() { keep(dial(s.T().Name())) }
+
+func (s *SuitePanics) TearDownSuite() { panic("TearDownSuite panics") }
+
+func TestSequentialSuitePanics(t *testing.T) { suite.Run(t, new(SuitePanics)) }
