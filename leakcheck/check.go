@@ -64,8 +64,10 @@ func Check(t TestingT, opts ...Option) {
 		panic("leakcheck: Check(nil): pass the test's *testing.T")
 	}
 	t.Helper()
+	var path []uintptr // Check's caller and up, for what it tells of the call
 	if _, fromTesting := t.(testing.TB); fromTesting {
-		if wrong := misuse(1); wrong != "" {
+		path = callPath(0)
+		if wrong := misuse(path); wrong != "" {
 			t.Errorf("leakcheck: %s", wrong)
 			return
 		}
@@ -78,7 +80,7 @@ func Check(t TestingT, opts ...Option) {
 	_, fromTesting := t.(testing.TB)
 	if tt, ok := t.(*testing.T); ok && cfg.within == nil {
 		var suite *testing.T
-		if cfg.within, suite = withinTestify(tt, 1); suite != nil {
+		if cfg.within, suite = withinTestify(tt, path); suite != nil {
 			suite.Helper() // its failures point at this call's caller
 		}
 	}

@@ -10,15 +10,21 @@ import (
 // called on a goroutine other than the test's. Each fails the test with
 // what to write instead.
 
-// misuse returns what is wrong with the call of Check that called it
-// (skip frames up), or "".
-func misuse(skip int) string {
-	var pcs [128]uintptr
-	n := runtime.Callers(skip+2, pcs[:])
-	if n == 0 {
+// callPath returns the call path of the caller's caller (skip more frames
+// up), innermost first: Check's caller and the frames above it, which
+// misuse and calledByTestify read.
+func callPath(skip int) []uintptr {
+	pcs := make([]uintptr, 128)
+	return pcs[:runtime.Callers(skip+3, pcs)]
+}
+
+// misuse returns what is wrong with the call of Check whose call path
+// (from Check's caller up) is pcs, or "".
+func misuse(pcs []uintptr) string {
+	if len(pcs) == 0 {
 		return ""
 	}
-	if !onTestGoroutine(pcs[:n]) {
+	if !onTestGoroutine(pcs) {
 		return "Check was called on a goroutine other than the test's, which the test may not wait for: call leakcheck.Check(t) first in the test function itself; the goroutines that the test starts are judged with it"
 	}
 	if deferredCall(pcs[0]) {

@@ -20,16 +20,16 @@ import (
 var testifySuites sync.Map
 
 // withinTestify returns the Framework that judges the survivors of t, a
-// method of a testify suite that calls Check on the calling goroutine
-// (skip frames up), or nil when t is not one.
+// method of a testify suite whose call of Check has the call path pcs
+// (from Check's caller up), or nil when t is not one.
 //
 // The failures that the suite's test reports point at the line that
 // called Check: package testing reports a cleanup's failure where the
 // cleanup was registered, skipping the helpers of the test that fails
 // (the suite's test), so Check and this function mark themselves as its
 // helpers.
-func withinTestify(t *testing.T, skip int) (fw *Framework, parent *testing.T) {
-	if !calledByTestify(skip + 1) {
+func withinTestify(t *testing.T, pcs []uintptr) (fw *Framework, parent *testing.T) {
+	if !calledByTestify(pcs) {
 		return nil, nil
 	}
 	if parent = parentTest(t); parent == nil {
@@ -51,15 +51,14 @@ func withinTestify(t *testing.T, skip int) (fw *Framework, parent *testing.T) {
 	return fw, parent
 }
 
-// calledByTestify reports whether the calling goroutine (skip frames up)
-// runs a method of a testify suite for suite.Run: testify's innermost
+// calledByTestify reports whether a call path runs a method of a testify
+// suite for suite.Run: testify's innermost
 // frame on the stack is the function that package testing runs as the
 // method's subtest. SetupSuite and TearDownSuite, which suite.Run calls
 // with the suite's own test, do not count: their test ends after
 // suite.Run returns.
-func calledByTestify(skip int) bool {
-	var pcs [64]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(skip+2, pcs[:])])
+func calledByTestify(pcs []uintptr) bool {
+	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
 		if strings.HasPrefix(f.Function, "github.com/stretchr/testify/suite.") {
