@@ -1,6 +1,10 @@
 package leakcheck
 
-import "io"
+import (
+	"io"
+
+	"github.com/objtrack/objtrack/internal/heapdump"
+)
 
 // ReplaceExit makes VerifyTestMain record its exit code and write to w
 // instead of exiting; the returned func restores both.
@@ -40,7 +44,7 @@ var ShortTrace = shortTrace
 
 // HeapDumps returns the number of heap dumps that failing verdicts have
 // written in this process.
-func HeapDumps() int64 { return heapDumps.Load() }
+func HeapDumps() int64 { return heapdump.Written() }
 
 // ParentTest exposes parentTest.
 var ParentTest = parentTest

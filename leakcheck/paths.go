@@ -10,7 +10,6 @@ import (
 	"runtime/metrics"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/objtrack/objtrack/internal/flight"
@@ -25,10 +24,6 @@ import (
 // survivors' addresses (internal/heapdump), and each listed survivor gets
 // the shortest path from the first tier of roots that reaches it. Nothing of this runs for a verdict that
 // passes.
-
-// heapDumps counts the heap dumps written, for the tests that pin that a
-// verdict that passes writes none.
-var heapDumps atomic.Int64
 
 // maxVia is the number of objects a path lists between its root and the
 // survivor before it is shortened in the middle.
@@ -129,7 +124,6 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 	var err error
 	var file string
 	if hs.keep {
-		heapDumps.Add(1)
 		if file, err = heapdump.Write(hs.dir); err == nil {
 			g, err = heapdump.ReadGraphFile(file)
 		}
@@ -175,7 +169,6 @@ type dumpResult struct {
 // while it is read: a process killed meanwhile (go test -timeout) leaves
 // no dump behind.
 func dumpGraph() dumpResult {
-	heapDumps.Add(1)
 	f, done, err := heapdump.WriteTemp()
 	if err != nil {
 		return dumpResult{err: err}
