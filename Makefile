@@ -6,7 +6,7 @@ BENCHCOUNT  ?= 20
 BENCHTIME   ?= 500ms
 VERDICTCOUNT ?= 5
 
-.PHONY: demo test test-race browser-note test-32bit test-otel lint bench bench-otel bench-paths bench-verdict bench-specs
+.PHONY: demo test test-long test-race browser-note test-32bit test-otel lint bench bench-otel bench-paths bench-verdict bench-specs
 
 ## demo: pytracker's session in Go, then leakcheck's reports on a leaky
 ## test suite (its tests fail on purpose)
@@ -30,6 +30,12 @@ demo:
 ## others fill.
 test:
 	$(MAKE) --no-print-directory -j4 --output-sync=target lint test-race test-32bit test-otel
+
+## test-long: the subprocess fixtures of leakcheck and ginkgoext run as
+## many times as each says (twenty rounds or processes), where make test
+## runs each once (internal/gotest.LongEnv). CI runs it after make test.
+test-long:
+	OBJTRACK_TEST_LONG=1 $(GO) test -race ./leakcheck/... ./ginkgoext/...
 
 test-race:
 	$(GO) test -race ./...

@@ -28,7 +28,8 @@ import (
 // (-ginkgo.randomize-all, seeds 1 to 20), since Ginkgo refuses -count;
 // then 10 times under the ginkgo command with -p (two processes, which
 // take the specs in turn), with the first ten seeds: each such run is
-// three processes, and the runs in one process already cover the orders. Every run must give the
+// three processes, and the runs in one process already cover the orders
+// (under make test, seeds 1 and 2, and one -p run). Every run must give the
 // same verdict: every spec passes, and CheckSpecs' ReportAfterSuite node
 // fails with one leakcheck report for each spec that specCase.leaks
 // names, matching the patterns given, and none for any other. The
@@ -97,11 +98,14 @@ var specCases = []specCase{
 	{pkg: "testmain", specs: 2},
 }
 
-const (
-	specSeeds    = 20 // processes with -ginkgo.randomize-all, one seed each
-	specParallel = 10 // runs of the ginkgo command with -p, one seed each
-	specProcs    = 2  // processes of each -p run
+// The runs of each suite: as many as these say under make test-long, and
+// two seeds and one -p run under make test (see gotest.Rounds).
+var (
+	specSeeds    = gotest.Rounds(20, 2) // processes with -ginkgo.randomize-all, one seed each
+	specParallel = gotest.Rounds(10, 1) // runs of the ginkgo command with -p, one seed each
 )
+
+const specProcs = 2 // processes of each -p run
 
 // specRun is one run of a suite: one process, or one ginkgo -p command.
 type specRun struct {

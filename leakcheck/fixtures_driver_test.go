@@ -45,7 +45,9 @@ import (
 // out its grace, which leaves the processors to the others. A run whose
 // tests leak in every round waits the grace each time, so its twenty
 // rounds are four processes of five (count: 5, procs: 4) where nothing
-// depends on the rounds sharing a process.
+// depends on the rounds sharing a process. That is under make test-long,
+// which CI runs; make test runs each in one process of at most two
+// rounds (fixtureSuite.rounds).
 //
 // Every top-level test that -test.run and -test.skip leave must run to
 // the end (pass or fail) each time, in every process. Each run also says
@@ -128,6 +130,7 @@ func testFixtures(t *testing.T, s fixtureSuite) {
 		t.Skipf("builds and runs every fixture under testdata/%s", s.dir)
 	}
 	t.Parallel()
+	s = s.rounds()
 	bins := t.TempDir()
 	results := gotest.Start(len(s.cases), func(i int) fixtureResults {
 		return s.execute(s.cases[i], bins)
@@ -153,6 +156,24 @@ func testFixtures(t *testing.T, s fixtureSuite) {
 	}
 }
 
+// rounds returns s with the runs that gotest.Rounds allows: every
+// process and round of each run under make test-long, and one process of
+// at most two rounds under make test.
+func (s fixtureSuite) rounds() fixtureSuite {
+	cases := slices.Clone(s.cases)
+	for i, c := range cases {
+		c.runs = slices.Clone(c.runs)
+		for j := range c.runs {
+			r := &c.runs[j]
+			r.procs = gotest.Rounds(max(r.procs, 1), 1)
+			r.count = gotest.Rounds(r.count, 2)
+		}
+		cases[i] = c
+	}
+	s.cases = cases
+	return s
+}
+
 // execute builds the fixture binary of c, lists its tests and runs it as
 // c's runs say.
 func (s fixtureSuite) execute(c fixtureCase, bins string) fixtureResults {
@@ -162,7 +183,14 @@ func (s fixtureSuite) execute(c fixtureCase, bins string) fixtureResults {
 	}
 	bin := filepath.Join(bins, c.pkg+".test")
 	fixtureBuilds.Do(func() {
-		err = gotest.Build(bin, "-race", "./testdata/"+s.dir+"/"+c.pkg)
+		args := []string{"-race"}
+		if c.paths {
+			// With its own symbol table, so that each process that
+			// names holders does not rebuild the binary for one: the
+			// paths suite pins the rebuild under plain go test.
+			args = append(args, "-ldflags=-s=false")
+		}
+		err = gotest.Build(bin, append(args, "./testdata/"+s.dir+"/"+c.pkg)...)
 	})
 	if err != nil {
 		return fixtureResults{err: err}

@@ -35,7 +35,8 @@ var heldBy = map[string]string{
 
 // Every leak's report names what holds it, in every run and whatever the
 // order: the test binary is built as go test -c builds it (with a symbol
-// table), and each process runs every test 3 times, shuffled.
+// table), and each process (four seeds, one under make test) runs every
+// test 3 times, shuffled.
 func TestRetentionPaths(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a fixture")
@@ -50,7 +51,7 @@ func TestRetentionPaths(t *testing.T) {
 }
 
 func everyRunNamesEachHolder(t *testing.T, dir, bin string) {
-	const seeds = 4
+	seeds := gotest.Rounds(4, 1)
 	var cmds []gotest.Cmd
 	for seed := 1; seed <= seeds; seed++ {
 		cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: bin, Args: []string{"-test.v", "-test.count=3", fmt.Sprintf("-test.shuffle=%d", seed)}})
@@ -102,7 +103,7 @@ func TestRetentionPathsInTheJSONReport(t *testing.T) {
 	dir := filepath.Join("testdata", "paths", "holdersmain")
 	bin := filepath.Join(t.TempDir(), "holdersmain.test")
 	require.NoError(t, gotest.Build(bin, "./"+filepath.ToSlash(dir)))
-	for run := range 3 {
+	for run := range gotest.Rounds(3, 1) {
 		report := filepath.Join(t.TempDir(), "report.json")
 		cmd := exec.Command(bin, "-test.shuffle=on")
 		cmd.Dir = dir

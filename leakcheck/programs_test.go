@@ -122,29 +122,30 @@ const pendingTimer = `held by:\n\s+a pending timer \(time\.AfterFunc, time\.NewT
 
 // A fuzz target's Check(f) judges its seed corpus, both ways, 20 times:
 // four processes of five, side by side, as each leaking round waits out
-// the grace. (go test -list, which the fixture suites read, lists no fuzz
+// the grace (one of two under make test). (go test -list, which the fixture suites read, lists no fuzz
 // target.)
 func TestFuzzSeedCorpusVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the fuzzing fixture 20 times")
 	}
 	t.Parallel()
-	for proc := range 4 {
+	rounds := gotest.Rounds(5, 2)
+	for proc := range gotest.Rounds(4, 1) {
 		t.Run(fmt.Sprint("process ", proc+1), func(t *testing.T) {
 			t.Parallel()
-			code, out := gotest.Run(t, "-race", "-count=5", "-v", "./testdata/programs/fuzzing")
+			code, out := gotest.Run(t, "-race", fmt.Sprintf("-count=%d", rounds), "-v", "./testdata/programs/fuzzing")
 			assert.Equal(t, 1, code, out)
-			assert.Equal(t, 5, strings.Count(out, "--- FAIL: FuzzLeakKeeps ("), out)
-			assert.Equal(t, 5, strings.Count(out, "leakcheck: 1 tracked object outlived FuzzLeakKeeps"), out)
-			assert.Equal(t, 5, strings.Count(out, "--- PASS: FuzzCleanParse ("), out)
+			assert.Equal(t, rounds, strings.Count(out, "--- FAIL: FuzzLeakKeeps ("), out)
+			assert.Equal(t, rounds, strings.Count(out, "leakcheck: 1 tracked object outlived FuzzLeakKeeps"), out)
+			assert.Equal(t, rounds, strings.Count(out, "--- PASS: FuzzCleanParse ("), out)
 		})
 	}
 }
 
 // Under go test -fuzz, Check(f) judges the inputs that the worker
 // processes run: a target whose inputs keep objects fails with the report
-// and a failing input, one whose inputs let go of them passes, every run.
-// Each run fuzzes with one worker; a failing one stops at the first
+// and a failing input, one whose inputs let go of them passes, every run
+// (three under make test-long, one under make test). Each run fuzzes with one worker; a failing one stops at the first
 // finding, a passing one runs 20,000 inputs, which take longer than the
 // grace after which the failing ones fail. The failing inputs that go test
 // writes into the fixture's testdata/fuzz are removed.
@@ -153,7 +154,7 @@ func TestFuzzingVerdicts(t *testing.T) {
 		t.Skip("fuzzes the fuzzworker fixture")
 	}
 	t.Parallel()
-	const runs = 3
+	runs := gotest.Rounds(3, 1)
 	dir := filepath.Join("testdata", "programs", "fuzzworker")
 	for _, target := range []string{"FuzzLeakKeeps", "FuzzLeakSomeInputs", "FuzzCleanParse", "FuzzCleanSharedByTheInputs", "FuzzCleanTimerLetsGo"} {
 		// The targets side by side: a failing one waits out the grace,
