@@ -99,11 +99,11 @@ var specCases = []specCase{
 }
 
 // The runs of each suite: as many as these say under make test-long, and
-// two seeds and one -p run under make test (see gotest.Rounds).
-var (
-	specSeeds    = gotest.Rounds(20, 2) // processes with -ginkgo.randomize-all, one seed each
-	specParallel = gotest.Rounds(10, 1) // runs of the ginkgo command with -p, one seed each
-)
+// two seeds and one -p run under make test (see gotest.Rounds). They are
+// read as the test runs, not as the package starts, so that go test's
+// cache of test results knows that they read gotest.LongEnv.
+func specSeeds() int    { return gotest.Rounds(20, 2) } // processes with -ginkgo.randomize-all, one seed each
+func specParallel() int { return gotest.Rounds(10, 1) } // runs of the ginkgo command with -p, one seed each
 
 const specProcs = 2 // processes of each -p run
 
@@ -171,7 +171,7 @@ func (c specCase) execute(bins string, pool *gotest.Pool, cli string, cliBuilt f
 	}
 	var runs []specRun
 	var cmds []gotest.Cmd
-	for seed := 1; seed <= specSeeds; seed++ {
+	for seed := 1; seed <= specSeeds(); seed++ {
 		path := filepath.Join(bins, fmt.Sprintf("%s-%d.json", c.pkg, seed))
 		run := specRun{json: path, paths: seed == 1}
 		cmd := gotest.Cmd{Dir: dir, Prog: bin, Args: []string{
@@ -186,7 +186,7 @@ func (c specCase) execute(bins string, pool *gotest.Pool, cli string, cliBuilt f
 	if err := cliBuilt(); err != nil {
 		return specResults{err: err}
 	}
-	for seed := 1; seed <= specParallel; seed++ {
+	for seed := 1; seed <= specParallel(); seed++ {
 		path := filepath.Join(bins, fmt.Sprintf("%s-p%d.json", c.pkg, seed))
 		runs = append(runs, specRun{parallel: true, json: path})
 		cmds = append(cmds, gotest.Cmd{Dir: dir, Prog: cli, Args: []string{

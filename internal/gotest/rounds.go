@@ -11,7 +11,10 @@ import "os"
 // suite a developer runs often.
 const LongEnv = "OBJTRACK_TEST_LONG"
 
-// Long reports whether the long runs are on.
+// Long reports whether the long runs are on. Call it (and Rounds) while a
+// test runs, not to initialize a package variable: go test caches a
+// test's result with the environment variables that the test read, and
+// reads before the tests start are not seen.
 func Long() bool { return os.Getenv(LongEnv) == "1" }
 
 // Rounds returns n in the long runs, and at most short otherwise.
