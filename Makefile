@@ -33,9 +33,13 @@ test:
 
 ## test-long: the subprocess fixtures of leakcheck and ginkgoext run as
 ## many times as each says (twenty rounds or processes), where make test
-## runs each once (internal/gotest.LongEnv). CI runs it after make test.
+## runs each once (internal/gotest.LongEnv); then the tests (-short) of
+## the build without go:linkname (-tags objtrack_nolinkname), which finds
+## the runtime's and Ginkgo's state by other means. CI runs it after
+## make test.
 test-long:
 	OBJTRACK_TEST_LONG=1 $(GO) test -race ./leakcheck/... ./ginkgoext/...
+	$(GO) test -short -tags objtrack_nolinkname ./trackable/... ./leakcheck/... ./ginkgoext/... ./internal/...
 
 test-race:
 	$(GO) test -race ./...
