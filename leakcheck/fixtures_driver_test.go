@@ -344,3 +344,31 @@ func (r fixtureRun) verdictOf(name string) expected {
 	}
 	return notJudged
 }
+
+// The runs of a suite are as written under make test-long, and one
+// process of at most two rounds under make test; the suite's own table
+// is left as it is.
+func TestFixtureRounds(t *testing.T) {
+	s := fixtureSuite{dir: "d", cases: []fixtureCase{{pkg: "p", runs: []fixtureRun{
+		{name: "many processes", count: 1, procs: 20},
+		{name: "many rounds", count: 20},
+		{name: "both", count: 5, procs: 4},
+	}}}}
+	t.Setenv(gotest.LongEnv, "1")
+	if got := s.rounds(); !slices.EqualFunc(got.cases[0].runs, s.cases[0].runs, sameRounds) {
+		t.Errorf("long runs changed the runs: %+v", got.cases[0].runs)
+	}
+	t.Setenv(gotest.LongEnv, "")
+	got := s.rounds().cases[0].runs
+	want := []fixtureRun{{count: 1, procs: 1}, {count: 2, procs: 1}, {count: 2, procs: 1}}
+	if !slices.EqualFunc(got, want, sameRounds) {
+		t.Errorf("short runs: %+v, want the counts and processes of %+v", got, want)
+	}
+	if r := s.cases[0].runs[2]; r.count != 5 || r.procs != 4 {
+		t.Errorf("the suite's own run changed: %+v", r)
+	}
+}
+
+func sameRounds(a, b fixtureRun) bool {
+	return a.count == b.count && max(a.procs, 1) == max(b.procs, 1)
+}

@@ -122,8 +122,8 @@ const pendingTimer = `held by:\n\s+a pending timer \(time\.AfterFunc, time\.NewT
 
 // A fuzz target's Check(f) judges its seed corpus, both ways, 20 times:
 // four processes of five, side by side, as each leaking round waits out
-// the grace (one of two under make test). (go test -list, which the fixture suites read, lists no fuzz
-// target.)
+// the grace (one process of two under make test). (go test -list, which
+// the fixture suites read, lists no fuzz target.)
 func TestFuzzSeedCorpusVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the fuzzing fixture 20 times")
