@@ -79,7 +79,10 @@
 // reports survivors, a verdict makes the runtime drop its stopped timers
 // (it sets GOMAXPROCS to 1 for a moment, and back) and collects again.
 // A timer still pending when the grace is spent holds what its function
-// refers to: that is the test's, and the report names the timer.
+// refers to: that is the test's, and the report names the timer, its
+// function and when it is due ("a pending time.AfterFunc timer, due in
+// 59.5s: its function, the method value db.(*Conn).Close, holds the
+// receiver"; a context's deadline is named as such).
 //
 // Without -fuzz, Check(f) in a fuzz target judges its seed corpus when
 // the target ends. Under go test -fuzz the inputs run in worker

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/metrics"
 	"slices"
 	"strings"
@@ -167,15 +168,21 @@ type dumpResult struct {
 
 // dumpGraph writes a heap dump and reads its graph. The dump has no name
 // while it is read: a process killed meanwhile (go test -timeout) leaves
-// no dump behind.
+// no dump behind. It stays open while the graph is in use, which reads
+// it again to name timers, and is closed once the graph is garbage: the
+// verdicts that share the graph do not say when they are done with it.
 func dumpGraph() dumpResult {
 	f, done, err := heapdump.WriteTemp()
 	if err != nil {
 		return dumpResult{err: err}
 	}
-	defer done()
 	g, err := heapdump.ReadGraph(f)
-	return dumpResult{g, err}
+	if err != nil {
+		done()
+		return dumpResult{err: err}
+	}
+	runtime.AddCleanup(g, func(done func()) { done() }, done)
+	return dumpResult{g, nil}
 }
 
 // liveHeap returns the bytes of live and not yet swept heap objects.

@@ -50,9 +50,9 @@ var programCases = []fixtureCase{
 	}, {
 		name: "pending timers", run: "^TestLeak", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
-			"TestLeakIdleTimerPending":        {outlived(1, "TestLeakIdleTimerPending"), pendingTimer},
-			"TestLeakTimerFiresAfterTheGrace": {outlived(1, "TestLeakTimerFiresAfterTheGrace"), pendingTimer},
-			"TestLeakContextNotCanceled":      {outlived(1, "TestLeakContextNotCanceled"), pendingTimer},
+			"TestLeakIdleTimerPending":        {outlived(1, "TestLeakIdleTimerPending"), pendingTimer + `, due in \d+(\.\d+)?s: its function, the method value timers\.\(\*Conn\)\.Close, holds the receiver\n`},
+			"TestLeakTimerFiresAfterTheGrace": {outlived(1, "TestLeakTimerFiresAfterTheGrace"), pendingTimer + `, due in \d+(\.\d+)?s: its function timers\.TestLeakTimerFiresAfterTheGrace\.func1 \(timers_test\.go:\d+\) holds it\n`},
+			"TestLeakContextNotCanceled":      {outlived(1, "TestLeakContextNotCanceled"), `held by:\n\s+a context's pending deadline timer \(context\.WithTimeout or WithDeadline, not cancelled\), due in 59m\d+s: its function holds the context, whose values or parents hold it\n`},
 		},
 	}}},
 
@@ -116,9 +116,10 @@ var programCases = []fixtureCase{
 	}}},
 }
 
-// pendingTimer is the holder line of an object that a pending timer's
-// function holds.
-const pendingTimer = `held by:\n\s+a pending timer \(time\.AfterFunc, time\.NewTimer, or a context's deadline or timeout\): its function holds it`
+// pendingTimer begins the holder line of an object that a pending
+// time.AfterFunc timer's function holds; its due time and its function
+// follow.
+const pendingTimer = `held by:\n\s+a pending time\.AfterFunc timer`
 
 // A fuzz target's Check(f) judges its seed corpus, both ways, 20 times:
 // four processes of five, side by side, as each leaking round waits out

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 )
 
@@ -22,6 +23,12 @@ type Graph struct {
 	shapes  []shape
 	words   wordStore
 
+	// source is the dump, from sourceStart, when it can be read again
+	// (ReadGraph was given an io.ReaderAt): for the contents of the few
+	// objects whose words other than pointers a path needs (timers).
+	source      io.ReaderAt
+	sourceStart int64
+
 	hereOnce sync.Once
 	here     bool // the dump was written by this process; see writtenHere
 }
@@ -32,8 +39,21 @@ const maxObjects = 1<<31 - 1
 
 // ReadGraph reads a heap dump into a Graph. Like [Parse], it returns a
 // *FormatError for input that is not a well-formed dump.
+//
+// When r is also an io.ReaderAt and an io.Seeker (an *os.File), the Graph
+// reads it again, from where it started, for the contents of the objects
+// that name a timer on a path: keep it open while you search the Graph.
+// Closed, the paths of timers keep their global root, runtime.allp.
 func ReadGraph(r io.Reader) (*Graph, error) {
 	b := &graphBuilder{g: &Graph{}}
+	if ra, ok := r.(interface {
+		io.ReaderAt
+		io.Seeker
+	}); ok {
+		if at, err := ra.Seek(0, io.SeekCurrent); err == nil {
+			b.g.source, b.g.sourceStart = ra, at
+		}
+	}
 	dump, err := decode(r, b)
 	if err != nil {
 		return nil, err
@@ -48,14 +68,20 @@ func ReadGraph(r io.Reader) (*Graph, error) {
 }
 
 // ReadGraphFile reads the heap dump in a file into a Graph; see
-// [ReadGraph].
+// [ReadGraph]. The file stays open, to be read again for timers, until
+// the Graph is garbage.
 func ReadGraphFile(path string) (*Graph, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return ReadGraph(f)
+	g, err := ReadGraph(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	runtime.AddCleanup(g, func(f *os.File) { f.Close() }, f)
+	return g, nil
 }
 
 // Dump returns the dump's records other than objects (Objects is nil):

@@ -70,6 +70,10 @@ const (
 	RootFinalizer
 	// RootOther: another root of the runtime that the dump describes.
 	RootOther
+	// RootTimer: a pending timer in the runtime's timer heaps, by its
+	// function (time.AfterFunc, a context's deadline). The path's Steps
+	// start at what the function refers to.
+	RootTimer
 )
 
 // String names the kind as Text shows it: "global", "goroutine"...
@@ -83,22 +87,28 @@ func (k RootKind) String() string {
 		return "finalizer"
 	case RootOther:
 		return "runtime"
+	case RootTimer:
+		return "timer"
 	}
 	return "none"
 }
 
 // Root is what holds the first pointer of a path. One of Global,
-// Goroutine and Finalizer is set, as Kind says; RootOther has Other.
+// Goroutine, Finalizer and Timer is set, as Kind says; RootOther has
+// Other.
 type Root struct {
 	Kind RootKind
 	// Slot is the address of the pointer: in a segment, in a stack frame,
 	// or inside a finalizer's object. It is 0 for pointers that the dump
 	// gives without their address: a goroutine's closure context, its
 	// deferred calls and panics, a finalizer's function, other roots.
+	// For a timer it is the address of the timer's function (its
+	// closure), which holds the pointer.
 	Slot      uint64
 	Global    *GlobalRoot
 	Goroutine *GoroutineRoot
 	Finalizer *FinalizerRoot
+	Timer     *TimerRoot
 	Other     string // the runtime's description of another root
 
 	source uint32 // the root source, to tell roots without a slot apart

@@ -87,6 +87,8 @@ func (r Root) text(inHeap bool) string {
 		return r.Finalizer.text()
 	case RootOther:
 		return "runtime root  " + r.Other
+	case RootTimer:
+		return r.Timer.text()
 	}
 	if !inHeap {
 		return "no holder found: the object is in no heap object of the dump, so it was freed after the verdict counted it and before the dump was written"

@@ -82,7 +82,7 @@ func position(f *Frame) (file string, line int) {
 	}
 	entry := runtime.FuncForPC(uintptr(f.Entry))
 	fn := runtime.FuncForPC(pc)
-	if entry == nil || fn == nil || entry.Name() != f.Func || fn.Entry() != uintptr(f.Entry) {
+	if entry == nil || fn == nil || !sameFunc(entry.Name(), f.Func) || fn.Entry() != uintptr(f.Entry) {
 		return "", 0
 	}
 	// At pc, calls inlined into the frame's function may be under way:
@@ -93,7 +93,7 @@ func position(f *Frame) (file string, line int) {
 	frames := runtime.CallersFrames([]uintptr{pc + 1})
 	for {
 		fr, more := frames.Next()
-		if fr.Function == f.Func {
+		if sameFunc(fr.Function, f.Func) {
 			file, line = fr.File, fr.Line
 		}
 		if !more {
@@ -104,6 +104,38 @@ func position(f *Frame) (file string, line int) {
 		return fn.FileLine(pc)
 	}
 	return file, line
+}
+
+// sameFunc reports whether two names of functions are the same function
+// as the runtime names them: the dump spells out a generic function's
+// type arguments ("flight.(*Group[go.shape.int]).run") where FuncForPC
+// and CallersFrames write "[...]".
+func sameFunc(a, b string) bool {
+	return a == b || elideTypeArgs(a) == elideTypeArgs(b)
+}
+
+// elideTypeArgs writes every outermost bracketed part of a name as
+// "[...]".
+func elideTypeArgs(name string) string {
+	if !strings.Contains(name, "[") {
+		return name
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range name {
+		switch {
+		case r == '[':
+			if depth == 0 {
+				b.WriteString("[...]")
+			}
+			depth++
+		case r == ']' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // writtenHere reports whether the dump was written by the running

@@ -61,6 +61,7 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 			names.name(r.Slot, r.Global)
 		}
 	}
+	g.nameTimers(paths)
 	return paths
 }
 

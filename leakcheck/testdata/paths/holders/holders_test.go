@@ -2,12 +2,14 @@
 // so that the retention path of every report can be pinned: a
 // package-level map, a field deep inside a package-level struct pointer,
 // a goroutine blocked forever with the object as its argument, a closure
-// registered with time.AfterFunc, a cycle reachable from a global, and a
+// registered with time.AfterFunc, a method value of the object as an idle
+// timer's function, a context's deadline, a cycle reachable from a global, and a
 // sync.Map. Each test's report must name the root (the variable, or the
 // goroutine's function) and end at the leaked object.
 package holders
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +22,14 @@ import (
 type Conn struct {
 	trackable.Trackable
 	Addr string
+	idle *time.Timer // closes the connection once idle
+}
+
+// Close closes the connection.
+func (c *Conn) Close() {
+	if c.idle != nil {
+		c.idle.Stop()
+	}
 }
 
 func dial(addr string) *Conn { return trackable.Track(&Conn{Addr: addr}) }
@@ -68,6 +78,21 @@ func TestLeakHeldByAfterFunc(t *testing.T) {
 	leakcheck.Check(t)
 	c := dial("timer")
 	time.AfterFunc(time.Hour, func() { c.Addr = "" })
+}
+
+func TestLeakHeldByIdleTimer(t *testing.T) {
+	leakcheck.Check(t)
+	c := dial("idle")
+	c.idle = time.AfterFunc(time.Hour, c.Close) // never stopped: Close is not called
+}
+
+type connKey struct{}
+
+func TestLeakHeldByContextDeadline(t *testing.T) {
+	leakcheck.Check(t)
+	ctx := context.WithValue(context.Background(), connKey{}, dial("ctx"))
+	ctx, _ = context.WithTimeout(ctx, time.Hour) // never cancelled
+	_ = ctx
 }
 
 // ring is a cycle of nodes reachable from a global; one node holds the
