@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
+	"github.com/objtrack/objtrack/internal/settle"
 )
 
 // processSymbols returns the symbol table of this process, which names
@@ -194,5 +195,38 @@ func TestSameFunc(t *testing.T) {
 		if got := sameFunc(c.a, c.b); got != c.same {
 			t.Errorf("sameFunc(%q, %q) = %t, want %t", c.a, c.b, got, c.same)
 		}
+	}
+}
+
+// openFiles counts the files this process has open, or skips the test
+// where the system does not list them.
+func openFiles(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("the system lists no open files in /proc/self/fd")
+	}
+	return len(fds)
+}
+
+// The file that ReadGraphFile keeps open, to read timers again, is
+// closed once the Graph is garbage.
+func TestReadGraphFileClosesItsFile(t *testing.T) {
+	dump := writeDump(t)
+	before := openFiles(t)
+	g, err := ReadGraphFile(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := openFiles(t); n != before+1 {
+		t.Fatalf("%d files open while the graph is in use, want %d", n, before+1)
+	}
+	runtime.KeepAlive(g)
+	g = nil
+	if r := settle.Settle(10 * time.Second); !r.Settled {
+		t.Fatalf("the cleanups did not run: %+v", r)
+	}
+	if n := openFiles(t); n != before {
+		t.Errorf("%d files open once the graph is garbage, want %d", n, before)
 	}
 }

@@ -1,0 +1,40 @@
+package leakcheck
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/objtrack/objtrack/internal/settle"
+)
+
+// The dump that verdicts share stays open while its graph is in use (to
+// name timers), and is closed once the graph is garbage: a suite of
+// failing tests does not pile up open dumps.
+func TestSharedDumpIsClosedWithItsGraph(t *testing.T) {
+	count := func() int {
+		fds, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("the system lists no open files in /proc/self/fd")
+		}
+		return len(fds)
+	}
+	settle.Settle(10 * time.Second) // the dumps of earlier tests
+	before := count()
+	for range 3 {
+		r := dumpGraph()
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if n := count(); n != before+1 {
+			t.Fatalf("%d files open while a graph is in use, want %d", n, before+1)
+		}
+		r = dumpResult{}
+		if res := settle.Settle(10 * time.Second); !res.Settled {
+			t.Fatalf("the cleanups did not run: %+v", res)
+		}
+		if n := count(); n != before {
+			t.Fatalf("%d files open once the graph is garbage, want %d", n, before)
+		}
+	}
+}
