@@ -94,9 +94,12 @@
 // may not be the input that leaked (go test -run with the recorded input
 // replays it, and Check(f) judges it then); Check(t) first in the fuzz
 // function fails the very input, at the cost of a verdict for each.
-// Under -fuzz, Check(f) judges objects only, without retention paths (a
-// worker has ten seconds for each input): goroutines that inputs leave
-// are judged in the seed corpus run, or by Check(t).
+// Goroutines that inputs which have ended started are judged at the same
+// looks: one still running a grace after it was first seen fails the
+// inputs likewise. Under -fuzz, objects are judged without retention
+// paths (a worker has ten seconds for each input), and only at the looks
+// that tracked objects trigger: a target whose inputs track nothing is
+// judged in its seed corpus run, or by Check(t).
 //
 // As for objects: if every object
 // of the test is freed already, it is done without a garbage collection.

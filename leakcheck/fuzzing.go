@@ -2,6 +2,7 @@ package leakcheck
 
 import (
 	"flag"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,9 @@ import (
 // (fuzzWatch): every so many tracked objects, and at most once a grace,
 // it judges the objects that an input which has ended tracked, and once
 // any of them outlives its input, every input that then tracks an object
-// fails with the report. The first such input is the finding that the
+// fails with the report. The goroutines that ended inputs started are
+// judged at the same looks, at most four times a grace: one still running
+// a grace after it was first seen fails the inputs likewise. The first such input is the finding that the
 // coordinator records and minimizes; it is not always the one that
 // leaked, which Check(t) first in the fuzz function tells (each input is
 // then judged on its own, at the cost of a collection each).
@@ -45,6 +48,11 @@ type fuzzWatch struct {
 	mark     uint64
 	markedBy int
 	markedAt time.Time
+	// lookedAt is when the goroutines were last looked at; seen holds
+	// the goroutines that ended inputs left running, with when each was
+	// first seen running.
+	lookedAt time.Time
+	seen     map[int]time.Time
 }
 
 // fuzzWorker reports whether this process is a worker of go test -fuzz.
@@ -87,6 +95,10 @@ func (w *fuzzWatch) look(s *scope, serial uint64) any {
 		w.first = serial
 	}
 	now := time.Now()
+	if msg := w.judgeGoroutines(s, now); msg != "" {
+		w.proven.Store(&msg)
+		return msg
+	}
 	if w.mark != 0 && g != w.markedBy && now.Sub(w.markedAt) >= s.cfg.grace && ended(w.markedBy) {
 		if msg := w.judge(s); msg != "" {
 			w.proven.Store(&msg)
@@ -98,6 +110,59 @@ func (w *fuzzWatch) look(s *scope, serial uint64) any {
 		w.mark, w.markedBy, w.markedAt = serial, g, now
 	}
 	return nil
+}
+
+// judgeGoroutines looks, at most four times a grace, at the goroutines
+// of scope s that inputs which have ended started, and returns the report
+// once any of them has run for a grace since it was first seen, or "".
+// The target's goroutine, which serves the worker, and the goroutines of
+// inputs that run and of the target are left alone: their creators, an
+// input's goroutine or the target's, are running.
+func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
+	if !s.cfg.goroutines || now.Sub(w.lookedAt) < s.cfg.grace/4 {
+		return ""
+	}
+	w.lookedAt = now
+	keys := map[string]bool{}
+	for _, g := range stillRunning(s) {
+		keys[functionsKey(g.functions())] = true
+	}
+	if len(keys) == 0 {
+		clear(w.seen)
+		return ""
+	}
+	if w.seen == nil {
+		w.seen = map[int]time.Time{}
+	}
+	all := allGoroutines()
+	byID := make(map[int]*goroutineDump, len(all))
+	for i := range all {
+		byID[all[i].id] = &all[i]
+	}
+	var leaked []*goroutineDump
+	running := map[int]bool{}
+	for i := range all {
+		d := &all[i]
+		if d.id == s.goid || !keys[functionsKey(d.own())] || lineage(d, byID, s.goid, nil) != ofNoKnownTest {
+			continue
+		}
+		running[d.id] = true
+		if first, ok := w.seen[d.id]; !ok {
+			w.seen[d.id] = now
+		} else if now.Sub(first) >= s.cfg.grace {
+			leaked = append(leaked, d)
+		}
+	}
+	maps.DeleteFunc(w.seen, func(id int, _ time.Time) bool { return !running[id] })
+	if len(leaked) == 0 {
+		return ""
+	}
+	rep := Report{
+		Scope:          "the fuzz inputs of " + s.name + " that started them",
+		Goroutines:     groupGoroutines(leaked, s.cfg.maxShown),
+		GoroutineCheck: "checked those that ended inputs started, a grace after they were first seen",
+	}
+	return rep.String() + fuzzHint
 }
 
 // ended reports whether goroutine id has ended.
@@ -123,5 +188,8 @@ func (w *fuzzWatch) judge(s *scope) string {
 		return "" // not settled: judged at a later look
 	}
 	reg.markReported(rep.leaked)
-	return rep.String() + "\nleakcheck: under -fuzz, Check(f) fails the inputs that track objects once objects of earlier inputs outlive them: this input may not be the one that leaked. To fail the very input that leaks, call leakcheck.Check(t) first in the fuzz function"
+	return rep.String() + fuzzHint
 }
+
+// fuzzHint ends the reports of fuzzWatch.
+const fuzzHint = "\nleakcheck: under -fuzz, Check(f) fails the inputs that track objects once objects or goroutines of earlier inputs outlive them: this input may not be the one that leaked. To fail the very input that leaks, call leakcheck.Check(t) first in the fuzz function"

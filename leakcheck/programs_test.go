@@ -157,7 +157,7 @@ func TestFuzzingVerdicts(t *testing.T) {
 	t.Parallel()
 	runs := gotest.Rounds(3, 1)
 	dir := filepath.Join("testdata", "programs", "fuzzworker")
-	for _, target := range []string{"FuzzLeakKeeps", "FuzzLeakSomeInputs", "FuzzCleanParse", "FuzzCleanSharedByTheInputs", "FuzzCleanTimerLetsGo"} {
+	for _, target := range []string{"FuzzLeakKeeps", "FuzzLeakSomeInputs", "FuzzCleanParse", "FuzzCleanSharedByTheInputs", "FuzzCleanTimerLetsGo", "FuzzLeakGoroutine", "FuzzCleanGoroutineEnds"} {
 		// The targets side by side: a failing one waits out the grace,
 		// a passing one fuzzes. Each writes its failing inputs in a
 		// folder of its own, removed after each run.
@@ -176,8 +176,14 @@ func TestFuzzingVerdicts(t *testing.T) {
 				code, out := gotest.Run(t, "-run=^$", "-fuzz=^"+target+"$", "-fuzztime="+fuzztime, "-parallel=1", "./"+filepath.ToSlash(dir))
 				if leaks {
 					if assert.Equal(t, 1, code, "%s, run %d:\n%s", target, run, out) {
-						assert.Contains(t, out, "outlived the fuzz inputs of "+target+" that made them", "%s, run %d", target, run)
-						assert.Regexp(t, `fuzzworker\.Conn: \d+ live`, out)
+						if target == "FuzzLeakGoroutine" {
+							assert.Contains(t, out, "no tracked object outlived the fuzz inputs of "+target+" that started them, but goroutines did", "%s, run %d", target, run)
+							assert.Regexp(t, `goroutines \[chan receive\], ids \d+`, out)
+							assert.Contains(t, out, "created by fuzzworker.FuzzLeakGoroutine.func1 (fuzzworker/fuzzworker_test.go:")
+						} else {
+							assert.Contains(t, out, "outlived the fuzz inputs of "+target+" that made them", "%s, run %d", target, run)
+							assert.Regexp(t, `fuzzworker\.Conn: \d+ live`, out)
+						}
 						assert.Contains(t, out, "Failing input written to testdata/fuzz/"+target+"/")
 					}
 				} else {

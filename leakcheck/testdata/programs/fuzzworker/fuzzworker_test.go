@@ -3,7 +3,9 @@
 // they track fails, with the report, as does one where only some inputs
 // keep it; a target whose inputs drop what they track passes, as does one
 // whose inputs share an object that the target made, and one whose inputs
-// leave an object to a timer that lets go of it shortly after.
+// leave an object to a timer that lets go of it shortly after. Goroutines
+// likewise: inputs that leave goroutines running for ever fail, inputs
+// whose goroutines end shortly after them pass.
 package fuzzworker
 
 import (
@@ -73,5 +75,31 @@ func FuzzCleanTimerLetsGo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c := dial(len(b))
 		time.AfterFunc(20*time.Millisecond, func() { runtime.KeepAlive(c) })
+	})
+}
+
+// never is closed by no one: a goroutine that receives from it runs for
+// ever.
+var never = make(chan struct{})
+
+func FuzzLeakGoroutine(f *testing.F) {
+	leakcheck.Check(f)
+	f.Add([]byte("a"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		runtime.KeepAlive(dial(len(b)))
+		if len(b) > 4 {
+			go func() { <-never }()
+		}
+	})
+}
+
+func FuzzCleanGoroutineEnds(f *testing.F) {
+	leakcheck.Check(f)
+	f.Add([]byte("a"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		runtime.KeepAlive(dial(len(b)))
+		if len(b) > 4 {
+			go func() { time.Sleep(20 * time.Millisecond) }()
+		}
 	})
 }
