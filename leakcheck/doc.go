@@ -53,7 +53,9 @@
 // siblings have all ended is the only candidate, and is blamed). What none of this reaches belongs to no
 // test: objects of a worker pool started in init or TestMain, of a timer
 // that fires after its test ended, of a testify method's timer (the
-// method is not the test's function: testify's is), and of goroutines two
+// method is not the test's function: testify's is), of Go functions that
+// C code calls back on a thread that C created (the runtime gives the
+// callback a goroutine that no goroutine started), and of goroutines two
 // steps away from a test goroutine that lost its label. VerifyTestMain
 // judges those when the run ends; in a package without it nothing does.
 //

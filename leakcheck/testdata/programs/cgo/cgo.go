@@ -4,9 +4,13 @@
 // frame-pointer register holds whatever the C code put there when it
 // calls back into Go, and a walk of the frame-pointer chain from Go
 // reaches that value. callGo puts an address that maps nothing there.
+// A callback on a thread that C created runs on a goroutine that no
+// checked test started and whose stack names no test: what it makes
+// belongs to no test, and VerifyTestMain judges it.
 package cgo
 
 /*
+#include <pthread.h>
 #include <stdint.h>
 
 extern void goCallback(uintptr_t n);
@@ -44,6 +48,22 @@ static void callGo(uintptr_t n) {
 #else
 static void callGo(uintptr_t n) { goCallback(n); }
 #endif
+
+static void *threadMain(void *n) {
+	callGo((uintptr_t)n);
+	return 0;
+}
+
+// callGoOnThread calls callGo(n) on a thread that C creates, which Go
+// has never seen, and waits for it.
+static int callGoOnThread(uintptr_t n) {
+	pthread_t th;
+	int err = pthread_create(&th, 0, threadMain, (void *)n);
+	if (err != 0) {
+		return err;
+	}
+	return pthread_join(th, 0);
+}
 */
 import "C"
 
@@ -72,6 +92,18 @@ const Junk = 0x10
 // Dial makes a Conn from C's callback.
 func Dial() *Conn {
 	C.callGo(Junk)
+	c := made
+	made = nil
+	return c
+}
+
+// DialOnThread makes a Conn from C's callback on a thread that C
+// created: its goroutine is the runtime's for the callback, started by no
+// goroutine and carrying no labels.
+func DialOnThread() *Conn {
+	if err := C.callGoOnThread(Junk); err != 0 {
+		panic("pthread_create or pthread_join failed")
+	}
 	c := made
 	made = nil
 	return c

@@ -23,6 +23,15 @@ func TestCleanCallbackUnchecked(t *testing.T) {
 	}
 }
 
+func TestCleanCallbackOnThread(t *testing.T) {
+	leakcheck.Check(t)
+	for range 20 {
+		if c := DialOnThread(); c == nil {
+			t.Fatal("no Conn from the callback")
+		}
+	}
+}
+
 func TestLeakCallback(t *testing.T) {
 	leakcheck.Check(t)
 	Keep(Dial())
@@ -30,4 +39,11 @@ func TestLeakCallback(t *testing.T) {
 
 func TestMainLeakUnchecked(t *testing.T) {
 	Keep(Dial())
+}
+
+// The Conn that the callback makes on C's thread belongs to no test: the
+// test passes, and VerifyTestMain reports the Conn.
+func TestMainLeakOnThread(t *testing.T) {
+	leakcheck.Check(t)
+	Keep(DialOnThread())
 }
