@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/objtrack/objtrack/leakcheck"
 )
@@ -22,7 +23,8 @@ import (
 // DeferCleanup nodes have run. An Ordered container is judged as a
 // whole, after its last spec, and named by its container: its specs may
 // share objects on purpose. Options are leakcheck's (Allow, IgnoreTypes,
-// ...); a misspelt type name fails the spec at once.
+// ...); a misspelt type name fails the spec at once. A spec's failure
+// points at the spec, the suite's at the line that calls CheckSpecs.
 //
 // Ginkgo keeps what a spec's closures captured for the whole run: a
 // container variable (var c *Conn, set in BeforeEach, closed in
@@ -60,6 +62,7 @@ import (
 // gomega's gleak checks them. It returns true so that it can initialize a
 // variable.
 func CheckSpecs(opts ...leakcheck.Option) bool {
+	at := types.NewCodeLocation(1) // where the suite's failure points
 	fw := ginkgoFramework()
 	opts = append([]leakcheck.Option{leakcheck.WithoutGoroutines(), leakcheck.Within(fw)}, opts...)
 	var current *specT
@@ -85,7 +88,7 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 				ginkgo.AddReportEntry(reportEntry, ginkgo.ReportEntryVisibilityNever, strings.Join(later.errors, "\n"))
 			}
 		}
-		st.fail()
+		st.fail(specLocation(r))
 	}, ginkgo.Offset(1))
 	ginkgo.ReportAfterSuite("leakcheck: the specs' survivors", func(r ginkgo.Report) {
 		end := &specT{name: "the suite"}
@@ -103,7 +106,7 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 		}
 		if len(reports) > 0 {
 			slices.Sort(reports) // by spec, as each report begins with its name
-			ginkgo.Fail(strings.Join(reports, "\n"))
+			failAt(strings.Join(reports, "\n"), at)
 		}
 	}, ginkgo.Offset(1))
 	return true
@@ -158,9 +161,20 @@ func (t *specT) judge(r ginkgo.SpecReport) {
 	}
 }
 
-// fail fails the spec with what its verdict reported at once.
-func (t *specT) fail() {
+// fail fails the spec with what its verdict reported at once, at the
+// given location.
+func (t *specT) fail(at types.CodeLocation) {
 	if len(t.errors) > 0 {
-		ginkgo.Fail(strings.Join(t.errors, "\n"))
+		failAt(strings.Join(t.errors, "\n"), at)
 	}
+}
+
+// specLocation is where the failure of a spec's verdict points: at the
+// spec, or, for an Ordered container judged as a whole, at the innermost
+// container, which is the Ordered one or in it.
+func specLocation(r ginkgo.SpecReport) types.CodeLocation {
+	if n := len(r.ContainerHierarchyLocations); r.IsInOrderedContainer && n > 0 {
+		return r.ContainerHierarchyLocations[n-1]
+	}
+	return r.LeafNodeLocation
 }

@@ -43,6 +43,10 @@ type specCase struct {
 	leaks map[string][]string
 	// absent are strings that no failure message may contain.
 	absent []string
+	// failing maps the full text of each spec that fails itself, at its
+	// own line, to regular expressions that its failure message must
+	// match; every other spec must pass or be skipped.
+	failing map[string][]string
 }
 
 // outlived matches the headline of a report that n tracked objects
@@ -96,7 +100,15 @@ var specCases = []specCase{
 
 	// A clean suite under leakcheck.VerifyTestMain: the run passes.
 	{pkg: "testmain", specs: 2},
+
+	{pkg: "misspelt", specs: 2, failing: map[string][]string{
+		"a misspelt type name fails a spec that tracks nothing":       {misspelt},
+		"a misspelt type name fails a spec that drops its connection": {misspelt},
+	}},
 }
+
+// misspelt is the failure of a spec whose check names no type.
+const misspelt = `^leakcheck: option IgnoreTypes\("Connn"\) names no type of the program; did you mean "misspelt\.Conn"\?`
 
 // The runs of each suite: as many as these say under make test-long, and
 // two seeds and one -p run under make test (see gotest.Rounds). They are
@@ -249,6 +261,16 @@ func (c specCase) judge(check *gotest.Check, r specRun) {
 	for _, s := range specs {
 		name := s.FullText()
 		seen[name] = true
+		if want, ok := c.failing[name]; ok {
+			if s.State != types.SpecStateFailed {
+				check.Errorf("%q %s, want it to fail", name, s.State)
+			}
+			check.Match(fmt.Sprintf("the failure of %q", name), s.FailureMessage(), want...)
+			if loc := s.Failure.Location; loc.FileName != s.LeafNodeLocation.FileName || loc.LineNumber != s.LeafNodeLocation.LineNumber {
+				check.Errorf("the failure of %q is located at %s, want the spec's line %s", name, loc, s.LeafNodeLocation)
+			}
+			continue
+		}
 		if s.State != types.SpecStatePassed && s.State != types.SpecStateSkipped {
 			check.Errorf("%q %s, want it to pass:\n%s", name, s.State, gotest.Quote(s.FailureMessage()))
 		}
@@ -268,10 +290,12 @@ func (c specCase) judge(check *gotest.Check, r specRun) {
 		if end.State != types.SpecStateFailed {
 			check.Errorf("%q %s, want it to fail with leakcheck's reports", endNode, end.State)
 		}
-		// The node that fails carries the suite's CheckSpecs line, not
-		// ginkgoext's.
-		if loc := end.Failure.FailureNodeLocation.FileName; !strings.HasSuffix(loc, "_suite_test.go") {
-			check.Errorf("the failure of %q is located in %s, want the suite file", endNode, loc)
+		// The node that fails, and the failure itself, carry the
+		// suite's CheckSpecs line, not ginkgoext's.
+		for what, loc := range map[string]types.CodeLocation{"node": end.Failure.FailureNodeLocation, "failure": end.Failure.Location} {
+			if !strings.HasSuffix(loc.FileName, "_suite_test.go") {
+				check.Errorf("the %s of %q is located in %s, want the suite file", what, endNode, loc)
+			}
 		}
 		if n := len(headline.FindAllString(msg, -1)); n != len(c.leaks) {
 			check.Errorf("the failure of %q has %d reports, want %d:\n%s", endNode, n, len(c.leaks), gotest.Quote(msg))
@@ -288,7 +312,7 @@ func (c specCase) judge(check *gotest.Check, r specRun) {
 		check.Absent(what, msg, c.absent...)
 	}
 	want := 0
-	if len(c.leaks) > 0 {
+	if len(c.leaks) > 0 || len(c.failing) > 0 {
 		want = 1
 	}
 	check.ExitCode(want)
