@@ -22,8 +22,8 @@ demo:
 ## builds for 32-bit platforms, and so must every test binary: each is
 ## built and linked for 386 and arm, and handed to true instead of being
 ## run (-exec true); the internal packages' tests also run as 386 (an
-## amd64 machine runs 386 binaries), but for internal/readme, whose
-## commands run as the machine's own, and internal/speccost, whose suite
+## amd64 machine runs 386 binaries), but for internal/tools/readme, whose
+## commands run as the machine's own, and internal/tools/speccost, whose suite
 ## does. The four parts run at once, each
 ## target's output kept together: the race suite spends much of its time
 ## in verdicts that wait out their grace, which the compilers of the
@@ -33,7 +33,7 @@ test:
 
 ## test-long: the subprocess fixtures of leakcheck and ginkgoext run as
 ## many times as each says (twenty rounds or processes), where make test
-## runs each once (internal/gotest.LongEnv); then the tests (-short) of
+## runs each once (internal/testsupport/gotest.LongEnv); then the tests (-short) of
 ## the build without go:linkname (-tags objtrack_nolinkname), which finds
 ## the runtime's and Ginkgo's state by other means. CI runs it after
 ## make test.
@@ -57,7 +57,7 @@ browser-note:
 	echo "inspect: the browser test was skipped: no headless Chromium; apt-get install chromium-headless-shell, or set OBJTRACK_CHROME=/path/to/chrome"
 
 test-32bit:
-	GOARCH=386 $(GO) test $$($(GO) list ./internal/... | grep -v -e '/internal/readme$$' -e '/internal/speccost$$')
+	GOARCH=386 $(GO) test $$($(GO) list ./internal/... | grep -v -e '/internal/tools/readme$$' -e '/internal/tools/speccost$$')
 	for arch in 386 arm; do \
 		GOARCH=$$arch $(GO) test -count=1 -exec true ./... >/dev/null || exit 1; \
 		(cd otelobjtrack && GOARCH=$$arch $(GO) test -count=1 -exec true ./... >/dev/null) || exit 1; \
@@ -89,17 +89,17 @@ bench:
 		$(GO) test -p 1 -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./trackable/ ./leakcheck/ | tee -a bench.txt || exit 1; \
 	done
 	$(BENCHSTAT) -col /impl bench.txt
-	$(GO) run ./internal/benchratio bench.txt
+	$(GO) run ./internal/tools/benchratio bench.txt
 	$(MAKE) bench-otel
 	$(MAKE) bench-paths
 	$(MAKE) bench-verdict
 	$(MAKE) bench-specs
 
 ## bench-paths: what retention paths add to a failing verdict with 200 MB
-## of live heap (internal/pathcost): time and peak extra heap, with and
+## of live heap (internal/tools/pathcost): time and peak extra heap, with and
 ## without paths in the same run
 bench-paths:
-	$(GO) test -run '^$$' -bench FailingVerdict -benchtime 1x -count 5 ./internal/pathcost/ | tee bench-paths.txt
+	$(GO) test -run '^$$' -bench FailingVerdict -benchtime 1x -count 5 ./internal/tools/pathcost/ | tee bench-paths.txt
 	@! grep -q '^FAIL' bench-paths.txt
 	$(BENCHSTAT) -col /impl bench-paths.txt
 
@@ -111,22 +111,22 @@ bench-otel:
 		(cd otelobjtrack && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./...) | tee -a otelobjtrack/bench.txt || exit 1; \
 	done
 	$(BENCHSTAT) -col /impl otelobjtrack/bench.txt
-	$(GO) run ./internal/benchratio otelobjtrack/bench.txt
+	$(GO) run ./internal/tools/benchratio otelobjtrack/bench.txt
 
 ## bench-specs: what ginkgoext.CheckSpecs costs a 200-spec Ginkgo suite
 ## whose container variables are closed and not cleared, as a ratio to
 ## the same suite with c = nil added, within each iteration
-## (internal/speccost)
+## (internal/tools/speccost)
 bench-specs:
-	$(GO) test -run '^$$' -bench ContainerVariables -benchtime 10x -count 3 ./internal/speccost/ | tee bench-specs.txt
+	$(GO) test -run '^$$' -bench ContainerVariables -benchtime 10x -count 3 ./internal/tools/speccost/ | tee bench-specs.txt
 	@! grep -q '^FAIL' bench-specs.txt
 
 ## bench-verdict: what a verdict per test costs a whole go test process
-## (internal/verdictcost): a suite of 200 tests runs once per verdict in
+## (internal/tools/verdictcost): a suite of 200 tests runs once per verdict in
 ## each iteration, with no live heap, with 200 MB of it, and in parallel,
 ## and the ratios are taken within each iteration. One iteration takes
 ## about a minute on 2 cores, so VERDICTCOUNT (5) of them.
 bench-verdict:
-	$(GO) test -run '^$$' -bench BenchmarkVerdictCost -benchtime 1x -count $(VERDICTCOUNT) ./internal/verdictcost/ | tee bench-verdict.txt
+	$(GO) test -run '^$$' -bench BenchmarkVerdictCost -benchtime 1x -count $(VERDICTCOUNT) ./internal/tools/verdictcost/ | tee bench-verdict.txt
 	@! grep -q '^FAIL' bench-verdict.txt
 	$(BENCHSTAT) bench-verdict.txt

@@ -9,7 +9,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/objtrack/objtrack/ginkgoext"
-	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/internal/testsupport/golden"
 	"github.com/objtrack/objtrack/internal/typename"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"

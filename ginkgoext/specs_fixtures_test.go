@@ -16,7 +16,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 	"github.com/objtrack/objtrack/leakcheck"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/objtrack/objtrack/inspect"
-	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/internal/testsupport/golden"
 )
 
 // findChrome returns a headless Chromium: $OBJTRACK_CHROME, else one on

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/objtrack/objtrack/inspect"
-	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/internal/testsupport/golden"
 	"github.com/objtrack/objtrack/trackable"
 )
 

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/objtrack/objtrack/internal/floor"
 	"github.com/objtrack/objtrack/internal/settle"
+	"github.com/objtrack/objtrack/internal/testsupport/floor"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 	"github.com/objtrack/objtrack/leakcheck"
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 )
 
 // The clean suite: parallel tests, table-driven parallel subtests sharing

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/internal/testsupport/golden"
 	"github.com/objtrack/objtrack/trackable"
 )
 

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/objtrack/objtrack/internal/golden"
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/golden"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 	"github.com/objtrack/objtrack/leakcheck"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 )
 
 // The program fixtures, under testdata/programs, pin leakcheck's verdicts

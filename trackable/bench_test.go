@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/objtrack/objtrack/internal/floor"
+	"github.com/objtrack/objtrack/internal/testsupport/floor"
 	"github.com/objtrack/objtrack/trackable"
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/objtrack/objtrack/internal/floor"
+	"github.com/objtrack/objtrack/internal/testsupport/floor"
 	"github.com/objtrack/objtrack/trackable"
 )
 

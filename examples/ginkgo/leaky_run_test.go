@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 )
 
 // The leaky spec, built with -tags leaky, must fail the suite with

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/objtrack/objtrack/internal/golden"
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/golden"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 )
 
 // The leaky tests run in a subprocess: they must fail, each with the

@@ -5,7 +5,7 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/objtrack/objtrack/internal/golden"
+	"github.com/objtrack/objtrack/internal/testsupport/golden"
 )
 
 // TestMain runs the program itself when the test re-executes its own

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 )
 
 // The leaky test, built with -tags leaky, must fail with leakcheck's

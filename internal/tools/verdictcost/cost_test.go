@@ -162,7 +162,7 @@ func TestSuiteIsGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s is not what the generator writes: run go generate in internal/verdictcost", committed)
+		t.Errorf("%s is not what the generator writes: run go generate in internal/tools/verdictcost", committed)
 	}
 }
 

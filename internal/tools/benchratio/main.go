@@ -7,7 +7,7 @@
 // speed changes from run to run, the ratio within each run is steadier,
 // because both figures of a run were measured in the same spell.
 //
-// Usage: go run ./internal/benchratio bench.txt
+// Usage: go run ./internal/tools/benchratio bench.txt
 package main
 
 import (

@@ -1,9 +1,9 @@
 // Command gen writes the tests of the verdict-cost suite
-// (internal/verdictcost/testdata/suite): n top-level tests, all alike,
+// (internal/tools/verdictcost/testdata/suite): n top-level tests, all alike,
 // each of which starts the verdict that the suite's mode asks for, makes
 // and drops its objects, and ends.
 //
-// go generate in internal/verdictcost runs it:
+// go generate in internal/tools/verdictcost runs it:
 //
 //	go run ./gen -n 200 -o testdata/suite/tests_gen_test.go
 package main

@@ -1,8 +1,8 @@
 // Package suite is a test suite whose only work is its leak verdicts:
 // 200 top-level tests (tests_gen_test.go, written by
-// internal/verdictcost/gen), each of which makes and drops 100 tracked
+// internal/tools/verdictcost/gen), each of which makes and drops 100 tracked
 // objects under the verdict that the environment chooses.
-// BenchmarkVerdictCost in internal/verdictcost runs its test binary once
+// BenchmarkVerdictCost in internal/tools/verdictcost runs its test binary once
 // per verdict and times each whole process.
 //
 // The environment, read once by TestMain:

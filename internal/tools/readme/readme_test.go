@@ -27,7 +27,7 @@ func TestReadmeCommandsWorkAsWritten(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go for each command")
 	}
-	text, err := os.ReadFile("../../README.md")
+	text, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestReadmeCommandsWorkAsWritten(t *testing.T) {
 			}
 			args := strings.Fields(c.cmd)
 			cmd := exec.Command(args[0], args[1:]...)
-			cmd.Dir = "../.."
+			cmd.Dir = "../../.."
 			cmd.Env = append(os.Environ(), "GOFLAGS=-count=1")
 			out, err := cmd.CombinedOutput()
 			code := 0

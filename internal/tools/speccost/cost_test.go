@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/objtrack/objtrack/internal/gotest"
+	"github.com/objtrack/objtrack/internal/testsupport/gotest"
 )
 
 var modes = []string{"none", "cleared", "closed"}

@@ -3,7 +3,7 @@
 // with paths and without (leakcheck.WithoutPaths), in the same run. Its
 // benchmark is run by make bench-paths:
 //
-//	go test -run '^$' -bench FailingVerdict -benchtime 1x -count 5 ./internal/pathcost/
+//	go test -run '^$' -bench FailingVerdict -benchtime 1x -count 5 ./internal/tools/pathcost/
 //
 // The bar: paths add at most 10 s to such a verdict on 2 cores, and at
 // most about the heap's size again in memory (the peak-extra-MB metric:
