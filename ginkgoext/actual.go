@@ -3,8 +3,6 @@ package ginkgoext
 import (
 	"fmt"
 
-	"github.com/objtrack/objtrack/internal/shown"
-
 	"github.com/objtrack/objtrack/internal/settle"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -17,7 +15,7 @@ func snapshotOf(matcher string, actual any) (trackable.Snapshot, error) {
 		if a == nil {
 			break
 		}
-		if err := settle.Settle(shown.Budget).Err(); err != nil {
+		if err := settle.Settle(settle.Budget).Err(); err != nil {
 			return trackable.Snapshot{}, fmt.Errorf("%s: %w", matcher, err)
 		}
 		return a.Snapshot(), nil

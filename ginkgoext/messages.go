@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/objtrack/objtrack/internal/bundle"
-	"github.com/objtrack/objtrack/internal/recorded"
-	"github.com/objtrack/objtrack/internal/shown"
+	"github.com/objtrack/objtrack/internal/display"
 	"github.com/objtrack/objtrack/internal/typename"
+	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -35,60 +34,31 @@ func describeCounted(b *strings.Builder, c counted) {
 }
 
 // describeLive writes the live objects of one type for a failure message:
-// serials and bundles from the inventory's records when object tracking
-// is on, and creation sites when a leakcheck scope recorded them.
+// where leakcheck recorded them (objects made while a check was in
+// effect), its account of them, as a failing report gives it (creation
+// sites, serials, bundles, holders); else the serials and bundles of the
+// inventory's records when object tracking is on.
 func describeLive(b *strings.Builder, tc trackable.TypeCount) {
 	fmt.Fprintf(b, "\n  %s: %d live, %d retired\n", typename.Full(tc.Type), tc.Live, tc.Retired)
-	var objs []recorded.Object
-	if recorded.Of != nil {
-		objs = recorded.Of(tc.Type)
-	}
-	sites := make(map[uint64][]string, len(objs))
-	bundles := make(map[uint64]any, len(objs))
-	for _, o := range objs {
-		sites[o.Serial] = o.Frames
-		bundles[o.Serial] = o.Bundle
-	}
-	var serials []uint64
-	if tc.ObjectTracking {
-		for _, o := range tc.Objects {
-			serials = append(serials, o.Serial)
-			bundles[o.Serial] = o.Bundle
+	if rec := leakcheck.Live(tc.Type); rec.Count > 0 {
+		lines := strings.Split(strings.TrimSuffix(rec.String(), "\n"), "\n")
+		for _, l := range lines[1:] { // the first is the type's count
+			fmt.Fprintf(b, "  %s\n", l)
 		}
-	} else {
-		for _, o := range objs {
-			serials = append(serials, o.Serial)
+		if n := int(tc.Live) - rec.Count; n > 0 {
+			fmt.Fprintf(b, "    and %d more, made where no check recorded them\n", n)
 		}
+		return
 	}
-	if len(serials) == 0 {
+	if !tc.ObjectTracking || len(tc.Objects) == 0 {
 		b.WriteString("    (turn on object tracking, or run under leakcheck, to see which objects and where they were made)\n")
 		return
 	}
-	listed := serials[:min(len(serials), shown.Objects)]
-	var held map[uint64][]string
-	var note string
-	if recorded.HeldBy != nil && len(objs) > 0 {
-		held, note = recorded.HeldBy(tc.Type, listed)
+	listed := tc.Objects[:min(len(tc.Objects), display.Objects)]
+	for _, o := range listed {
+		fmt.Fprintf(b, "    obj#%d bundle:%s\n", o.Serial, display.Bundle(o.Bundle))
 	}
-	for _, s := range listed {
-		fmt.Fprintf(b, "    obj#%d bundle:%s\n", s, bundle.Format(bundles[s]))
-		for j, f := range sites[s] {
-			if j == shown.Frames {
-				break
-			}
-			fmt.Fprintf(b, "        %s\n", f)
-		}
-		if lines := held[s]; len(lines) > 0 {
-			b.WriteString("      held by:\n")
-			for _, l := range lines {
-				fmt.Fprintf(b, "        %s\n", l)
-			}
-		}
-	}
-	if len(serials) > len(listed) {
-		fmt.Fprintf(b, "    and %d more\n", len(serials)-len(listed))
-	}
-	if note != "" {
-		fmt.Fprintf(b, "    retention paths: %s\n", note)
+	if len(tc.Objects) > len(listed) {
+		fmt.Fprintf(b, "    and %d more\n", len(tc.Objects)-len(listed))
 	}
 }

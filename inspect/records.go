@@ -3,13 +3,13 @@ package inspect
 import (
 	"encoding/json"
 
-	"github.com/objtrack/objtrack/internal/bundle"
+	"github.com/objtrack/objtrack/internal/display"
 	"github.com/objtrack/objtrack/trackable"
 )
 
 // maxBundleBytes bounds the text of one bundle in every view (see
-// package internal/bundle), and its JSON.
-const maxBundleBytes = bundle.MaxBytes
+// package internal/display), and its JSON.
+const maxBundleBytes = display.MaxBundleBytes
 
 // limitRecords keeps the first max records (by serial: the oldest
 // objects, the likeliest leaks) and counts the others; max 0 keeps none
@@ -25,8 +25,8 @@ func limitRecords(rs []trackable.ObjectRecord, max int) (shown []trackable.Objec
 }
 
 // appendBundle appends a bundle's one-line text (see package
-// internal/bundle), cut to maxBundleBytes with a note of what was cut.
-func appendBundle(b []byte, v any) []byte { return bundle.Append(b, v) }
+// internal/display), cut to maxBundleBytes with a note of what was cut.
+func appendBundle(b []byte, v any) []byte { return display.AppendBundle(b, v) }
 
 // jsonBundle returns a bundle as JSON: the value itself when
 // encoding/json can encode it within maxBundleBytes, its one-line text as

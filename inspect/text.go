@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/objtrack/objtrack/internal/columns"
+	"github.com/objtrack/objtrack/internal/display"
 )
 
 // appendText appends the text view, in pytracker's layout with one word
@@ -24,18 +24,18 @@ import (
 func appendText(b []byte, v view) []byte {
 	for _, tv := range v.types {
 		line := len(b)
-		b = columns.Pad(append(b, tv.Name...), line+40)
+		b = display.Pad(append(b, tv.Name...), line+40)
 		b = append(b, " live: "...)
 		start := len(b)
-		b = columns.Figure(b, tv.Live, tv.liveChange, tv.changed)
-		b = columns.Pad(b, start+12)
+		b = display.Figure(b, tv.Live, tv.liveChange, tv.changed)
+		b = display.Pad(b, start+12)
 		b = append(b, " retired: "...)
-		b = columns.Figure(b, tv.Retired, tv.retiredChange, tv.changed)
+		b = display.Figure(b, tv.Retired, tv.retiredChange, tv.changed)
 		b = append(b, '\n')
 		for _, o := range tv.Objects {
 			b = append(b, "   obj#"...)
 			start := len(b)
-			b = columns.Pad(strconv.AppendUint(b, o.Serial, 10), start+8)
+			b = display.Pad(strconv.AppendUint(b, o.Serial, 10), start+8)
 			b = append(b, " bundle:"...)
 			b = appendBundle(b, o.Bundle)
 			b = append(b, '\n')

@@ -2,17 +2,18 @@ package leakcheck_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/objtrack/objtrack/internal/recorded"
 	"github.com/objtrack/objtrack/internal/typename"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
@@ -251,25 +252,36 @@ type artifactT struct {
 
 func (a *artifactT) ArtifactDir() string { return a.dir }
 
-func TestRecordedListsLiveObjectsWithSites(t *testing.T) {
+// liveHeld holds what TestLiveListsObjectsWithSitesAndHolders keeps.
+var liveHeld []*Conn
+
+func TestLiveListsObjectsWithSitesAndHolders(t *testing.T) {
 	defer dropCache()
-	ft := newFakeT("TestRecorded")
+	ft := newFakeT("TestLive")
 	leakcheck.Check(ft, leakcheck.WithoutGoroutines())
 	c := dial("recorded")
-	objs := recorded.Of(reflect.TypeFor[Conn]())
-	var found *recorded.Object
-	for i := range objs {
-		if objs[i].Serial == c.TrackerSerial() {
-			found = &objs[i]
+	liveHeld = append(liveHeld, c)
+	defer func() { liveHeld = nil }()
+	rep := leakcheck.Live(reflect.TypeFor[*Conn]()) // a pointer type names its element
+	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.Conn", rep.Name)
+	var found *leakcheck.Site
+	for i, s := range rep.Sites {
+		if slices.Contains(s.Serials, c.TrackerSerial()) {
+			found = &rep.Sites[i]
 		}
 	}
-	require.NotNil(t, found)
-	assert.Equal(t, "recorded", found.Bundle)
+	require.NotNil(t, found, "%+v", rep)
+	assert.Contains(t, found.Bundles, "recorded")
 	require.NotEmpty(t, found.Frames)
-	assert.Contains(t, found.Frames[0], "leakcheck_test.dial (leakcheck/helpers_test.go:")
-	keepAlive(c)
+	assert.Equal(t, "github.com/objtrack/objtrack/leakcheck_test.dial", found.Frames[0].Function)
+	text := rep.String()
+	assert.Regexp(t, `^github\.com/objtrack/objtrack/leakcheck_test\.Conn: \d+ live\n`, text)
+	assert.Regexp(t, `held by:\n\s+global  leakcheck_test\.liveHeld\n(\s+-> .*\n)*\s+-> \*leakcheck_test\.Conn  serial `+fmt.Sprint(c.TrackerSerial())+`\n`, text)
 	ft.finish()
-	assert.Empty(t, recorded.Of(reflect.TypeFor[struct{ X int }]()))
+	none := leakcheck.Live(reflect.TypeFor[struct{ X int }]())
+	assert.Zero(t, none.Count)
+	assert.Equal(t, "struct { X int }: 0 live\n", none.String())
+	assert.PanicsWithValue(t, "leakcheck: Live(nil): pass the type of a tracked object, as reflect.TypeFor[db.Conn]()", func() { leakcheck.Live(nil) })
 }
 
 type stuck struct {

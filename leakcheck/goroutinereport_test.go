@@ -189,7 +189,7 @@ func TestFindListsTheLargestStacksAndCountsTheRest(t *testing.T) {
 	}
 	text := rep.String()
 	assert.Contains(t, text, "\n120 goroutines still running:\n")
-	assert.Equal(t, 10, strings.Count(text, " goroutines [chan receive], ids "), "shown.Stacks entries")
+	assert.Equal(t, 10, strings.Count(text, " goroutines [chan receive], ids "), "display.Stacks entries")
 	assert.Regexp(t, `\n  15 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+ and 10 more:\n`, text)
 	assert.Contains(t, text, "\n  ... and 15 more on 5 other stacks\n", "1+2+3+4+5 goroutines on the 5 smallest")
 	assert.Contains(t, text, "      ... 10 more frames\n", "a stack is cut as a creation site is")

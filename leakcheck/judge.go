@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/objtrack/objtrack/internal/bundle"
+	"github.com/objtrack/objtrack/internal/display"
 	"github.com/objtrack/objtrack/internal/typename"
 
 	"github.com/objtrack/objtrack/internal/settle"
@@ -189,7 +189,7 @@ func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
 			s.Serials = append(s.Serials, o.serial)
 			s.addrs = append(s.addrs, o.addr)
 			if o.bundle != nil {
-				s.Bundles = append(s.Bundles, bundle.Text(o.bundle))
+				s.Bundles = append(s.Bundles, display.BundleText(o.bundle))
 			}
 		} else {
 			s.More++

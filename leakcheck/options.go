@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/objtrack/objtrack/internal/shown"
+	"github.com/objtrack/objtrack/internal/display"
+	"github.com/objtrack/objtrack/internal/settle"
 
 	"go.uber.org/goleak"
 )
@@ -104,8 +105,8 @@ func buildConfig(opts []Option) *config {
 		grace:      graceByEnv(),
 		stacks:     true,
 		goroutines: true,
-		budget:     shown.Budget,
-		maxShown:   shown.Objects,
+		budget:     settle.Budget,
+		maxShown:   display.Objects,
 		paths:      !pathsOffByEnv(),
 		pathsHeap:  DefaultPathsHeapLimit,
 		reportFile: os.Getenv(ReportFileEnv),

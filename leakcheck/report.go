@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/objtrack/objtrack/internal/shown"
+	"github.com/objtrack/objtrack/internal/display"
 
 	"github.com/objtrack/objtrack/internal/stack"
 )
@@ -56,6 +56,10 @@ type TypeReport struct {
 	Name  string `json:"type"`  // the full type name: "example.com/db.Conn"
 	Count int    `json:"count"` // survivors of this type
 	Sites []Site `json:"sites"` // grouped by creation site, the largest first
+	// PathsNote, set by Live only, says why there are no retention paths,
+	// or which part of them is unknown (a Report says it once, for all
+	// its types).
+	PathsNote string `json:"paths_note,omitempty"`
 }
 
 // Frame is one function in a creation site.
@@ -287,7 +291,7 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 }
 
 // writeFrames writes a call path as text reports show it: the first
-// shown.Frames frames, then "... n more frames", except that the first
+// display.Frames frames, then "... n more frames", except that the first
 // frame of the tested package is shown wherever it is, with what is left
 // counted after it:
 //
@@ -297,7 +301,7 @@ func writeType(b *strings.Builder, t TypeReport, what string) {
 //	db.TestQuery (db/db_test.go:42)
 //	... 1 more frame
 func writeFrames(b *strings.Builder, frames []Frame) {
-	head, kept := shown.FrameCut(len(frames), func(i int) bool { return inTestedPackage(frames[i].Function) })
+	head, kept := display.FrameCut(len(frames), func(i int) bool { return inTestedPackage(frames[i].Function) })
 	for _, f := range frames[:head] {
 		fmt.Fprintf(b, "      %s\n", f)
 	}
@@ -315,7 +319,7 @@ func writeFrames(b *strings.Builder, frames []Frame) {
 }
 
 // writeGoroutines writes the leaked goroutines, one entry per stack, the
-// largest first, shown.Stacks entries at most:
+// largest first, display.Stacks entries at most:
 //
 //	10000 goroutines still running:
 //	  10000 goroutines [chan receive], ids 21, 22, 23, 24, 25 and 9995 more:
@@ -329,7 +333,7 @@ func writeGoroutines(b *strings.Builder, gs []Goroutine) {
 	fmt.Fprintf(b, "\n%s still running:\n", plural(total, "goroutine"))
 	unknown := false
 	for i, g := range gs {
-		if i == shown.Stacks {
+		if i == display.Stacks {
 			left := 0
 			for _, g := range gs[i:] {
 				left += g.count()

@@ -5,8 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/objtrack/objtrack/internal/columns"
-	"github.com/objtrack/objtrack/internal/shown"
+	"github.com/objtrack/objtrack/internal/display"
 )
 
 // SnapshotDiff is what changed between two snapshots of one inventory.
@@ -79,8 +78,8 @@ func (d SnapshotDiff) WriteText(w io.Writer) error {
 		// The figures read as in a dump: "live: 2 (+1)", the change left
 		// out when there is none.
 		fmt.Fprintf(&b, "%-40s live: %s  retired: %s", t.Name,
-			columns.Figure(nil, t.Live, t.LiveChange, true),
-			columns.Figure(nil, t.Retired, t.RetiredChange, true))
+			display.Figure(nil, t.Live, t.LiveChange, true),
+			display.Figure(nil, t.Retired, t.RetiredChange, true))
 		if t.New {
 			b.WriteString("  new type")
 		}
@@ -97,10 +96,10 @@ func (d SnapshotDiff) WriteText(w io.Writer) error {
 }
 
 func serialList(ss []uint64) string {
-	parts := make([]string, 0, shown.Objects)
+	parts := make([]string, 0, display.Objects)
 	for i, s := range ss {
-		if i == shown.Objects {
-			return strings.Join(parts, " ") + fmt.Sprintf(" and %d more", len(ss)-shown.Objects)
+		if i == display.Objects {
+			return strings.Join(parts, " ") + fmt.Sprintf(" and %d more", len(ss)-display.Objects)
 		}
 		parts = append(parts, fmt.Sprintf("#%d", s))
 	}

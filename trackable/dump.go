@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/objtrack/objtrack/internal/bundle"
-	"github.com/objtrack/objtrack/internal/columns"
+	"github.com/objtrack/objtrack/internal/display"
 )
 
 // Dump writes the inventory in pytracker's format: one line per type,
@@ -55,20 +54,20 @@ func (s Snapshot) WriteText(w io.Writer, prev *Snapshot) error {
 	for _, tc := range s.Types {
 		old := before[tc.Name]
 		line := len(b)
-		b = columns.Pad(append(b, tc.Name...), line+40)
+		b = display.Pad(append(b, tc.Name...), line+40)
 		b = append(b, " allocated: "...)
 		start := len(b)
-		b = columns.Figure(b, tc.Live, tc.Live-old.Live, prev != nil)
-		b = columns.Pad(b, start+12)
+		b = display.Figure(b, tc.Live, tc.Live-old.Live, prev != nil)
+		b = display.Pad(b, start+12)
 		b = append(b, " retired: "...)
-		b = columns.Figure(b, tc.Retired, tc.Retired-old.Retired, prev != nil)
+		b = display.Figure(b, tc.Retired, tc.Retired-old.Retired, prev != nil)
 		b = append(b, '\n')
 		for _, o := range tc.Objects {
 			b = append(b, "   obj#"...)
 			start := len(b)
-			b = columns.Pad(strconv.AppendUint(b, o.Serial, 10), start+8)
+			b = display.Pad(strconv.AppendUint(b, o.Serial, 10), start+8)
 			b = append(b, " bundle:"...)
-			b = bundle.Append(b, o.Bundle)
+			b = display.AppendBundle(b, o.Bundle)
 			b = append(b, '\n')
 		}
 	}

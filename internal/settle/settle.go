@@ -62,6 +62,11 @@ func (r Result) Err() error {
 	return fmt.Errorf("gave up after %v and %d garbage collections: every collection freed objects whose cleanups released more; something keeps allocating and dropping objects in the background", r.Waited.Round(time.Millisecond), r.Rounds)
 }
 
+// Budget bounds the wait for the garbage collector to settle before a
+// verdict. Settling never depends on it: it only turns a cleanup that
+// blocks forever into an error instead of a hang.
+const Budget = 30 * time.Second
+
 // maxIdleRounds bounds the collections that free none of the objects a
 // caller waits for while other cleanups or finalizers keep running
 // (parallel tests freeing their own objects). A chain of finalizers that

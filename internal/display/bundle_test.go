@@ -1,4 +1,4 @@
-package bundle_test
+package display_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/objtrack/objtrack/internal/bundle"
+	"github.com/objtrack/objtrack/internal/display"
 )
 
 type path struct{ Dir, File string }
@@ -19,7 +19,7 @@ type boom struct{}
 
 func (*boom) String() string { panic("nil receiver") }
 
-func TestFormat(t *testing.T) {
+func TestBundle(t *testing.T) {
 	for _, c := range []struct {
 		in   any
 		want string
@@ -41,40 +41,40 @@ func TestFormat(t *testing.T) {
 		{[]byte{0xff}, "[255]"},
 		{struct{ B []byte }{[]byte("\xff")}, "{B:[255]}"},
 	} {
-		got := bundle.Format(c.in)
+		got := display.Bundle(c.in)
 		if got != c.want {
-			t.Errorf("Format(%#v) = %s, want %s", c.in, got, c.want)
+			t.Errorf("Bundle(%#v) = %s, want %s", c.in, got, c.want)
 		}
 		if strings.ContainsAny(got, "\n\r") {
-			t.Errorf("Format(%#v) = %q spans lines", c.in, got)
+			t.Errorf("Bundle(%#v) = %q spans lines", c.in, got)
 		}
 	}
 }
 
-func TestAppendDoesNotAllocateForCommonBundles(t *testing.T) {
+func TestAppendBundleDoesNotAllocateForCommonBundles(t *testing.T) {
 	buf := make([]byte, 0, 64)
 	for _, v := range []any{nil, "s", 1, int64(2), uint64(3)} {
-		if n := testing.AllocsPerRun(100, func() { buf = bundle.Append(buf[:0], v) }); n != 0 {
-			t.Errorf("Append(%#v) allocates %v times", v, n)
+		if n := testing.AllocsPerRun(100, func() { buf = display.AppendBundle(buf[:0], v) }); n != 0 {
+			t.Errorf("AppendBundle(%#v) allocates %v times", v, n)
 		}
 	}
 }
 
 func TestTextDoesNotPropagatePanics(t *testing.T) {
-	if got := bundle.Text((*boom)(nil)); got != "<String panicked: nil receiver>" {
+	if got := display.BundleText((*boom)(nil)); got != "<String panicked: nil receiver>" {
 		t.Errorf("Text of a panicking Stringer = %q", got)
 	}
-	if got := bundle.Text("a\nb"); got != "a\nb" {
+	if got := display.BundleText("a\nb"); got != "a\nb" {
 		t.Errorf("Text of a string = %q, want it as it is", got)
 	}
 }
 
 // A large bundle is cut, at a rune boundary, with a note of what was cut.
 func TestLargeBundlesAreCut(t *testing.T) {
-	big := strings.Repeat("é", bundle.MaxBytes) // 2 bytes a rune
-	for _, got := range []string{bundle.Format(big), bundle.Text(big), bundle.Format([]string{big})} {
-		if len(got) > bundle.MaxBytes+32 {
-			t.Errorf("a %d-byte bundle gave %d bytes of text", 2*bundle.MaxBytes, len(got))
+	big := strings.Repeat("é", display.MaxBundleBytes) // 2 bytes a rune
+	for _, got := range []string{display.Bundle(big), display.BundleText(big), display.Bundle([]string{big})} {
+		if len(got) > display.MaxBundleBytes+32 {
+			t.Errorf("a %d-byte bundle gave %d bytes of text", 2*display.MaxBundleBytes, len(got))
 		}
 		if !strings.Contains(got, " bytes more)") || !utf8.ValidString(got) {
 			t.Errorf("cut text %q...: want valid UTF-8 ending with the bytes cut", got[:40])

@@ -1,9 +1,7 @@
-// Package shown holds the limits that every report of objtrack shares, so
-// that a failure message, a dump and a verdict show alike.
-package shown
+package display
 
-import "time"
-
+// The limits that every report of objtrack shares, so that a failure
+// message, a dump and a verdict show alike.
 const (
 	// Objects is how many objects (serials, bundles) a report lists for a
 	// type or a creation site before "and N more", and how many ids it
@@ -19,10 +17,6 @@ const (
 	// all. With Frames and Objects it bounds the text whatever the number
 	// of goroutines.
 	Stacks = 10
-	// Budget bounds the wait for the garbage collector to settle before a
-	// verdict. Settling never depends on it: it only turns a cleanup that
-	// blocks forever into an error instead of a hang.
-	Budget = 30 * time.Second
 )
 
 // FrameCut says which of the n frames of a call path, innermost first, a

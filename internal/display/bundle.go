@@ -1,13 +1,14 @@
-// Package bundle renders a tracked object's data bundle for people, in
-// every text view objtrack writes: inventory dumps, signal dumps, the
-// inspect handler's text, leak reports and gomega failure messages.
+// Package display holds how objtrack writes for people, in every text
+// view (inventory dumps, signal dumps, the inspect handler's text, leak
+// reports, gomega failure messages): a data bundle on one line, counts in
+// columns, and the limits on how much a report lists.
 //
 // A bundle is user data and may hold anything, a newline included. Text
 // views are read line by line (by people and by grep), so a bundle is
 // always rendered on one line: strings are quoted, and any other value
 // whose %+v text holds a control or non-printable character is quoted as
 // a whole, so that no bundle can end a line and forge the next one.
-package bundle
+package display
 
 import (
 	"fmt"
@@ -15,33 +16,33 @@ import (
 	"unicode/utf8"
 )
 
-// MaxBytes bounds the text of one bundle in every view: a bundle is the
+// MaxBundleBytes bounds the text of one bundle in every view: a bundle is the
 // program's data, and one large value must not make every dump, report
 // or response large. Longer text is cut, with a note of how much.
-const MaxBytes = 1 << 10
+const MaxBundleBytes = 1 << 10
 
-// Format returns the one-line text of a bundle: <nil>, a quoted string
+// Bundle returns the one-line text of a bundle: <nil>, a quoted string
 // (a fmt.Stringer's String quoted), or the %+v text of any other value,
 // quoted when it holds a character that is not printable.
-func Format(v any) string {
-	return string(Append(nil, v))
+func Bundle(v any) string {
+	return string(AppendBundle(nil, v))
 }
 
-// Append appends Format(v) to b, without allocating for the common kinds
-// of bundle (nil, strings and integers), cut to MaxBytes.
-func Append(b []byte, v any) []byte {
+// AppendBundle appends Bundle(v) to b, without allocating for the common kinds
+// of bundle (nil, strings and integers), cut to MaxBundleBytes.
+func AppendBundle(b []byte, v any) []byte {
 	start := len(b)
 	b = appendWhole(b, v)
 	return cut(b, start)
 }
 
-// cut cuts what was appended to b after start to MaxBytes, at a rune
+// cut cuts what was appended to b after start to MaxBundleBytes, at a rune
 // boundary, with a note of what was cut.
 func cut(b []byte, start int) []byte {
-	if len(b)-start <= MaxBytes {
+	if len(b)-start <= MaxBundleBytes {
 		return b
 	}
-	end := start + MaxBytes
+	end := start + MaxBundleBytes
 	for end > start && !utf8.RuneStart(b[end]) {
 		end--
 	}
@@ -70,12 +71,12 @@ func appendWhole(b []byte, v any) []byte {
 	return strconv.AppendQuote(b, text)
 }
 
-// Text returns a bundle's text, unquoted, for a format that escapes it
+// BundleText returns a bundle's text, unquoted, for a format that escapes it
 // itself (a report that quotes it, JSON): a string as it is, a
 // fmt.Stringer's String (a panic in it rendered, not propagated), any
 // other value as %+v prints it.
-// Like Append's, the text is cut to MaxBytes.
-func Text(v any) string {
+// Like AppendBundle's, the text is cut to MaxBundleBytes.
+func BundleText(v any) string {
 	var s string
 	switch v := v.(type) {
 	case string:
@@ -85,7 +86,7 @@ func Text(v any) string {
 	default:
 		s = safeSprint(v)
 	}
-	if len(s) <= MaxBytes {
+	if len(s) <= MaxBundleBytes {
 		return s
 	}
 	return string(cut([]byte(s), 0))

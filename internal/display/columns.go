@@ -1,7 +1,8 @@
-// Package columns lays out the text views of an inventory, pytracker's
-// dump and what inspect serves, in one way: a type's name padded to a
-// column, then each count with its change, as "live: 20 (+3)".
-package columns
+package display
+
+// The text views of an inventory, pytracker's dump and what inspect
+// serves, are laid out in one way: a type's name padded to a column,
+// then each count with its change, as "live: 20 (+3)".
 
 import "strconv"
 
