@@ -189,12 +189,20 @@ func writeArtifact(t TestingT, rep *Report) string {
 	return path
 }
 
-// artifactsKept reports whether go test runs with -artifacts: without it,
-// the artifact directory is removed with the test, and a path to it would
-// lead nowhere.
+// artifactsKept reports whether go test runs with -artifacts, which
+// keeps what tests write: without it, the artifact directory is removed
+// with the test, and a path to it would lead nowhere.
 func artifactsKept() bool {
 	f := flag.Lookup("test.artifacts")
-	return f != nil && f.Value.String() == "true"
+	if f == nil {
+		return false
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return false
+	}
+	on, _ := g.Get().(bool)
+	return on
 }
 
 // handOver is the verdict on the objects of a test Within a framework:

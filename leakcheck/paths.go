@@ -3,7 +3,6 @@ package leakcheck
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -200,7 +199,7 @@ func liveHeap() int64 {
 // VerifyTestMain's JSON report); otherwise in a temporary file that is
 // removed once read.
 func dumpDir(s *scope) (dir string, keep bool) {
-	if !artifactsWanted() {
+	if !artifactsKept() {
 		return "", false
 	}
 	if s.artifactDir != nil {
@@ -306,20 +305,6 @@ func shortTypeName(full string) string {
 	return full
 }
 
-// artifactsWanted reports whether go test was asked, with -artifacts, to
-// keep what tests write.
-func artifactsWanted() bool {
-	f := flag.Lookup("test.artifacts")
-	if f == nil {
-		return false
-	}
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return false
-	}
-	on, _ := g.Get().(bool)
-	return on
-}
 
 // mebibytes is a size in MiB, with a decimal under 10 MiB.
 func mebibytes(n int64) string {
