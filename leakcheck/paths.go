@@ -305,7 +305,6 @@ func shortTypeName(full string) string {
 	return full
 }
 
-
 // mebibytes is a size in MiB, with a decimal under 10 MiB.
 func mebibytes(n int64) string {
 	if n < 10<<20 {

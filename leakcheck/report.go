@@ -96,7 +96,7 @@ type Site struct {
 // verdict's own frames, and a framework's roots, come last).
 type Path struct {
 	// Root holds the first reference: "global  db.registry", or
-	// "goroutine 17 [chan receive] db.(*Pool).serve (pool.go:88)", or a
+	// "goroutine 17 [chan receive] db.(*Pool).serve (db/pool.go:88)", or a
 	// finalizer, a runtime structure, or why no root was found.
 	Root string `json:"root"`
 	// StartedByTest is true when Root is a goroutine that the judged test

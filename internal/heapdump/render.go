@@ -2,7 +2,10 @@ package heapdump
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
+
+	"github.com/objtrack/objtrack/internal/stack"
 )
 
 // TextOptions are the options of [Path.Text].
@@ -72,7 +75,7 @@ func (p Path) Text(opts TextOptions) string {
 
 // RootText is the line of Text that says what holds the path, for a
 // caller that lays out the rest itself: "global  db.registry",
-// "goroutine 17 [chan receive] db.(*Pool).serve (pool.go:88)".
+// "goroutine 17 [chan receive] db.(*Pool).serve (db/pool.go:88)".
 func (p Path) RootText() string { return p.Root.text(len(p.Steps) > 0) }
 
 // text is the root's line; inHeap says whether the target is a heap
@@ -156,7 +159,7 @@ func frameText(fn, file string, line int) string {
 	if file == "" {
 		return shortName(fn)
 	}
-	return fmt.Sprintf("%s (%s:%d)", shortName(fn), baseName(file), line)
+	return fmt.Sprintf("%s (%s:%d)", shortName(fn), stack.ShortFile(filepath.ToSlash(file)), line)
 }
 
 func (f *FinalizerRoot) text() string {

@@ -1,8 +1,6 @@
 package heapdump
 
 import (
-	"path"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -205,9 +203,6 @@ func shortName(name string) string {
 	}
 	return name[strings.LastIndexByte(plain, '/')+1:]
 }
-
-// baseName is a file's base name, for positions in text.
-func baseName(file string) string { return path.Base(filepath.ToSlash(file)) }
 
 // unescapePath undoes the linker's escapes in a symbol's package path:
 // the dots of its last element, and characters that are not printable

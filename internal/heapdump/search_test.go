@@ -207,7 +207,7 @@ func TestPathFromBlockedGoroutine(t *testing.T) {
 		t.Errorf("%d steps, want the object alone: the frame holds it", len(p.Steps))
 	}
 	text := p.Text(TextOptions{})
-	if !strings.Contains(text, "[chan receive] heapdump.") || !strings.Contains(text, "(search_test.go:") {
+	if !strings.Contains(text, "[chan receive] heapdump.") || !strings.Contains(text, "(heapdump/search_test.go:") {
 		t.Errorf("text\n%s\nlacks the goroutine's state, function and position", text)
 	}
 	runtime.KeepAlive(obj)

@@ -80,7 +80,7 @@ func TestTimerOfFunctionLiteral(t *testing.T) {
 	if _, clock := nanotime(); !clock {
 		due = ": its function"
 	}
-	if !strings.Contains(text, "a pending time.AfterFunc timer"+due) || !strings.Contains(text, "heapdump.TestTimerOfFunctionLiteral.func1 (timers_test.go:") {
+	if !strings.Contains(text, "a pending time.AfterFunc timer"+due) || !strings.Contains(text, "heapdump.TestTimerOfFunctionLiteral.func1 (heapdump/timers_test.go:") {
 		t.Errorf("text\n%s\nlacks the timer, its due time or its function", text)
 	}
 	runtime.KeepAlive(obj)
