@@ -171,7 +171,7 @@ func BenchmarkPaths200MB(b *testing.B) {
 		b.ReportMetric(float64(st.Size()>>20), "dump-MB")
 		b.Logf("heap %d MB, dump %d MB, %d objects; write %v, read %v, search %v; peak extra %d MB reading, %d MB searching; longest path %d",
 			base>>20, st.Size()>>20, g.NumObjects(), wrote, read, searched, readPeak>>20, searchPeak>>20, longest(paths))
-		b.Logf("a path:\n%s", paths[len(paths)/2].Text(TextOptions{Target: "*heapdump.benchNode"}))
+		b.Logf("a path:\n%s", paths[len(paths)/2].RootText())
 		runtime.KeepAlive(g)
 		os.Remove(path)
 	}

@@ -200,7 +200,7 @@ func parseAll(t testing.TB, data []byte) (dumpErr, graphErr error) {
 		}
 		targets = append(targets, g.Dump().Data.Addr, g.Dump().Params.ArenaStart)
 		for _, p := range g.Paths(targets, SearchOptions{}) {
-			_ = p.Text(TextOptions{Target: "*T", Serial: 1})
+			_ = p.RootText()
 		}
 	}
 	return dumpErr, graphErr

@@ -8,74 +8,13 @@ import (
 	"github.com/objtrack/objtrack/internal/stack"
 )
 
-// TextOptions are the options of [Path.Text].
-type TextOptions struct {
-	// Indent goes before every line; "  " when empty.
-	Indent string
-	// Target labels the last line, the target: its type, "*db.Conn". The
-	// object's size is shown when it is empty.
-	Target string
-	// Serial is the target's serial number, shown after Target when not 0.
-	Serial uint64
-	// MaxSteps is the number of objects shown before the path is
-	// shortened in the middle; 8 when 0.
-	MaxSteps int
-}
-
-// Text renders a path for a person, one line per holder:
-//
-//	held by:
-//	  global  db.registry
-//	  -> 48 B object
-//	  -> 208 B object
-//	  -> *db.Conn  serial 3
-//
-// The text holds no address (a global without a name is given by its
-// offset in its segment), so that it is the same from run to run of the
-// same build, goroutine ids aside. It ends with a newline.
-func (p Path) Text(opts TextOptions) string {
-	indent := opts.Indent
-	if indent == "" {
-		indent = "  "
-	}
-	maxSteps := opts.MaxSteps
-	if maxSteps <= 0 {
-		maxSteps = 8
-	}
-	var b strings.Builder
-	b.WriteString(indent + "held by:\n")
-	line := func(s string) { b.WriteString(indent + "  " + s + "\n") }
-	line(p.RootText())
-	if !p.Found() {
-		return b.String()
-	}
-	steps := p.Steps
-	head, tail := len(steps), 0
-	if len(steps) > maxSteps {
-		head = maxSteps / 2
-		tail = maxSteps - head
-	}
-	for i, st := range steps {
-		switch {
-		case i == head && tail > 0:
-			line(fmt.Sprintf("-> ... %d more ...", len(steps)-head-tail))
-		case i > head && i < len(steps)-tail:
-		case i == len(steps)-1 && opts.Target != "":
-			target := "-> " + opts.Target
-			if opts.Serial != 0 {
-				target += fmt.Sprintf("  serial %d", opts.Serial)
-			}
-			line(target)
-		default:
-			line(fmt.Sprintf("-> %d B object", st.Size))
-		}
-	}
-	return b.String()
-}
-
-// RootText is the line of Text that says what holds the path, for a
-// caller that lays out the rest itself: "global  db.registry",
-// "goroutine 17 [chan receive] db.(*Pool).serve (db/pool.go:88)".
+// RootText says, for a person, what holds the path: "global
+// db.registry", "goroutine 17 [chan receive] db.(*Pool).serve
+// (db/pool.go:88)", a timer, a finalizer, or why no root was found. The
+// text holds no address (a global without a name is given by its offset
+// in its segment), so that it is the same from run to run of the same
+// build, goroutine ids aside. The steps after the root are the caller's
+// to lay out, as leakcheck's report does.
 func (p Path) RootText() string { return p.Root.text(len(p.Steps) > 0) }
 
 // text is the root's line; inHeap says whether the target is a heap

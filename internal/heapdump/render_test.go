@@ -42,61 +42,49 @@ func steps(sizes ...uint64) []Step {
 	return out
 }
 
-func TestTextGolden(t *testing.T) {
+func TestRootTextGolden(t *testing.T) {
 	const conn = "*db.Conn"
 	cases := []struct {
 		name string
 		path Path
-		opts TextOptions
 	}{
-		{"global map", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".bss", Offset: 0x1a0, Name: "example.com/db.registry"}}, Steps: steps(48, 208, 64)}, TextOptions{Target: conn, Serial: 3}},
-		{"global field", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Name: "example.com/db.config", NameOffset: 16}}, Steps: steps(64)}, TextOptions{Target: conn}},
-		{"static value", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Name: "example.com/db.defaults", NameOffset: 8, Static: true}}, Steps: steps(64)}, TextOptions{Target: conn, Serial: 12}},
-		{"unnamed global", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Offset: 0x1a0, Unnamed: noSymbolTable}}, Steps: steps(48, 64)}, TextOptions{Target: conn, Serial: 1}},
-		{"uncovered global", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".bss", Offset: 0x20, Unnamed: "no symbol covers it"}}, Steps: steps(64)}, TextOptions{}},
+		{"global map", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".bss", Offset: 0x1a0, Name: "example.com/db.registry"}}, Steps: steps(48, 208, 64)}},
+		{"global field", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Name: "example.com/db.config", NameOffset: 16}}, Steps: steps(64)}},
+		{"static value", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Name: "example.com/db.defaults", NameOffset: 8, Static: true}}, Steps: steps(64)}},
+		{"unnamed global", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Offset: 0x1a0, Unnamed: noSymbolTable}}, Steps: steps(48, 64)}},
+		{"uncovered global", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".bss", Offset: 0x20, Unnamed: "no symbol covers it"}}, Steps: steps(64)}},
 		{"blocked goroutine", Path{Root: Root{Kind: RootGoroutine, Goroutine: &GoroutineRoot{ID: 17, Status: "chan receive", Holder: "stack frame",
 			Func: "example.com/db.(*Pool).serve", File: "/src/db/pool.go", Line: 88, Depth: 3,
-			Top: "example.com/db.(*Pool).serve", TopFile: "/src/db/pool.go", TopLine: 88, TopDepth: 3}}, Steps: steps(64)}, TextOptions{Target: conn, Serial: 4}},
+			Top: "example.com/db.(*Pool).serve", TopFile: "/src/db/pool.go", TopLine: 88, TopDepth: 3}}, Steps: steps(64)}},
 		{"caller's frame", Path{Root: Root{Kind: RootGoroutine, Goroutine: &GoroutineRoot{ID: 18, Status: "select", Holder: "stack frame",
 			Func: "example.com/db.(*Pool).Run", File: "/src/db/pool.go", Line: 40, Depth: 4,
-			Top: "example.com/db.(*Pool).wait", TopFile: "/src/db/pool.go", TopLine: 95, TopDepth: 2}}, Steps: steps(64)}, TextOptions{Target: conn}},
+			Top: "example.com/db.(*Pool).wait", TopFile: "/src/db/pool.go", TopLine: 95, TopDepth: 2}}, Steps: steps(64)}},
 		{"runtime frame", Path{Root: Root{Kind: RootGoroutine, Goroutine: &GoroutineRoot{ID: 19, Status: "select", Holder: "stack frame",
 			Func: "runtime.selectgo", Depth: 1,
-			Top: "example.com/db.loop", TopDepth: 2}}, Steps: steps(64)}, TextOptions{Target: conn}},
+			Top: "example.com/db.loop", TopDepth: 2}}, Steps: steps(64)}},
 		{"closure context", Path{Root: Root{Kind: RootGoroutine, Goroutine: &GoroutineRoot{ID: 20, Status: "runnable", Holder: "closure context",
-			Top: "example.com/db.Start.func1", TopDepth: 0}}, Steps: steps(32, 64)}, TextOptions{Target: conn}},
+			Top: "example.com/db.Start.func1", TopDepth: 0}}, Steps: steps(32, 64)}},
 		{"runtime goroutine", Path{Root: Root{Kind: RootGoroutine, Goroutine: &GoroutineRoot{ID: 2, Status: "force gc (idle)", System: true, Holder: "stack frame",
-			Func: "runtime.forcegchelper", Depth: 1}}, Steps: steps(64)}, TextOptions{Target: conn}},
+			Func: "runtime.forcegchelper", Depth: 1}}, Steps: steps(64)}},
 		{"writer", Path{Root: Root{Kind: RootGoroutine, Goroutine: &GoroutineRoot{ID: 7, Status: "dumping heap", WroteDump: true, Holder: "stack frame",
 			Func: "example.com/db.TestLeak", File: "/src/db/db_test.go", Line: 12, Depth: 3,
-			Top: "github.com/objtrack/objtrack/internal/heapdump.Write", TopFile: "/src/heapdump/write.go", TopLine: 27, TopDepth: 2}}, Steps: steps(64)}, TextOptions{Target: conn}},
+			Top: "github.com/objtrack/objtrack/internal/heapdump.Write", TopFile: "/src/heapdump/write.go", TopLine: 27, TopDepth: 2}}, Steps: steps(64)}},
 		{"writer, objtrack's own frame", Path{Root: Root{Kind: RootGoroutine, Goroutine: &GoroutineRoot{ID: 7, Status: "dumping heap", WroteDump: true, Holder: "stack frame",
 			Func: "github.com/objtrack/objtrack/leakcheck.findHolders", File: "/src/leakcheck/paths.go", Line: 60, Depth: 3,
-			Top: "github.com/objtrack/objtrack/internal/heapdump.Write", TopFile: "/src/heapdump/write.go", TopLine: 27, TopDepth: 2}}, Steps: steps(64)}, TextOptions{Target: conn}},
-		{"pending timer", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Name: "runtime.allp", Segment: "bss"}}, Steps: steps(16, 16384, 9472, 112, 16, 64)}, TextOptions{Target: conn}},
-		{"finalizer field", Path{Root: Root{Kind: RootFinalizer, Finalizer: &FinalizerRoot{ObjectSize: 24, Func: "example.com/db.(*Conn).finalize", Holder: "field", Field: 16}}, Steps: steps(64)}, TextOptions{Target: conn}},
-		{"finalizer function", Path{Root: Root{Kind: RootFinalizer, Finalizer: &FinalizerRoot{Holder: "function"}}, Steps: steps(32, 64)}, TextOptions{Target: conn}},
-		{"queued finalizer", Path{Root: Root{Kind: RootFinalizer, Finalizer: &FinalizerRoot{ObjectSize: 64, Queued: true, Holder: "object"}}, Steps: steps(64)}, TextOptions{Target: conn}},
-		{"other root", Path{Root: Root{Kind: RootOther, Other: "cgo pointer"}, Steps: steps(64)}, TextOptions{Target: conn}},
-		{"unreachable", Path{Steps: steps(64)}, TextOptions{Target: conn}},
-		{"not in the heap", Path{}, TextOptions{Target: conn}},
-		{"long", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Name: "example.com/db.chain"}}, Steps: steps(16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 64)}, TextOptions{Target: conn, Serial: 9}},
-		{"long, 4 steps, indented", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Name: "example.com/db.chain"}}, Steps: steps(16, 16, 16, 16, 16, 16, 64)}, TextOptions{Target: conn, MaxSteps: 4, Indent: "        "}},
-		{"no target label", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Name: "main.registry"}}, Steps: steps(48, 208, 64)}, TextOptions{}},
+			Top: "github.com/objtrack/objtrack/internal/heapdump.Write", TopFile: "/src/heapdump/write.go", TopLine: 27, TopDepth: 2}}, Steps: steps(64)}},
+		{"pending timer", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Name: "runtime.allp", Segment: "bss"}}, Steps: steps(16, 16384, 9472, 112, 16, 64)}},
+		{"finalizer field", Path{Root: Root{Kind: RootFinalizer, Finalizer: &FinalizerRoot{ObjectSize: 24, Func: "example.com/db.(*Conn).finalize", Holder: "field", Field: 16}}, Steps: steps(64)}},
+		{"finalizer function", Path{Root: Root{Kind: RootFinalizer, Finalizer: &FinalizerRoot{Holder: "function"}}, Steps: steps(32, 64)}},
+		{"queued finalizer", Path{Root: Root{Kind: RootFinalizer, Finalizer: &FinalizerRoot{ObjectSize: 64, Queued: true, Holder: "object"}}, Steps: steps(64)}},
+		{"other root", Path{Root: Root{Kind: RootOther, Other: "cgo pointer"}, Steps: steps(64)}},
+		{"unreachable", Path{Steps: steps(64)}},
+		{"not in the heap", Path{}},
 	}
 	var b strings.Builder
 	for _, c := range cases {
-		fmt.Fprintf(&b, "== %s\n%s", c.name, c.path.Text(c.opts))
+		fmt.Fprintf(&b, "== %s\n%s\n", c.name, c.path.RootText())
 	}
-	assertGolden(t, "text.golden", []byte(b.String()))
-}
-
-func TestRootTextIsTheRootLine(t *testing.T) {
-	p := Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Name: "example.com/db.registry"}}, Steps: steps(48, 64)}
-	lines := strings.Split(p.Text(TextOptions{}), "\n")
-	if got := p.RootText(); got != "global  db.registry" || strings.TrimSpace(lines[1]) != got {
-		t.Errorf("RootText() = %q; Text's root line is %q", got, lines[1])
-	}
+	assertGolden(t, "roots.golden", []byte(b.String()))
 }
 
 func TestShortNameUnescapesPackagePaths(t *testing.T) {

@@ -71,7 +71,7 @@ func pathsIn(t *testing.T, dump string, opts SearchOptions, targets ...uint64) [
 	}
 	paths := g.Paths(targets, opts)
 	for _, p := range paths {
-		t.Logf("path to %#x:\n%s", p.Target, p.Text(TextOptions{Target: "*heapdump.leaked"}))
+		t.Logf("path to %#x:\n%s", p.Target, p.RootText())
 	}
 	return paths
 }
@@ -206,7 +206,7 @@ func TestPathFromBlockedGoroutine(t *testing.T) {
 	if len(p.Steps) != 1 {
 		t.Errorf("%d steps, want the object alone: the frame holds it", len(p.Steps))
 	}
-	text := p.Text(TextOptions{})
+	text := p.RootText()
 	if !strings.Contains(text, "[chan receive] heapdump.") || !strings.Contains(text, "(heapdump/search_test.go:") {
 		t.Errorf("text\n%s\nlacks the goroutine's state, function and position", text)
 	}
@@ -263,8 +263,8 @@ func TestTargetOutsideTheHeap(t *testing.T) {
 	if p.Found() || len(p.Steps) != 0 {
 		t.Errorf("path %+v to a global's address, want none", p)
 	}
-	if !strings.Contains(p.Text(TextOptions{}), "in no heap object") {
-		t.Errorf("text %q", p.Text(TextOptions{}))
+	if !strings.Contains(p.RootText(), "in no heap object") {
+		t.Errorf("text %q", p.RootText())
 	}
 }
 

@@ -75,7 +75,7 @@ func TestTimerOfFunctionLiteral(t *testing.T) {
 	if len(p.Steps) != 1 {
 		t.Errorf("%d steps, want the object alone", len(p.Steps))
 	}
-	text := p.Text(TextOptions{Target: "*heapdump.leaked"})
+	text := p.RootText()
 	due := ", due in 59m"
 	if _, clock := nanotime(); !clock {
 		due = ": its function"

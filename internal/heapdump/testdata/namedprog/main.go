@@ -56,7 +56,10 @@ func main() {
 		fail(err)
 	}
 	for i, p := range g.Paths(targets, heapdump.SearchOptions{Symbols: table}) {
-		fmt.Print(p.Text(heapdump.TextOptions{Target: "*main.conn", Serial: uint64(i + 1)}))
+		fmt.Printf("conn %d held by:\n  %s\n", i+1, p.RootText())
+		for _, st := range p.Steps {
+			fmt.Printf("  -> %d B object\n", st.Size)
+		}
 	}
 	runtime.KeepAlive(registry)
 }
