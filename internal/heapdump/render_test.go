@@ -43,7 +43,6 @@ func steps(sizes ...uint64) []Step {
 }
 
 func TestRootTextGolden(t *testing.T) {
-	const conn = "*db.Conn"
 	cases := []struct {
 		name string
 		path Path
