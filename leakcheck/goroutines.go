@@ -25,20 +25,15 @@ import (
 // stack and labels.
 type group struct {
 	count  int
-	frames []frame // innermost first; the runtime's own frames left out
+	frames []Frame // innermost first; the runtime's own frames left out
 	label  string  // the value of the ancestry label, "" for none
 	shared int     // goroutines of the profile with these functions, whatever their labels
-}
-
-type frame struct {
-	function string
-	file     string // "path/file.go:12"
 }
 
 func (g group) functions() []string {
 	out := make([]string, len(g.frames))
 	for i, f := range g.frames {
-		out[i] = f.function
+		out[i] = f.Function
 	}
 	return out
 }

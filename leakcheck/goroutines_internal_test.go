@@ -35,7 +35,7 @@ func TestParseProfileFindsEveryGroupWithTheLabel(t *testing.T) {
 	got := parseProfile(profileText)["3"]
 	require.Len(t, got, 2, "the group right after the header counts too; label 33 is not 3")
 	assert.Equal(t, 5, got[0].count)
-	assert.Equal(t, []frame{{"main.worker", "/tmp/pp/main.go:12"}}, got[0].frames)
+	assert.Equal(t, []Frame{{Function: "main.worker", File: "/tmp/pp/main.go", Line: 12}}, got[0].frames)
 	assert.Equal(t, []string{"os/signal.signal_recv", "os/signal.loop"}, got[1].functions())
 	assert.True(t, ignoredByDefault(got[1].functions()), "the os/signal loop is the runtime's")
 	assert.False(t, ignoredByDefault(got[0].functions()))

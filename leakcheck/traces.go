@@ -62,7 +62,8 @@ func parseProfile(text string) map[string][]group {
 			if i := strings.LastIndex(fn, "+0x"); i > 0 {
 				fn = fn[:i]
 			}
-			g.frames = append(g.frames, frame{function: fn, file: fields[3]})
+			file, line := parseLocation(fields[3])
+			g.frames = append(g.frames, Frame{Function: fn, File: file, Line: line})
 		}
 		g.label = value
 		out[value] = append(out[value], g)
@@ -111,7 +112,7 @@ func joinGoroutines(s *scope, groups []group, all []goroutineDump) []Goroutine {
 	type wanted struct {
 		labelled, unlabelled int     // the test's, by the label they carry
 		shared               int     // all of the profile's with the functions
-		frames               []frame // as the profile has them
+		frames               []Frame // as the profile has them
 	}
 	want := map[string]*wanted{}
 	var keys []string
@@ -291,7 +292,7 @@ func sameGroup(g *Goroutine, d *goroutineDump) bool {
 // be told apart from other tests' goroutines with the same functions: it
 // says what the candidates share (frames, state, creation site), or the
 // frames of the goroutine profile.
-func unknownGoroutines(n int, frames []frame, candidates []*goroutineDump) Goroutine {
+func unknownGoroutines(n int, frames []Frame, candidates []*goroutineDump) Goroutine {
 	g := Goroutine{Count: n, More: n, Unknown: n}
 	if len(candidates) > 0 {
 		first := candidates[0]
@@ -313,10 +314,7 @@ func unknownGoroutines(n int, frames []frame, candidates []*goroutineDump) Gorou
 		}
 	}
 	if g.Frames == nil {
-		for _, f := range frames {
-			file, line := parseLocation(f.file)
-			g.Frames = append(g.Frames, Frame{Function: f.function, File: file, Line: line})
-		}
+		g.Frames = frames
 	}
 	var b strings.Builder
 	for _, f := range g.Frames {

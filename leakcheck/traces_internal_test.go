@@ -117,7 +117,7 @@ func dumpOf(id, creator int, state string, fns ...string) goroutineDump {
 func groupOf(count int, label string, shared int, fns ...string) group {
 	g := group{count: count, label: label, shared: shared}
 	for _, fn := range fns {
-		g.frames = append(g.frames, frame{function: fn, file: "/src/x.go:10"})
+		g.frames = append(g.frames, Frame{Function: fn, File: "/src/x.go", Line: 10})
 	}
 	return g
 }
