@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/objtrack/objtrack/internal/settle"
@@ -22,9 +21,6 @@ type TestingT interface {
 	Logf(format string, args ...any)
 	Failed() bool
 }
-
-// checked holds the tests that called Check and have not been judged.
-var checked sync.Map // TestingT -> struct{}
 
 // Check judges one test: after the test, its subtests and its cleanups
 // end, it fails the test with a report if objects that the test tracked

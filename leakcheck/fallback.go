@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/objtrack/objtrack/internal/stack"
@@ -57,11 +56,6 @@ func ownerOf(site stack.ID) *scope {
 // their stack alone until the set changes again.
 const idsGiveUp = 16
 
-var (
-	scopesChanged atomic.Uint64 // bumped when a scope with a function begins
-	uselessIDs    sync.Map      // stack.ID -> *uselessCount
-)
-
 type uselessCount struct {
 	since atomic.Uint64 // the scopesChanged value the count is for
 	n     atomic.Int32
@@ -84,13 +78,6 @@ func noteUselessIDs(site stack.ID) {
 		c.n.Store(0)
 	}
 	c.n.Add(1)
-}
-
-// withFunctions is the list of active scopes that know their test's
-// function, copied on change.
-var withFunctions struct {
-	mu   sync.Mutex
-	list atomic.Pointer[[]*scope]
 }
 
 func addFunctionScope(s *scope) {

@@ -7,12 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/goleak"
-
-	"github.com/objtrack/objtrack/internal/flight"
 )
 
 // A checked test's goroutines are the goroutines that carry its pprof
@@ -49,14 +46,6 @@ func goroutinesCreated() uint64 {
 	}
 	return s[0].Value.Uint64()
 }
-
-var uncounted atomic.Uint64
-
-// profiles shares goroutine profiles among verdicts, as collections are
-// shared: verdicts of parallel tests that end together read one profile
-// taken after they all asked. A profile walks the stack of every
-// goroutine, the paused parallel tests' too.
-var profiles flight.Group[map[string][]group]
 
 // goroutinesOf returns the goroutines of scope s: those labelled with
 // its number, and those without a checked test's label whose stack names

@@ -2,7 +2,6 @@ package leakcheck
 
 import (
 	"reflect"
-	"sync"
 
 	"github.com/objtrack/objtrack/internal/observe"
 	"github.com/objtrack/objtrack/internal/stack"
@@ -12,8 +11,6 @@ import (
 // whatever tracker the program gives it (see internal/observe): no call
 // of the code under test can hide an object from a verdict.
 type observer struct{}
-
-var installOnce sync.Once
 
 // installObserver installs the observer, once per process, when the first
 // scope begins. Objects tracked before are never judged.

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/objtrack/objtrack/internal/flight"
 	"github.com/objtrack/objtrack/internal/heapdump"
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
 	"github.com/objtrack/objtrack/internal/typename"
@@ -154,11 +153,6 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 	}
 	return held, strings.Join(notes, "; ")
 }
-
-// dumps shares heap dumps between verdicts that fail at once (parallel
-// tests that leak alike): each gets the graph of a dump written after it
-// asked, which holds its survivors, and searches it for its own.
-var dumps flight.Group[dumpResult]
 
 type dumpResult struct {
 	g   *heapdump.Graph

@@ -13,16 +13,13 @@ import (
 
 // The registry records the objects that a verdict may judge: their type,
 // bundle, creation site and the scope (checked test) they belong to. There
-// is one per process, fed by the observer that package trackable tells
-// about every tracked object (see observer.go).
+// is one per process (reg, in state.go).
 //
 // Its hot paths (an object tracked, an object freed) take no lock: each
 // object is one atomic word in a page of slots indexed by serial number,
 // pointer-free so that the garbage collector never scans it. Bundles,
 // which hold pointers, live in a separate map, and only objects that have
 // one pay for it.
-var reg registry
-
 type registry struct {
 	stacks  stack.Table
 	stacked atomic.Int32 // active scopes that want creation sites

@@ -2,7 +2,6 @@ package leakcheck
 
 import (
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -64,22 +63,11 @@ func (s *scope) live() int {
 	return int(s.made.Load() - freed)
 }
 
-// The scope table maps scope numbers, which slots hold, to scopes. A
-// number is never reused; its entry is cleared once the test is judged,
-// so that a finished test keeps no memory but its 8-byte entry.
+// The scope table (scopes, in state.go) is made of chunks of entries,
+// made as numbers are handed out.
 const tableChunkBits = 12
 
 type tableChunk [1 << tableChunkBits]atomic.Pointer[scope]
-
-var scopes struct {
-	next   atomic.Uint32 // the last number handed out
-	chunks [1 << (scopeBits - tableChunkBits)]atomic.Pointer[tableChunk]
-	mu     sync.Mutex // guards making chunks
-	// main is VerifyTestMain's scope while it runs; ambient the innermost
-	// ambient scope.
-	main    atomic.Pointer[scope]
-	ambient atomic.Pointer[scope]
-}
 
 // register gives s a number and enters it in the table. If numbers ran
 // out (8 million checked tests in one process), s gets 0 and judges
@@ -122,13 +110,6 @@ func scopeNumbered(n uint32) *scope {
 	}
 	return c[n&(1<<tableChunkBits-1)].Load()
 }
-
-// labelCache remembers, for the label sets seen last, the scope number
-// they carry (0: none), so that finding the scope of the goroutine that
-// tracks an object costs a load and a comparison. An entry holds its
-// label set, which therefore cannot be freed and its address reused while
-// the entry exists: what the address says never changes.
-var labelCache [256]atomic.Pointer[labelEntry]
 
 type labelEntry struct {
 	labels ancestry.Labels

@@ -38,30 +38,6 @@ func (r *registry) functions(id stack.ID) []string {
 	return out
 }
 
-// hiddenFrames are left out of creation sites: they are the same for
-// every object.
-var hiddenFrames = []string{
-	"github.com/objtrack/objtrack/trackable.",
-	"github.com/objtrack/objtrack/leakcheck.",
-	"github.com/onsi/ginkgo/v2/", // the frames that run a spec
-}
-
-// testedPrefixes are the prefixes of the function names of the package
-// whose tests run: its own ("example.com/db."), its external tests'
-// ("example.com/db_test.") and, for the tests of a command, "main.", the
-// name the compiler gives a main package's functions. A text report never
-// hides the first frame of these in a long creation site: it is the line
-// of the test, or of the code under test, that led into the library that
-// made the object.
-var testedPrefixes = sync.OnceValue(func() []string {
-	out := []string{"main."}
-	if p := testedPackage(); p != "" && p != "main" {
-		p = symbolPrefix(p)
-		out = append(out, p+".", p+"_test.")
-	}
-	return out
-})
-
 // inTestedPackage reports whether function fn is in the package whose
 // tests run (see testedPrefixes).
 func inTestedPackage(fn string) bool {
@@ -89,3 +65,27 @@ func symbolPrefix(path string) string {
 	}
 	return b.String()
 }
+
+// hiddenFrames are left out of creation sites: they are the same for
+// every object.
+var hiddenFrames = []string{
+	"github.com/objtrack/objtrack/trackable.",
+	"github.com/objtrack/objtrack/leakcheck.",
+	"github.com/onsi/ginkgo/v2/", // the frames that run a spec
+}
+
+// testedPrefixes are the prefixes of the function names of the package
+// whose tests run: its own ("example.com/db."), its external tests'
+// ("example.com/db_test.") and, for the tests of a command, "main.", the
+// name the compiler gives a main package's functions. A text report never
+// hides the first frame of these in a long creation site: it is the line
+// of the test, or of the code under test, that led into the library that
+// made the object.
+var testedPrefixes = sync.OnceValue(func() []string {
+	out := []string{"main."}
+	if p := testedPackage(); p != "" && p != "main" {
+		p = symbolPrefix(p)
+		out = append(out, p+".", p+"_test.")
+	}
+	return out
+})

@@ -3,7 +3,6 @@ package leakcheck
 import (
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -14,10 +13,6 @@ import (
 // s.T(), hands the method's survivors to a Framework of the suite's test
 // (the method's parent), which judges them when that test ends: suite.Run
 // has returned by then, and nothing of testify's holds anything.
-
-// testifySuites holds the Framework of each suite's test that is running:
-// *testing.T -> *Framework.
-var testifySuites sync.Map
 
 // withinTestify returns the Framework that judges the survivors of t, a
 // method of a testify suite whose call of Check has the call path pcs

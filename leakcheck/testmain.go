@@ -3,7 +3,6 @@ package leakcheck
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -16,13 +15,6 @@ import (
 type TestingM interface {
 	Run() int
 }
-
-// The process exit and standard error go through variables so that
-// VerifyTestMain can be tested without exiting.
-var (
-	osExit           = os.Exit
-	stderr io.Writer = os.Stderr
-)
 
 // VerifyTestMain runs the tests and judges every tracked object made while
 // they ran: objects that outlive the whole run fail it, with the report on
