@@ -54,7 +54,10 @@ type TestingT interface {
 // none if every object of the test is freed already, one more only while
 // survivors remain (a sync.Pool, a finalizer that holds an object).
 //
-// Calling Check twice in one test fails it.
+// Calling Check twice in one test fails it, as does a call that would
+// judge nothing, with what to write instead: Check deferred (directly or
+// by a deferred function), called in a t.Cleanup function, on a goroutine
+// other than the test's, or given a test's t inside one of its subtests.
 func Check(t TestingT, opts ...Option) {
 	if t == nil {
 		panic("leakcheck: Check(nil): pass the test's *testing.T")
@@ -63,7 +66,7 @@ func Check(t TestingT, opts ...Option) {
 	var path []uintptr // Check's caller and up, for what it tells of the call
 	if _, fromTesting := t.(testing.TB); fromTesting {
 		path = callPath(0)
-		if wrong := misuse(path); wrong != "" {
+		if wrong := misuse(t, path); wrong != "" {
 			t.Errorf("leakcheck: %s", wrong)
 			return
 		}

@@ -28,6 +28,10 @@ func TestPrograms(t *testing.T) {
 	testFixtures(t, fixtureSuite{dir: "programs", cases: cases, timeout: 3 * time.Minute})
 }
 
+// deferred is the failure of a test that defers Check, or a function that
+// calls it.
+const deferred = `Check was deferred \(defer leakcheck\.Check\(t\), or called by a deferred function\), so it runs when the test returns and judges nothing`
+
 var programCases = []fixtureCase{
 	// cgo first: TestPrograms leaves it out where there is no C compiler.
 	{pkg: "cgo", runs: []fixtureRun{{
@@ -82,11 +86,15 @@ var programCases = []fixtureCase{
 	}}},
 
 	{pkg: "misuse", runs: []fixtureRun{{
-		name: "Check deferred, or on another goroutine", skip: "Panics", count: 20, exit: 1,
+		name: "Check deferred, in a cleanup, on another goroutine, or given a parent's t", skip: "Panics", count: 20, exit: 1,
 		tests: map[string][]string{
-			"TestFailDeferredCheck":           {`Check was deferred \(defer leakcheck\.Check\(t\)\), so it runs when the test returns and judges nothing`},
-			"TestFailDeferredCheckInALoop":    {`Check was deferred`},
+			"TestFailDeferredCheck":           {deferred},
+			"TestFailDeferredCheckInALoop":    {deferred},
+			"TestFailDeferredClosure":         {deferred},
+			"TestFailDeferredHelper":          {deferred},
+			"TestFailCheckInCleanup":          {`Check was called in a t\.Cleanup function, which runs once the test has returned, so it judges nothing that the test did: call leakcheck\.Check\(t\) first in the test, outside t\.Cleanup`},
 			"TestFailCheckOnAnotherGoroutine": {`Check was called on a goroutine other than the test's`},
+			"TestFailParentTInASubtest":       {`Check was given the t of TestFailParentTInASubtest, but runs in one of its subtests \(t\.Run\), which that t does not judge: pass the subtest's own t`},
 			"TestLeakCheckFirst":              {outlived(1, "TestLeakCheckFirst")},
 		},
 	}, {

@@ -1,6 +1,8 @@
 // Package misuse pins that a call of Check that would judge nothing
-// fails its test with what to write instead, and that the usual shapes
-// of a test that calls Check are not taken for misuse.
+// (deferred, directly or by a deferred function; in t.Cleanup; on another
+// goroutine; with a parent's t in a subtest) fails its test with what to
+// write instead, and that the usual shapes of a test that calls Check are
+// not taken for misuse.
 package misuse
 
 import (
@@ -92,4 +94,54 @@ func TestFailPanicsKeepingAConn(t *testing.T) {
 	leakcheck.Check(t)
 	c := trackable.Track(&Conn{})
 	panic(c)
+}
+
+func TestFailDeferredClosure(t *testing.T) {
+	defer func() { leakcheck.Check(t) }()
+	keep()
+}
+
+func check(t *testing.T) { leakcheck.Check(t) }
+
+func TestFailDeferredHelper(t *testing.T) {
+	defer check(t)
+	keep()
+}
+
+func TestFailCheckInCleanup(t *testing.T) {
+	t.Cleanup(func() { leakcheck.Check(t) })
+	keep()
+}
+
+func TestFailParentTInASubtest(t *testing.T) {
+	t.Run("sub", func(*testing.T) { leakcheck.Check(t) })
+	keep()
+}
+
+// A helper with a defer of its own, and a test whose last call is a
+// helper that calls Check, are not deferred calls of Check.
+func setupWithDefer(t *testing.T) {
+	var mu sync.Mutex
+	mu.Lock()
+	defer mu.Unlock()
+	leakcheck.Check(t)
+}
+
+func TestCleanCheckInAHelperWithADefer(t *testing.T) {
+	setupWithDefer(t)
+	trackable.Track(&Conn{})
+}
+
+func TestCleanCheckInAHelperCalledLast(t *testing.T) {
+	trackable.Track(&Conn{})
+	check(t)
+}
+
+func TestCleanCheckInASubtestOfASubtest(t *testing.T) {
+	t.Run("a", func(t *testing.T) {
+		t.Run("b", func(t *testing.T) {
+			leakcheck.Check(t)
+			trackable.Track(&Conn{})
+		})
+	})
 }
