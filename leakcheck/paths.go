@@ -14,6 +14,7 @@ import (
 
 	"github.com/objtrack/objtrack/internal/heapdump"
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
+	"github.com/objtrack/objtrack/internal/stack"
 	"github.com/objtrack/objtrack/internal/typename"
 )
 
@@ -214,7 +215,7 @@ func trackedObjects(g *heapdump.Graph) map[uint64]string {
 	out := map[uint64]string{}
 	for _, o := range reg.collect(func(uint64, uint64) bool { return true }) {
 		if start, _, ok := g.ObjectAt(uint64(o.addr)); ok {
-			out[start] = fmt.Sprintf("*%s  serial %d", shortTypeName(typename.Full(o.typ)), o.serial)
+			out[start] = fmt.Sprintf("*%s  serial %d", stack.ShortName(typename.Full(o.typ)), o.serial)
 		}
 	}
 	return out
@@ -288,15 +289,6 @@ func startedBy(s *scope) map[uint64]bool {
 		}
 	}
 	return out
-}
-
-// shortTypeName is a full type name without its import path:
-// "example.com/db.Conn" is "db.Conn".
-func shortTypeName(full string) string {
-	if i := strings.LastIndex(full, "/"); i >= 0 {
-		return full[i+1:]
-	}
-	return full
 }
 
 // mebibytes is a size in MiB, with a decimal under 10 MiB.

@@ -389,7 +389,7 @@ func writeGoroutine(b *strings.Builder, g Goroutine) {
 		}
 		by := g.CreatedBy.String()
 		if g.CreatedBy.File == "" {
-			by = stack.ShortFunction(g.CreatedBy.Function)
+			by = stack.ShortName(g.CreatedBy.Function)
 		}
 		fmt.Fprintf(b, "      created by %s%s\n", by, in)
 	}
@@ -439,7 +439,7 @@ func writePath(b *strings.Builder, p Path, typeName string) {
 	if len(p.Serials) > 1 {
 		what = "serials"
 	}
-	fmt.Fprintf(b, "      -> *%s  %s %s\n", shortTypeName(typeName), what, joinSerials(p.Serials))
+	fmt.Fprintf(b, "      -> *%s  %s %s\n", stack.ShortName(typeName), what, joinSerials(p.Serials))
 }
 
 func joinSerials(ss []uint64) string {

@@ -594,7 +594,7 @@ func shortTrace(trace string) string {
 		if created {
 			b.WriteString("created by ")
 		}
-		b.WriteString(stack.ShortFunction(fn) + loc + "\n")
+		b.WriteString(stack.ShortName(fn) + loc + "\n")
 	}
 	return b.String()
 }

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/objtrack/objtrack/internal/stack"
 )
 
 // root describes the root of a seed.
@@ -195,14 +197,7 @@ func funcPackage(name string) string {
 
 // shortName drops the directories of an import path from a qualified
 // name: "db.(*Pool).serve" for "example.com/db.(*Pool).serve".
-func shortName(name string) string {
-	name = unescapePath(name)
-	plain := name
-	if i := strings.IndexByte(plain, '['); i >= 0 {
-		plain = plain[:i]
-	}
-	return name[strings.LastIndexByte(plain, '/')+1:]
-}
+func shortName(name string) string { return stack.ShortName(unescapePath(name)) }
 
 // unescapePath undoes the linker's escapes in a symbol's package path:
 // the dots of its last element, and characters that are not printable

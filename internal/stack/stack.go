@@ -105,7 +105,7 @@ type Frame struct {
 
 // Short returns the frame as a person reads it: "db.Dial (db/conn.go:42)".
 func (f Frame) Short() string {
-	return ShortFunction(f.Function) + " (" + ShortFile(f.File) + ":" + itoa(f.Line) + ")"
+	return ShortName(f.Function) + " (" + ShortFile(f.File) + ":" + itoa(f.Line) + ")"
 }
 
 // Frames resolves a call path to frames, inlined calls included, leaving
@@ -167,13 +167,17 @@ func isWrapper(fn string) bool {
 	return true
 }
 
-// ShortFunction drops the import path: "example.com/db.(*Conn).Close"
-// becomes "db.(*Conn).Close".
-func ShortFunction(fn string) string {
-	if i := strings.LastIndexByte(fn, '/'); i >= 0 {
-		return fn[i+1:]
+// ShortName drops the import path of a function's or a type's name:
+// "example.com/db.(*Conn).Close" becomes "db.(*Conn).Close",
+// "example.com/db.Conn" becomes "db.Conn". The type arguments of a
+// generic keep theirs: "example.com/db.Pool[example.com/x.T]" becomes
+// "db.Pool[example.com/x.T]".
+func ShortName(name string) string {
+	plain := name
+	if i := strings.IndexByte(plain, '['); i >= 0 {
+		plain = plain[:i]
 	}
-	return fn
+	return name[strings.LastIndexByte(plain, '/')+1:]
 }
 
 // ShortFile keeps the last directory and the file name.

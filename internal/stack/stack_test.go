@@ -123,8 +123,16 @@ func TestFramesHidesPrefixes(t *testing.T) {
 }
 
 func TestShortNames(t *testing.T) {
-	if got := ShortFunction("example.com/db.(*Conn).Close"); got != "db.(*Conn).Close" {
-		t.Error(got)
+	for in, want := range map[string]string{
+		"example.com/db.(*Conn).Close":         "db.(*Conn).Close",
+		"example.com/db.Conn":                  "db.Conn",
+		"example.com/db.Pool[example.com/x.T]": "db.Pool[example.com/x.T]",
+		"example.com/db.F[...]":                "db.F[...]",
+		"main.main":                            "main.main",
+	} {
+		if got := ShortName(in); got != want {
+			t.Errorf("ShortName(%q) = %q, want %q", in, got, want)
+		}
 	}
 	if got := ShortFile("/home/u/src/db/conn.go"); got != "db/conn.go" {
 		t.Error(got)
