@@ -46,10 +46,5 @@ func (s *sharedState) event(serial uint64) Event {
 // sharedDestroyed is destroyed for an object with shared state, which
 // holds nothing that could change.
 func sharedDestroyed(a sharedArg) {
-	if tr := a.state.rec.tracker; tr != nil {
-		notify(tr, methodDestroyed, a.state.event(a.serial))
-	}
-	if obs := a.state.observer; obs != nil {
-		obs.Destroyed(a.serial)
-	}
+	destroyedEvent(a.state.rec.tracker, a.state.observer, a.state.event(a.serial))
 }

@@ -98,13 +98,7 @@ func track(t *Trackable, info *typeInfo) {
 		// cleanup.
 		t.cleanup = runtime.AddCleanup(t, sharedDestroyed, sharedArg{s, serial})
 	}
-	if tr != nil {
-		notify(tr, methodAttached, s.event(serial))
-	}
-	var fail any
-	if obs != nil {
-		fail = obs.Tracked(serial, info.typ, int(info.id), nil, addr)
-	}
+	fail := attached(tr, obs, s.event(serial), addr)
 	// Calls on the same object wait in claim until here, so that they
 	// notify after attached.
 	t.owner.Store(addr)
@@ -131,13 +125,7 @@ func trackRecord(t *Trackable, r *record, info *typeInfo) {
 		r.observed = observe.Current() != nil
 	}
 	runtime.AddCleanup(t, destroyed, r)
-	if r.tracker != nil {
-		notify(r.tracker, methodAttached, r.event())
-	}
-	var fail any
-	if r.observed {
-		fail = observe.Current().Tracked(serial, info.typ, int(info.id), r.bundle, addressOf(t))
-	}
+	fail := attached(r.tracker, r.observer(), r.event(), addressOf(t))
 	r.mu.Unlock()
 	// Until here, the object must not be found unreachable: see destroyed.
 	runtime.KeepAlive(t)
@@ -160,10 +148,5 @@ func destroyed(r *record) {
 	// No object may take the record for its own after this (a copy made
 	// later at the same address).
 	r.owner.Store(0)
-	if tr != nil {
-		notify(tr, methodDestroyed, e)
-	}
-	if r.observed {
-		observe.Current().Destroyed(e.Serial)
-	}
+	destroyedEvent(tr, r.observer(), e)
 }

@@ -109,6 +109,15 @@ func (r *record) event() Event {
 	return Event{Serial: r.serial.Load(), Type: info.typ, Bundle: r.bundle, index: info.id}
 }
 
+// observer returns the observer that r's object was tracked under, or
+// nil.
+func (r *record) observer() observe.Observer {
+	if !r.observed {
+		return nil
+	}
+	return observe.Current()
+}
+
 func addressOf(t *Trackable) uintptr { return uintptr(unsafe.Pointer(t)) }
 
 // claim waits until no other goroutine is setting up t's state. If t then
@@ -257,11 +266,8 @@ func (t *Trackable) SetDataBundle(b any) {
 	}
 	r := t.lockOwnOrPending()
 	r.bundle = b
-	if r.tracker != nil {
-		notify(r.tracker, methodUpdated, r.event())
-	}
-	if r.observed {
-		observe.Current().Updated(r.serial.Load(), b)
+	if r.tracker != nil || r.observed { // not so before Track: no type yet
+		updated(r.tracker, r.observer(), r.event())
 	}
 	r.mu.Unlock()
 	runtime.KeepAlive(t) // see SetTracker

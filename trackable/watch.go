@@ -96,13 +96,7 @@ func Watch(p any) (uint64, error) {
 		r.observed = observe.Current() != nil
 	}
 	runtime.AddCleanup(ptr, watchedDestroyed, watchedArg{rec: r, key: key})
-	if r.tracker != nil {
-		notify(r.tracker, methodAttached, r.event())
-	}
-	var fail any
-	if r.observed {
-		fail = observe.Current().Tracked(r.serial.Load(), info.typ, int(info.id), nil, uintptr(unsafe.Pointer(ptr)))
-	}
+	fail := attached(r.tracker, r.observer(), r.event(), uintptr(unsafe.Pointer(ptr)))
 	r.mu.Unlock()
 	runtime.KeepAlive(ptr) // see destroyed
 	failTrack(fail)
