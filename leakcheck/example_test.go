@@ -2,6 +2,7 @@ package leakcheck_test
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -35,6 +36,26 @@ func ExampleCheck() {
 	// Output:
 	// leakcheck: 1 tracked object outlived TestCache (1 type)
 	//   held by: global  leakcheck_test.exampleCache
+}
+
+// Live says what leakcheck recorded of the live objects of a type: where
+// they were made and what holds them, as a failing report would. Here a
+// test prints it for the connections its cache keeps.
+func ExampleLive() {
+	t := &printT{name: "TestCache"} // in a real test: the test's *testing.T
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	exampleCache = append(exampleCache, trackable.Track(&ExampleConn{Addr: "db:5432"}))
+	live := leakcheck.Live(reflect.TypeFor[ExampleConn]())
+	site := live.Sites[0]
+	fmt.Println(live.Name, live.Count)
+	fmt.Println("made in", site.Frames[0].Function)
+	fmt.Println("held by", site.HeldBy[0].Root)
+	exampleCache = nil
+	t.end()
+	// Output:
+	// github.com/objtrack/objtrack/leakcheck_test.ExampleConn 1
+	// made in github.com/objtrack/objtrack/leakcheck_test.ExampleLive
+	// held by global  leakcheck_test.exampleCache
 }
 
 // ExampleConn is a tracked type of the examples.

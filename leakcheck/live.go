@@ -14,9 +14,9 @@ import (
 // (those tracked while a check was in effect, of any tracker, and not yet
 // freed), as a failing report shows survivors: grouped by creation site,
 // with their serials, bundles and what holds them, found in a heap dump
-// of the process unless PathsEnv turns retention paths off. It collects
-// no garbage first, so an object that nothing holds but that the
-// collector has not freed yet is listed, held by nothing found. The
+// of the process unless PathsEnv turns retention paths off. It first
+// collects garbage and waits for the cleanups that this queues (as a
+// verdict does), so that what it lists is live: held by something. The
 // gomega matchers of package ginkgoext print it under a failing
 // assertion; a test can print it to see where the objects of a type come
 // from. t may be the type or a pointer to it; a nil t panics.
@@ -27,6 +27,9 @@ func Live(t reflect.Type) TypeReport {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	// A cleanup that blocks forever leaves objects listed that may be
+	// garbage; the list is still what is known.
+	_ = settle.Settle(settle.Budget)
 	objs := reg.collect(func(uint64, uint64) bool { return true })
 	objs = slices.DeleteFunc(objs, func(o live) bool { return o.typ != t })
 	slices.SortFunc(objs, func(a, b live) int { return cmp.Compare(a.serial, b.serial) })
