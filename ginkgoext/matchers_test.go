@@ -3,6 +3,7 @@ package ginkgoext_test
 import (
 	"reflect"
 	"runtime"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -49,6 +50,18 @@ func fedInventory() *trackable.Inventory {
 }
 
 // useInventory makes inv the global tracker for the spec.
+// InitConn is tracked at package initialization, before any check, into
+// initInventory, and again by a spec under a check.
+type InitConn struct{ trackable.Trackable }
+
+var initInventory, initConns = func() (*trackable.Inventory, []*InitConn) {
+	inv := trackable.NewInventory()
+	prev := trackable.GlobalTracker()
+	trackable.SetGlobalTracker(inv)
+	defer trackable.SetGlobalTracker(prev)
+	return inv, []*InitConn{trackable.Track(&InitConn{})}
+}()
+
 func useInventory(inv *trackable.Inventory) {
 	prev := trackable.GlobalTracker()
 	trackable.SetGlobalTracker(inv)
@@ -102,6 +115,19 @@ var _ = Describe("HaveNoLive", func() {
 		m := ginkgoext.HaveNoLive("Conn")
 		Expect(m.Match(inv)).To(BeFalse())
 		Expect(m.FailureMessage(inv)).To(MatchRegexp(`held by:\n\s+global  ginkgoext_test\.heldConns\n(\s+-> \d+ B object\n)*\s+-> \*ginkgoext_test\.Conn  serial \d+\n`))
+	})
+
+	It("counts the survivors that no check recorded", func() {
+		useInventory(initInventory)
+		leakcheck.Check(GinkgoT(), leakcheck.WithoutGoroutines())
+		initConns = append(initConns, trackable.Track(&InitConn{}))
+		DeferCleanup(func() { initConns = slices.Clone(initConns[:1]) })
+		m := ginkgoext.HaveNoLive("InitConn")
+		Expect(m.Match(initInventory)).To(BeFalse())
+		msg := m.FailureMessage(initInventory)
+		Expect(msg).To(ContainSubstring("ginkgoext_test.InitConn: 2 live"))
+		Expect(msg).To(ContainSubstring("\n    1 made at\n"))
+		Expect(msg).To(ContainSubstring("\n    and 1 more, made where no check recorded them\n"))
 	})
 
 	It("with no names, judges every type", func() {
