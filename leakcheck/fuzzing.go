@@ -22,11 +22,13 @@ import (
 // it judges the objects that an input which has ended tracked, and once
 // any of them outlives its input, every input that then tracks an object
 // fails with the report. The goroutines that ended inputs started are
-// judged at the same looks, at most four times a grace: one still running
-// a grace after it was first seen fails the inputs likewise. The first such input is the finding that the
-// coordinator records and minimizes; it is not always the one that
-// leaked, which Check(t) first in the fuzz function tells (each input is
-// then judged on its own, at the cost of a collection each).
+// judged at the same looks, at most four times a grace and with at most
+// a tenth of the time: one still running a grace after it was first seen
+// fails the inputs likewise. The first
+// such input is the finding that the coordinator records and minimizes;
+// it is not always the one that leaked, which Check(t) first in the fuzz
+// function tells (each input is then judged on its own, at the cost of a
+// collection each).
 
 // fuzzLookEvery is how many objects the inputs track between two looks
 // at the time and the goroutine: a look costs a stack trace of the
@@ -48,11 +50,12 @@ type fuzzWatch struct {
 	mark     uint64
 	markedBy int
 	markedAt time.Time
-	// lookedAt is when the goroutines were last looked at; seen holds
+	// nextLook is when the goroutines are looked at again; seen holds
 	// the goroutines that ended inputs left running, with when each was
 	// first seen running.
-	lookedAt time.Time
+	nextLook time.Time
 	seen     map[int]time.Time
+	ignored  map[int]bool // goroutines that the user's options ignore
 }
 
 // fuzzWorker reports whether this process is a worker of go test -fuzz.
@@ -112,19 +115,25 @@ func (w *fuzzWatch) look(s *scope, serial uint64) any {
 	return nil
 }
 
-// judgeGoroutines looks, at most four times a grace, at the goroutines
+// judgeGoroutines looks, at most four times a grace and with at most a
+// tenth of the time, at the goroutines
 // of scope s that inputs which have ended started, and returns the report
 // once any of them has run for a grace since it was first seen, or "".
 // The target's goroutine, which serves the worker, and the goroutines of
 // inputs that run and of the target are left alone: their creators, an
 // input's goroutine or the target's, are running.
 func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
-	if !s.cfg.goroutines || now.Sub(w.lookedAt) < s.cfg.grace/4 {
+	if !s.cfg.goroutines || now.Before(w.nextLook) {
 		return ""
 	}
-	w.lookedAt = now
+	defer func() {
+		// A look walks every goroutine's stack twice: with thousands of
+		// goroutines it takes milliseconds, which at most a tenth of the
+		// inputs' time may go to.
+		w.nextLook = now.Add(max(s.cfg.grace/4, 10*time.Since(now)))
+	}()
 	keys := map[string]bool{}
-	for _, g := range stillRunning(s) {
+	for _, g := range goroutinesOf(s) {
 		keys[functionsKey(g.functions())] = true
 	}
 	if len(keys) == 0 {
@@ -149,11 +158,32 @@ func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
 		running[d.id] = true
 		if first, ok := w.seen[d.id]; !ok {
 			w.seen[d.id] = now
-		} else if now.Sub(first) >= s.cfg.grace {
+		} else if now.Sub(first) >= s.cfg.grace && !w.ignored[d.id] {
 			leaked = append(leaked, d)
 		}
 	}
 	maps.DeleteFunc(w.seen, func(id int, _ time.Time) bool { return !running[id] })
+	maps.DeleteFunc(w.ignored, func(id int, _ bool) bool { return !running[id] })
+	if len(leaked) > 0 && len(s.cfg.goleakOptions) > 0 {
+		// The user's options, through goleak, only for goroutines not
+		// already found ignored, and only once there is something to
+		// report: goleak retries while goroutines are left, and parses
+		// every goroutine's stack, and an input has ten seconds.
+		kept := map[string]bool{}
+		for _, g := range stillRunning(s) {
+			kept[functionsKey(g.functions())] = true
+		}
+		leaked = slices.DeleteFunc(leaked, func(d *goroutineDump) bool {
+			if kept[functionsKey(d.own())] {
+				return false
+			}
+			if w.ignored == nil {
+				w.ignored = map[int]bool{}
+			}
+			w.ignored[d.id] = true
+			return true
+		})
+	}
 	if len(leaked) == 0 {
 		return ""
 	}

@@ -167,7 +167,7 @@ func TestFuzzingVerdicts(t *testing.T) {
 	t.Parallel()
 	runs := gotest.Rounds(3, 1)
 	dir := filepath.Join("testdata", "programs", "fuzzworker")
-	for _, target := range []string{"FuzzLeakKeeps", "FuzzLeakSomeInputs", "FuzzCleanParse", "FuzzCleanSharedByTheInputs", "FuzzCleanTimerLetsGo", "FuzzLeakGoroutine", "FuzzCleanGoroutineEnds"} {
+	for _, target := range []string{"FuzzLeakKeeps", "FuzzLeakSomeInputs", "FuzzCleanParse", "FuzzCleanSharedByTheInputs", "FuzzCleanTimerLetsGo", "FuzzLeakGoroutine", "FuzzCleanGoroutineEnds", "FuzzCleanGoroutineIgnored"} {
 		// The targets side by side: a failing one waits out the grace,
 		// a passing one fuzzes. Each writes its failing inputs in a
 		// folder of its own, removed after each run.

@@ -5,7 +5,8 @@
 // whose inputs share an object that the target made, and one whose inputs
 // leave an object to a timer that lets go of it shortly after. Goroutines
 // likewise: inputs that leave goroutines running for ever fail, inputs
-// whose goroutines end shortly after them pass.
+// whose goroutines end shortly after them, or that the options ignore,
+// pass.
 package fuzzworker
 
 import (
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
@@ -100,6 +103,21 @@ func FuzzCleanGoroutineEnds(f *testing.F) {
 		runtime.KeepAlive(dial(len(b)))
 		if len(b) > 4 {
 			go func() { time.Sleep(20 * time.Millisecond) }()
+		}
+	})
+}
+
+// waitForever runs for ever; FuzzCleanGoroutineIgnored's options ignore
+// it.
+func waitForever() { <-never }
+
+func FuzzCleanGoroutineIgnored(f *testing.F) {
+	leakcheck.Check(f, leakcheck.GoroutineOptions(goleak.IgnoreAnyFunction("github.com/objtrack/objtrack/leakcheck/testdata/programs/fuzzworker.waitForever")))
+	f.Add([]byte("a"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		runtime.KeepAlive(dial(len(b)))
+		if len(b) > 4 {
+			go waitForever()
 		}
 	})
 }
