@@ -55,7 +55,9 @@ type fuzzWatch struct {
 	// first seen running.
 	nextLook time.Time
 	seen     map[int]time.Time
-	ignored  map[int]bool // goroutines that the user's options ignore
+	// optionsKeep says, by stack (functionsKey), whether the user's
+	// options keep a goroutine of it: goleak is asked once per stack.
+	optionsKeep map[string]bool
 }
 
 // fuzzWorker reports whether this process is a worker of go test -fuzz.
@@ -158,31 +160,31 @@ func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
 		running[d.id] = true
 		if first, ok := w.seen[d.id]; !ok {
 			w.seen[d.id] = now
-		} else if now.Sub(first) >= s.cfg.grace && !w.ignored[d.id] {
+		} else if now.Sub(first) >= s.cfg.grace {
 			leaked = append(leaked, d)
 		}
 	}
 	maps.DeleteFunc(w.seen, func(id int, _ time.Time) bool { return !running[id] })
-	maps.DeleteFunc(w.ignored, func(id int, _ bool) bool { return !running[id] })
 	if len(leaked) > 0 && len(s.cfg.goleakOptions) > 0 {
-		// The user's options, through goleak, only for goroutines not
-		// already found ignored, and only once there is something to
-		// report: goleak retries while goroutines are left, and parses
-		// every goroutine's stack, and an input has ten seconds.
-		kept := map[string]bool{}
-		for _, g := range stillRunning(s) {
-			kept[functionsKey(g.functions())] = true
+		// The user's options, through goleak, once per stack: goleak
+		// retries while goroutines are left and parses every goroutine's
+		// stack, and an input has ten seconds.
+		if w.optionsKeep == nil {
+			w.optionsKeep = map[string]bool{}
 		}
-		leaked = slices.DeleteFunc(leaked, func(d *goroutineDump) bool {
-			if kept[functionsKey(d.own())] {
-				return false
+		if slices.ContainsFunc(leaked, func(d *goroutineDump) bool { _, known := w.optionsKeep[functionsKey(d.own())]; return !known }) {
+			kept := map[string]bool{}
+			for _, g := range stillRunning(s) {
+				kept[functionsKey(g.functions())] = true
 			}
-			if w.ignored == nil {
-				w.ignored = map[int]bool{}
+			for _, d := range leaked {
+				k := functionsKey(d.own())
+				if _, known := w.optionsKeep[k]; !known {
+					w.optionsKeep[k] = kept[k]
+				}
 			}
-			w.ignored[d.id] = true
-			return true
-		})
+		}
+		leaked = slices.DeleteFunc(leaked, func(d *goroutineDump) bool { return !w.optionsKeep[functionsKey(d.own())] })
 	}
 	if len(leaked) == 0 {
 		return ""
