@@ -4,6 +4,9 @@
 //
 //	var _ = ginkgoext.CheckSpecs() // in the suite file: every spec is judged
 //
+// (CheckEachSpec judges each spec at its own end instead: for suites whose
+// specs undo each other's leaks.) The matchers:
+//
 //	It("closes its connections", func() {
 //		...
 //		Expect(inv).To(ginkgoext.HaveNoLive("Conn"))

@@ -49,10 +49,9 @@ import (
 // nothing empties), the verdict, and where it is reported, is the same in
 // every order and with or without -p. An object that a later spec lets go
 // of before the end (it replaces the package variable that held it, or
-// resets the registry) is reported by the processes of ginkgo -p that
-// judge each spec at its end, and not where the suite's end judges it:
-// telling what held it when its own spec ended would take a heap search
-// for every spec.
+// resets the registry) is reported where a spec's end judges it (by
+// CheckEachSpec, or by the processes of ginkgo -p other than the first),
+// and not where the suite's end does: in such a suite, use CheckEachSpec.
 //
 // Ginkgo runs one spec at a time in each process, so every object tracked
 // while a spec runs, on any goroutine that no checked test of package
@@ -62,7 +61,29 @@ import (
 // gomega's gleak checks them. It returns true so that it can initialize a
 // variable.
 func CheckSpecs(opts ...leakcheck.Option) bool {
-	at := types.NewCodeLocation(1) // where the suite's failure points
+	checkSpecs(false, types.NewCodeLocation(1), opts)
+	return true
+}
+
+// CheckEachSpec is CheckSpecs that judges each spec at its end: what
+// survives a spec, held by anything but Ginkgo at that moment, fails the
+// spec itself, whatever later specs do. The verdict is then the same in
+// every order and with or without -p even in a suite whose specs undo
+// each other's leaks (one resets the registry that another filled), at
+// the price of one search of the heap for each spec that leaves
+// survivors, container variables included: some 30 ms each on a small
+// heap, where CheckSpecs takes one for the whole suite. Call it in place
+// of CheckSpecs:
+//
+//	var _ = ginkgoext.CheckEachSpec()
+func CheckEachSpec(opts ...leakcheck.Option) bool {
+	checkSpecs(true, types.NewCodeLocation(1), opts)
+	return true
+}
+
+// checkSpecs registers the nodes of CheckSpecs (eachSpec: of
+// CheckEachSpec); at is where the suite's failure points.
+func checkSpecs(eachSpec bool, at types.CodeLocation, opts []leakcheck.Option) {
 	fw := ginkgoFramework()
 	opts = append([]leakcheck.Option{leakcheck.WithoutGoroutines(), leakcheck.Within(fw)}, opts...)
 	var current *specT
@@ -71,7 +92,7 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 		leakcheck.Check(st, opts...)
 		ginkgo.DeferCleanup(func() { st.ended = true })
 		current = st
-	}, ginkgo.OncePerOrdered, ginkgo.Offset(1))
+	}, ginkgo.OncePerOrdered, ginkgo.Offset(2))
 	ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
 		st := current
 		if st == nil || !st.ended {
@@ -79,7 +100,10 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 		}
 		current = nil
 		st.judge(r)
-		if cfg, _ := ginkgo.GinkgoConfiguration(); cfg.ParallelTotal > 1 && cfg.ParallelProcess != 1 {
+		switch cfg, _ := ginkgo.GinkgoConfiguration(); {
+		case eachSpec:
+			fw.Judge(st) // the spec fails with what it left
+		case cfg.ParallelTotal > 1 && cfg.ParallelProcess != 1:
 			// No end of the suite here that this process sees: judged
 			// now, and reported by process 1.
 			later := &specT{name: st.name}
@@ -89,7 +113,7 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 			}
 		}
 		st.fail(specLocation(r))
-	}, ginkgo.Offset(1))
+	}, ginkgo.Offset(2))
 	ginkgo.ReportAfterSuite("leakcheck: the specs' survivors", func(r ginkgo.Report) {
 		end := &specT{name: "the suite"}
 		fw.Judge(end)
@@ -108,8 +132,7 @@ func CheckSpecs(opts ...leakcheck.Option) bool {
 			slices.Sort(reports) // by spec, as each report begins with its name
 			failAt(strings.Join(reports, "\n"), at)
 		}
-	}, ginkgo.Offset(1))
-	return true
+	}, ginkgo.Offset(2))
 }
 
 // ginkgoPackages holds what Ginkgo keeps of its specs: the spec tree in
