@@ -158,7 +158,7 @@ func verdict(t TestingT, s *scope) {
 	if !rep.Leaked() {
 		return
 	}
-	reg.markReported(rep.leaked)
+	reg.MarkReported(rep.leaked)
 	if path := writeArtifact(t, rep); path != "" {
 		t.Errorf("%s\nJSON report: %s", rep, path)
 		return

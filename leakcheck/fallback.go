@@ -45,7 +45,7 @@ func ownerOf(site stack.ID) *scope {
 		}
 		noteUselessIDs(site)
 	}
-	return byFunctions(reg.functions(site))
+	return byFunctions(sites.functions(site))
 }
 
 // Reading a goroutine's id costs a runtime.Stack, some 20 µs: too much for

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/objtrack/objtrack/internal/registry"
 	"github.com/objtrack/objtrack/internal/settle"
 )
 
@@ -131,10 +132,10 @@ func (fw *Framework) Judge(t TestingT) {
 		nums[s.num] = s
 	}
 	var theirs map[uint64]bool // survivors that only the framework holds
-	mine := func(serial, w uint64) bool {
-		return w&flagReported == 0 && nums[slotScope(w)] != nil && !theirs[serial]
+	mine := func(serial uint64, w registry.Slot) bool {
+		return !w.Reported() && nums[w.Scope()] != nil && !theirs[serial]
 	}
-	count := func() int { return len(reg.collect(mine)) }
+	count := func() int { return len(reg.Collect(mine)) }
 	// One settling and one grace for all: each test's verdict settled
 	// already, and a framework's tests run one after another.
 	first := waiting[0]
@@ -157,7 +158,7 @@ func (fw *Framework) Judge(t TestingT) {
 	// What only the framework holds first, so that the grace is waited
 	// for the others only: a container variable never lets go within it.
 	for round := 0; round < 2; round++ {
-		survivors := reg.collect(mine)
+		survivors := reg.Collect(mine)
 		if len(survivors) == 0 {
 			return
 		}
@@ -176,8 +177,8 @@ func (fw *Framework) Judge(t TestingT) {
 		}
 	}
 	left := map[uint32]bool{}
-	for _, o := range reg.collect(mine) {
-		left[o.scope] = true
+	for _, o := range reg.Collect(mine) {
+		left[o.Scope] = true
 	}
 	for _, s := range waiting {
 		if !left[s.num] {
@@ -198,7 +199,7 @@ func (fw *Framework) Judge(t TestingT) {
 			continue
 		}
 		if rep.Leaked() {
-			reg.markReported(rep.leaked)
+			reg.MarkReported(rep.leaked)
 			t.Errorf("%s", rep)
 		}
 	}
@@ -217,14 +218,14 @@ func mergeSerials(a, b map[uint64]bool) map[uint64]bool {
 
 // held returns, by serial, the survivors that only the framework's
 // packages hold: one heap search for all of them. With no packages, none.
-func (fw *Framework) held(survivors []live, cfg *config) (map[uint64]bool, error) {
+func (fw *Framework) held(survivors []registry.Object, cfg *config) (map[uint64]bool, error) {
 	theirs := map[uint64]bool{}
 	if len(fw.packages) == 0 && len(fw.variables) == 0 {
 		return theirs, nil
 	}
 	targets := make([]uint64, len(survivors))
 	for i, o := range survivors {
-		targets[i] = uint64(o.addr)
+		targets[i] = uint64(o.Addr)
 	}
 	paths, note := searchHolders(targets, holderSearch{
 		budget: cfg.budget, heapLimit: cfg.pathsHeap, framework: fw.packages, frameworkVars: fw.variables,
@@ -235,7 +236,7 @@ func (fw *Framework) held(survivors []live, cfg *config) (map[uint64]bool, error
 	}
 	for i, p := range paths {
 		if p.framework || p.freed {
-			theirs[survivors[i].serial] = true
+			theirs[survivors[i].Serial] = true
 		}
 	}
 	return theirs, nil

@@ -219,7 +219,7 @@ func (w *fuzzWatch) judge(s *scope) string {
 	if err != nil || !rep.Leaked() {
 		return "" // not settled: judged at a later look
 	}
-	reg.markReported(rep.leaked)
+	reg.MarkReported(rep.leaked)
 	return rep.String() + fuzzHint
 }
 

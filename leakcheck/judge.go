@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/objtrack/objtrack/internal/display"
+	"github.com/objtrack/objtrack/internal/registry"
 	"github.com/objtrack/objtrack/internal/typename"
 
 	"github.com/objtrack/objtrack/internal/settle"
@@ -42,7 +43,9 @@ func judgeOnce(s *scope, exclude map[uint64]bool) (rep *Report, held heldOnly, e
 	rep = &Report{Scope: s.name, GoroutineCheck: "off"}
 	mine := s.owns
 	if exclude != nil || s.exclude != nil {
-		mine = func(serial, w uint64) bool { return !exclude[serial] && !s.exclude[serial] && s.owns(serial, w) }
+		mine = func(serial uint64, w registry.Slot) bool {
+			return !exclude[serial] && !s.exclude[serial] && s.owns(serial, w)
+		}
 	}
 	count := s.live
 	if s.main || s.all || s.upTo != 0 || exclude != nil || s.exclude != nil {
@@ -50,7 +53,7 @@ func judgeOnce(s *scope, exclude map[uint64]bool) (rep *Report, held heldOnly, e
 		// that a framework finishes count by looking: they run once, or
 		// seldom.
 		count = func() int {
-			return len(reg.collect(func(serial, w uint64) bool { return w&flagReported == 0 && mine(serial, w) }))
+			return len(reg.Collect(func(serial uint64, w registry.Slot) bool { return !w.Reported() && mine(serial, w) }))
 		}
 	}
 	res := settle.Until(cfg.budget, count)
@@ -64,12 +67,12 @@ func judgeOnce(s *scope, exclude map[uint64]bool) (rep *Report, held heldOnly, e
 	if err := res.Err(); err != nil {
 		return rep, held, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
 	}
-	var judged []live
+	var judged []registry.Object
 	if res.Rounds > 0 { // with no collection, nothing was left to judge
-		judged = reg.collect(func(serial, w uint64) bool { return w&flagReported == 0 && mine(serial, w) })
+		judged = reg.Collect(func(serial uint64, w registry.Slot) bool { return !w.Reported() && mine(serial, w) })
 	}
 	if s.main {
-		rep.AlreadyReported = len(reg.collect(func(serial, w uint64) bool { return w&flagReported != 0 && mine(serial, w) }))
+		rep.AlreadyReported = len(reg.Collect(func(serial uint64, w registry.Slot) bool { return w.Reported() && mine(serial, w) }))
 	}
 	byType := groupByType(judged)
 	types := sortedTypes(byType)
@@ -92,7 +95,7 @@ func judgeOnce(s *scope, exclude map[uint64]bool) (rep *Report, held heldOnly, e
 		}
 		rep.Leaks = append(rep.Leaks, typeReport(typ, objs, cfg.maxShown))
 		for _, o := range objs {
-			rep.leaked = append(rep.leaked, o.serial)
+			rep.leaked = append(rep.leaked, o.Serial)
 		}
 	}
 	sortTypeReports(rep.Leaks)
@@ -127,28 +130,28 @@ func beyondCollections(s *scope, res settle.Result, count func() int) settle.Res
 type errNotJudged struct{ error }
 
 // owns reports whether the object of a serial and slot is s's to judge.
-func (s *scope) owns(serial, word uint64) bool {
+func (s *scope) owns(serial uint64, word registry.Slot) bool {
 	switch {
 	case s.all:
 		return true
 	case s.main:
 		return serial >= s.since // made while VerifyTestMain ran
 	case s.upTo != 0:
-		return slotScope(word) == s.num && serial >= s.since && serial <= s.upTo
+		return word.Scope() == s.num && serial >= s.since && serial <= s.upTo
 	default:
-		return slotScope(word) == s.num
+		return word.Scope() == s.num
 	}
 }
 
-func groupByType(objs []live) map[reflect.Type][]live {
-	m := map[reflect.Type][]live{}
+func groupByType(objs []registry.Object) map[reflect.Type][]registry.Object {
+	m := map[reflect.Type][]registry.Object{}
 	for _, o := range objs {
-		m[o.typ] = append(m[o.typ], o)
+		m[o.Type] = append(m[o.Type], o)
 	}
 	return m
 }
 
-func sortedTypes(m map[reflect.Type][]live) []reflect.Type {
+func sortedTypes(m map[reflect.Type][]registry.Object) []reflect.Type {
 	types := make([]reflect.Type, 0, len(m))
 	for t := range m {
 		types = append(types, t)
@@ -171,12 +174,12 @@ func sortTypeReports(ts []TypeReport) {
 // typeReport groups the survivors of one type by creation site: by the
 // frames a person reads, so that two calls on one line (dial("a"),
 // dial("b")), which return to different addresses, are one site.
-func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
+func typeReport(typ reflect.Type, objs []registry.Object, maxShown int) TypeReport {
 	tr := TypeReport{Name: typename.Full(typ), Count: len(objs)}
 	bySite := map[string]*Site{}
 	var order []string
 	for _, o := range objs { // sorted by serial
-		frames := reg.frames(o.site)
+		frames := sites.frames(o.Site)
 		key := fmt.Sprint(frames)
 		s := bySite[key]
 		if s == nil {
@@ -186,10 +189,10 @@ func typeReport(typ reflect.Type, objs []live, maxShown int) TypeReport {
 		}
 		s.Count++
 		if len(s.Serials) < maxShown {
-			s.Serials = append(s.Serials, o.serial)
-			s.addrs = append(s.addrs, o.addr)
-			if o.bundle != nil {
-				s.Bundles = append(s.Bundles, display.BundleText(o.bundle))
+			s.Serials = append(s.Serials, o.Serial)
+			s.addrs = append(s.addrs, o.Addr)
+			if o.Bundle != nil {
+				s.Bundles = append(s.Bundles, display.BundleText(o.Bundle))
 			}
 		} else {
 			s.More++

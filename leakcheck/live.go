@@ -1,12 +1,12 @@
 package leakcheck
 
 import (
-	"cmp"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/objtrack/objtrack/internal/display"
+	"github.com/objtrack/objtrack/internal/registry"
 	"github.com/objtrack/objtrack/internal/settle"
 )
 
@@ -30,9 +30,8 @@ func Live(t reflect.Type) TypeReport {
 	// A cleanup that blocks forever leaves objects listed that may be
 	// garbage; the list is still what is known.
 	_ = settle.Settle(settle.Budget)
-	objs := reg.collect(func(uint64, uint64) bool { return true })
-	objs = slices.DeleteFunc(objs, func(o live) bool { return o.typ != t })
-	slices.SortFunc(objs, func(a, b live) int { return cmp.Compare(a.serial, b.serial) })
+	objs := reg.Collect(nil) // sorted by serial
+	objs = slices.DeleteFunc(objs, func(o registry.Object) bool { return o.Type != t })
 	tr := typeReport(t, objs, display.Objects)
 	if tr.Count == 0 || pathsOffByEnv() {
 		return tr

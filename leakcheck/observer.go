@@ -28,10 +28,10 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 		return nil // no verdict will judge it
 	}
 	var site stack.ID
-	if reg.stacked.Load() > 0 {
+	if sites.stacked.Load() > 0 {
 		// Skip this method and trackable's track: the trackable frames
 		// that remain are left out of reports.
-		site = reg.stacks.Record(2)
+		site = sites.stacks.Record(2)
 		if fallback {
 			s = ownerOf(site)
 		}
@@ -46,7 +46,7 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 	if s != nil {
 		s.made.Add(1)
 	}
-	reg.add(serial, typ, typeIndex, bundle, site, num, addr)
+	reg.Add(serial, typ, typeIndex, bundle, site, num, addr)
 	if s != nil && s.fuzz != nil {
 		return s.fuzz.look(s, serial)
 	}
@@ -54,12 +54,12 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 }
 
 // Updated records the object's new bundle.
-func (observer) Updated(serial uint64, bundle any) { reg.update(serial, bundle) }
+func (observer) Updated(serial uint64, bundle any) { reg.Update(serial, bundle) }
 
 // Destroyed forgets the object: it was freed.
 func (observer) Destroyed(serial uint64) {
-	if word := reg.remove(serial); word != 0 {
-		if s := scopeNumbered(slotScope(word)); s != nil {
+	if word := reg.Remove(serial); word != 0 {
+		if s := scopeNumbered(word.Scope()); s != nil {
 			s.freed.Add(1)
 		}
 	}

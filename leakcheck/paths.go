@@ -213,9 +213,9 @@ func dumpDir(s *scope) (dir string, keep bool) {
 // registry knows, by where they start: "*db.Conn serial 3".
 func trackedObjects(g *heapdump.Graph) map[uint64]string {
 	out := map[uint64]string{}
-	for _, o := range reg.collect(func(uint64, uint64) bool { return true }) {
-		if start, _, ok := g.ObjectAt(uint64(o.addr)); ok {
-			out[start] = fmt.Sprintf("*%s  serial %d", stack.ShortName(typename.Full(o.typ)), o.serial)
+	for _, o := range reg.Collect(nil) {
+		if start, _, ok := g.ObjectAt(uint64(o.Addr)); ok {
+			out[start] = fmt.Sprintf("*%s  serial %d", stack.ShortName(typename.Full(o.Type)), o.Serial)
 		}
 	}
 	return out

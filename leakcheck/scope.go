@@ -7,6 +7,7 @@ import (
 
 	"github.com/objtrack/objtrack/internal/ancestry"
 	"github.com/objtrack/objtrack/internal/padded"
+	"github.com/objtrack/objtrack/internal/registry"
 )
 
 // scope is one VerifyTestMain run or one checked test.
@@ -74,7 +75,7 @@ type tableChunk [1 << tableChunkBits]atomic.Pointer[scope]
 // nothing by ancestry.
 func register(s *scope) {
 	n := scopes.next.Add(1)
-	if n > scopeMask {
+	if n > registry.MaxScope {
 		return
 	}
 	s.num = n
@@ -104,7 +105,7 @@ func scopeNumbered(n uint32) *scope {
 	if n == 0 {
 		return nil
 	}
-	c := scopes.chunks[n>>tableChunkBits&(1<<(scopeBits-tableChunkBits)-1)].Load()
+	c := scopes.chunks[n>>tableChunkBits%uint32(len(scopes.chunks))].Load()
 	if c == nil {
 		return nil
 	}
@@ -152,7 +153,7 @@ func begin(s *scope) {
 	installObserver()
 	s.goroutinesBefore = goroutinesCreated()
 	if s.main {
-		s.since = reg.maxSerial() + 1
+		s.since = reg.MaxSerial() + 1
 		scopes.main.Store(s)
 	} else {
 		register(s)
@@ -167,7 +168,7 @@ func begin(s *scope) {
 		}
 	}
 	if s.cfg.stacks {
-		reg.stacked.Add(1)
+		sites.stacked.Add(1)
 	}
 }
 
@@ -175,7 +176,7 @@ func begin(s *scope) {
 // goroutine, which gets its labels back.
 func end(s *scope) {
 	if s.cfg.stacks {
-		reg.stacked.Add(-1)
+		sites.stacked.Add(-1)
 	}
 	if s.main {
 		scopes.main.CompareAndSwap(s, nil)

@@ -4,16 +4,24 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/objtrack/objtrack/internal/stack"
 )
 
-// Creation sites: the registry records each object's call path as a
-// stack.ID when it is tracked (cheap), and resolves it to frames only
-// when a report needs them.
+// Creation sites: each object's call path is recorded as a stack.ID when
+// it is tracked (cheap), kept in its registry slot, and resolved to
+// frames only when a report needs them.
+
+// siteTable holds the call paths recorded, and those resolved.
+type siteTable struct {
+	stacks   stack.Table
+	stacked  atomic.Int32 // active scopes that want creation sites
+	resolved sync.Map     // stack.ID -> []Frame, resolved once
+}
 
 // frames resolves a creation site once and remembers it.
-func (r *registry) frames(id stack.ID) []Frame {
+func (r *siteTable) frames(id stack.ID) []Frame {
 	if id == 0 {
 		return nil
 	}
@@ -29,7 +37,7 @@ func (r *registry) frames(id stack.ID) []Frame {
 }
 
 // functions returns the functions of a creation site.
-func (r *registry) functions(id stack.ID) []string {
+func (r *siteTable) functions(id stack.ID) []string {
 	frames := r.frames(id)
 	out := make([]string, len(frames))
 	for i, f := range frames {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/objtrack/objtrack/internal/flight"
+	"github.com/objtrack/objtrack/internal/registry"
 )
 
 // The state of package leakcheck, all of it, in one place. It is process
@@ -21,12 +22,17 @@ import (
 // only read after (hiddenFrames, testedPrefixes, labelKey) stay beside
 // the code that reads them.
 
-// Objects: the registry (registry.go, pages.go).
+// Objects: the registry (internal/registry) and their creation sites
+// (sites.go).
 
 // reg is the registry of tracked objects: one per process, fed by the
 // observer that package trackable tells about every tracked object (see
 // observer.go).
-var reg registry
+var reg registry.Registry
+
+// sites records the creation site of each object tracked while a scope
+// that wants them is active, and resolves them for reports.
+var sites siteTable
 
 // Checked tests: the scope table (scope.go).
 
@@ -35,7 +41,7 @@ var reg registry
 // so that a finished test keeps no memory but its 8-byte entry.
 var scopes struct {
 	next   atomic.Uint32 // the last number handed out
-	chunks [1 << (scopeBits - tableChunkBits)]atomic.Pointer[tableChunk]
+	chunks [(registry.MaxScope + 1) >> tableChunkBits]atomic.Pointer[tableChunk]
 	mu     sync.Mutex // guards making chunks
 	// main is VerifyTestMain's scope while it runs; ambient the innermost
 	// ambient scope.

@@ -110,7 +110,7 @@ func verdictMain(s *scope, left error) int {
 		}
 	}
 	if rep.Leaked() {
-		reg.markReported(rep.leaked)
+		reg.MarkReported(rep.leaked)
 		fmt.Fprint(stderr, rep.String())
 		code = 1
 	}

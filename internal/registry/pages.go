@@ -1,4 +1,4 @@
-package leakcheck
+package registry
 
 import (
 	"runtime"
@@ -36,7 +36,7 @@ type pageRef struct {
 	p   *page
 }
 
-func (r *registry) page(serial uint64, create bool) *page {
+func (r *Registry) page(serial uint64, create bool) *page {
 	recent := &r.recentRemove
 	if create {
 		recent = &r.recentAdd
@@ -66,7 +66,7 @@ func (r *registry) page(serial uint64, create bool) *page {
 // waitOrDrop is called by an adder that found a closed slot in p, page
 // number idx: the page is being dropped, or reopened by a dropper that
 // found it was not empty after all.
-func (r *registry) waitOrDrop(p *page, idx uint64) {
+func (r *Registry) waitOrDrop(p *page, idx uint64) {
 	if p.dead.Load() {
 		r.pages.CompareAndDelete(idx, p)
 		return
@@ -87,7 +87,7 @@ const (
 // when it reaches the newest ones. A page emptied by cleanups is thus
 // dropped after at most one round over the pages that exist, whatever the
 // number of pages in between that were dropped already.
-func (r *registry) dropEmptyPages(made uint64) {
+func (r *Registry) dropEmptyPages(made uint64) {
 	idx := r.dropNext.Load()
 	lookups, reads := 0, 0
 	for ; lookups < dropLookups && reads < dropReads; idx++ {
@@ -114,7 +114,7 @@ func (r *registry) dropEmptyPages(made uint64) {
 // dropIfEmpty drops page p, number idx, if it has no objects, and reports
 // whether it did. It closes every slot first, so that an object recorded
 // meanwhile is either seen, and the page kept, or recorded in a new page.
-func (r *registry) dropIfEmpty(idx uint64, p *page) bool {
+func (r *Registry) dropIfEmpty(idx uint64, p *page) bool {
 	for i := range p.slots {
 		if p.slots[i].Load() != 0 {
 			return false

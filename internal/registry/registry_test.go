@@ -1,4 +1,4 @@
-package leakcheck
+package registry
 
 import (
 	"maps"
@@ -13,13 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/objtrack/objtrack/internal/stack"
-	"github.com/objtrack/objtrack/trackable"
 )
 
-type pagesTestObject struct{ trackable.Trackable }
+type testObject [8]byte
 
 // pageCount counts the pages that r holds.
-func pageCount(r *registry) int {
+func pageCount(r *Registry) int {
 	n := 0
 	r.pages.Range(func(any, any) bool { n++; return true })
 	return n
@@ -29,8 +28,8 @@ func pageCount(r *registry) int {
 // and dropped: no recorded object is ever lost with a dropped page, and
 // the pages emptied are dropped.
 func TestPagesDropOnlyEmptyPages(t *testing.T) {
-	var r registry
-	typ := reflect.TypeFor[pagesTestObject]()
+	var r Registry
+	typ := reflect.TypeFor[testObject]()
 	var serials atomic.Uint64
 	const goroutines, perGoroutine, keepEvery = 4, 40 * pageSize, 997
 	kept := make([][]uint64, goroutines)
@@ -40,7 +39,7 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 			var pending []uint64
 			for range perGoroutine {
 				s := serials.Add(1)
-				r.add(s, typ, 1, nil, 0, 0, 0)
+				r.Add(s, typ, 1, nil, 0, 0, 0)
 				if s%keepEvery == 0 {
 					kept[g] = append(kept[g], s)
 					continue
@@ -49,13 +48,13 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 				pending = append(pending, s)
 				if len(pending) == 64 {
 					for _, p := range pending {
-						r.remove(p)
+						r.Remove(p)
 					}
 					pending = pending[:0]
 				}
 			}
 			for _, p := range pending {
-				r.remove(p)
+				r.Remove(p)
 			}
 		})
 	}
@@ -67,8 +66,8 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 	}
 	slices.Sort(want)
 	var got []uint64
-	for _, o := range r.collect(func(uint64, uint64) bool { return true }) {
-		got = append(got, o.serial)
+	for _, o := range r.Collect(nil) {
+		got = append(got, o.Serial)
 	}
 	require.Equal(t, want, got, "exactly the kept objects are recorded")
 
@@ -78,27 +77,27 @@ func TestPagesDropOnlyEmptyPages(t *testing.T) {
 	before := pageCount(&r)
 	assert.Equal(t, int(serials.Load()/pageSize)+1, before, "pages with objects are kept")
 	for _, s := range want {
-		r.remove(s)
+		r.Remove(s)
 	}
 	for range (before/(dropReads-1) + 4) * pageSize {
 		s := serials.Add(1)
-		r.add(s, typ, 1, nil, 0, 0, 0)
-		r.remove(s)
+		r.Add(s, typ, 1, nil, 0, 0, 0)
+		r.Remove(s)
 	}
 	assert.LessOrEqual(t, pageCount(&r), 3, "emptied pages are dropped as new ones are made")
-	assert.Empty(t, r.collect(func(uint64, uint64) bool { return true }))
+	assert.Empty(t, r.Collect(nil))
 }
 
 // An object recorded into a page while it is being dropped is kept: the
 // dropper reopens the page, or the object goes to a new page.
 func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
-	typ := reflect.TypeFor[pagesTestObject]()
+	typ := reflect.TypeFor[testObject]()
 	for round := range 200 {
-		var r registry
+		var r Registry
 		// Page 0 exists and is empty; page 1 is made so that page 0 is
 		// old enough to be dropped.
-		r.add(1, typ, 1, nil, 0, 0, 0)
-		r.remove(1)
+		r.Add(1, typ, 1, nil, 0, 0, 0)
+		r.Remove(1)
 		serial := uint64(2 + round%(pageSize-2))
 		var wg sync.WaitGroup
 		wg.Go(func() {
@@ -106,35 +105,35 @@ func TestPagesRecordIntoAPageBeingDropped(t *testing.T) {
 				r.dropIfEmpty(0, v.(*page))
 			}
 		})
-		wg.Go(func() { r.add(serial, typ, 1, nil, 0, 0, 0) })
+		wg.Go(func() { r.Add(serial, typ, 1, nil, 0, 0, 0) })
 		wg.Wait()
-		live := r.collect(func(uint64, uint64) bool { return true })
+		live := r.Collect(nil)
 		require.Len(t, live, 1, "round %d", round)
-		assert.Equal(t, serial, live[0].serial)
+		assert.Equal(t, serial, live[0].Serial)
 	}
 }
 
 // A slot keeps what it is given, whatever the width of each field.
 func TestSlotsPackTheirFields(t *testing.T) {
-	var r registry
-	typ := reflect.TypeFor[pagesTestObject]()
+	var r Registry
+	typ := reflect.TypeFor[testObject]()
 	// The highest aligned address, whatever the width of a pointer: every
 	// bit of it must be kept.
 	const addr = ^uintptr(0) &^ 0xf
-	r.add(7, typ, typeMask, "bundle", stack.ID(siteMask), scopeMask, addr)
-	got := r.collect(func(uint64, uint64) bool { return true })
+	r.Add(7, typ, typeMask, "bundle", stack.ID(siteMask), scopeMask, addr)
+	got := r.Collect(nil)
 	require.Len(t, got, 1)
-	assert.Equal(t, typ, got[0].typ)
-	assert.Equal(t, "bundle", got[0].bundle)
-	assert.Equal(t, stack.ID(siteMask), got[0].site)
-	assert.Equal(t, uint32(scopeMask), got[0].scope)
-	assert.Equal(t, addr, got[0].addr, "the address is kept beside the slot")
-	assert.False(t, got[0].reported)
-	r.markReported([]uint64{7})
-	assert.True(t, r.collect(func(uint64, uint64) bool { return true })[0].reported)
-	word := r.remove(7)
-	assert.Equal(t, uint32(scopeMask), slotScope(word), "remove returns the word it cleared")
-	assert.Zero(t, r.remove(7), "an object is removed once")
+	assert.Equal(t, typ, got[0].Type)
+	assert.Equal(t, "bundle", got[0].Bundle)
+	assert.Equal(t, stack.ID(siteMask), got[0].Site)
+	assert.Equal(t, uint32(scopeMask), got[0].Scope)
+	assert.Equal(t, addr, got[0].Addr, "the address is kept beside the slot")
+	assert.False(t, got[0].Reported)
+	r.MarkReported([]uint64{7})
+	assert.True(t, r.Collect(nil)[0].Reported)
+	word := r.Remove(7)
+	assert.Equal(t, uint32(scopeMask), word.Scope(), "remove returns the word it cleared")
+	assert.Zero(t, r.Remove(7), "an object is removed once")
 	assert.Nil(t, r.bundle(7), "its bundle goes with it")
 }
 
@@ -146,8 +145,8 @@ func TestSlotsPackTheirFields(t *testing.T) {
 func TestRegistryMatchesAPlainMap(t *testing.T) {
 	t.Parallel() // its own registry; beside the fixtures, which wait more than they compute
 	for seed := range uint64(4) {
-		var r registry
-		typ := reflect.TypeFor[pagesTestObject]()
+		var r Registry
+		typ := reflect.TypeFor[testObject]()
 		var serials atomic.Uint64
 		type want struct {
 			bundle   any
@@ -171,7 +170,7 @@ func TestRegistryMatchesAPlainMap(t *testing.T) {
 						if rng.IntN(4) == 0 {
 							w.bundle = int(s)
 						}
-						r.add(s, typ, 1, w.bundle, 0, w.scope, uintptr(s))
+						r.Add(s, typ, 1, w.bundle, 0, w.scope, uintptr(s))
 						ref[s] = w
 						if rng.IntN(50) != 0 {
 							pending = append(pending, s)
@@ -181,7 +180,7 @@ func TestRegistryMatchesAPlainMap(t *testing.T) {
 						s := pending[i]
 						pending[i] = pending[len(pending)-1]
 						pending = pending[:len(pending)-1]
-						if r.remove(s) == 0 {
+						if r.Remove(s) == 0 {
 							t.Errorf("seed %d: serial %d was recorded, and remove found nothing", seed, s)
 						}
 						delete(ref, s)
@@ -190,10 +189,10 @@ func TestRegistryMatchesAPlainMap(t *testing.T) {
 						w := ref[s]
 						if rng.IntN(2) == 0 {
 							w.bundle = "again"
-							r.update(s, w.bundle)
+							r.Update(s, w.bundle)
 						} else {
 							w.reported = true
-							r.markReported([]uint64{s})
+							r.MarkReported([]uint64{s})
 						}
 						ref[s] = w
 					}
@@ -206,10 +205,10 @@ func TestRegistryMatchesAPlainMap(t *testing.T) {
 			maps.Copy(all, ref)
 		}
 		got := map[uint64]want{}
-		for _, o := range r.collect(func(uint64, uint64) bool { return true }) {
-			got[o.serial] = want{bundle: o.bundle, scope: o.scope, reported: o.reported}
-			if o.addr != uintptr(o.serial) {
-				t.Errorf("seed %d: serial %d has address %#x, want %#x", seed, o.serial, o.addr, o.serial)
+		for _, o := range r.Collect(nil) {
+			got[o.Serial] = want{bundle: o.Bundle, scope: o.Scope, reported: o.Reported}
+			if o.Addr != uintptr(o.Serial) {
+				t.Errorf("seed %d: serial %d has address %#x, want %#x", seed, o.Serial, o.Addr, o.Serial)
 			}
 		}
 		if !maps.Equal(got, all) {

@@ -1,4 +1,13 @@
-package leakcheck
+// Package registry records the tracked objects that a verdict may judge:
+// their type, bundle, creation site, the address of each and the scope
+// (checked test) it belongs to, one atomic word per object, by serial.
+//
+// Its hot paths (an object tracked, an object freed) take no lock: each
+// object is one atomic word in a page of slots indexed by serial number,
+// pointer-free so that the garbage collector never scans it. Bundles,
+// which hold pointers, live in a separate map, and only objects that have
+// one pay for it.
+package registry
 
 import (
 	"cmp"
@@ -11,19 +20,9 @@ import (
 	"github.com/objtrack/objtrack/internal/stack"
 )
 
-// The registry records the objects that a verdict may judge: their type,
-// bundle, creation site and the scope (checked test) they belong to. There
-// is one per process (reg, in state.go).
-//
-// Its hot paths (an object tracked, an object freed) take no lock: each
-// object is one atomic word in a page of slots indexed by serial number,
-// pointer-free so that the garbage collector never scans it. Bundles,
-// which hold pointers, live in a separate map, and only objects that have
-// one pay for it.
-type registry struct {
-	stacks  stack.Table
-	stacked atomic.Int32 // active scopes that want creation sites
-
+// A Registry records tracked objects by serial. Its zero value is empty
+// and ready; it is safe for concurrent use.
+type Registry struct {
 	pages sync.Map // serial/pageSize -> *page
 	// The pages used last: one for objects made, one for objects freed,
 	// which are at different serials.
@@ -38,11 +37,10 @@ type registry struct {
 	// grows.
 	types atomic.Pointer[[]reflect.Type]
 
-	mu       sync.Mutex // guards growing types
-	resolved sync.Map   // stack.ID -> []Frame, resolved once
+	mu sync.Mutex // guards growing types
 }
 
-// A slot packs what the registry knows of one object into 64 bits; 0 is
+// A Slot packs what the registry knows of one object into 64 bits; 0 is
 // an empty slot:
 //
 //	bits  0-15  type index (0: more types than fit, left out of verdicts)
@@ -65,26 +63,37 @@ const (
 	scopeMask    = 1<<scopeBits - 1
 )
 
-func pack(typ uint64, site stack.ID, scope uint32) uint64 {
+// Slot is the word of one object (see above).
+type Slot uint64
+
+// Scope returns the number of the scope that the object belongs to.
+func (w Slot) Scope() uint32 { return uint32(w >> scopeShift & scopeMask) }
+
+// Reported reports whether a verdict reported the object already.
+func (w Slot) Reported() bool { return w&flagReported != 0 }
+
+// MaxScope is the highest scope number that a slot can hold.
+const MaxScope = scopeMask
+
+func pack(typ uint64, site stack.ID, scope uint32) Slot {
 	if uint64(site) > siteMask {
 		site = 0 // more call paths than a slot can name: unrecorded
 	}
-	return flagPresent | typ&typeMask | uint64(site)<<siteShift | (uint64(scope)&scopeMask)<<scopeShift
+	return flagPresent | Slot(typ&typeMask) | Slot(site)<<siteShift | Slot(uint64(scope)&scopeMask)<<scopeShift
 }
 
-func slotScope(word uint64) uint32 { return uint32(word >> scopeShift & scopeMask) }
-
-// entry is what the registry knows of one live object, unpacked.
-type entry struct {
-	typ      reflect.Type
-	addr     uintptr // an address inside the object (see observe.Observer)
-	bundle   any
-	site     stack.ID
-	scope    uint32
-	reported bool // already reported by a verdict
+// Object is what the registry knows of one live object, unpacked.
+type Object struct {
+	Serial   uint64
+	Type     reflect.Type
+	Addr     uintptr // an address inside the object (see observe.Observer)
+	Bundle   any
+	Site     stack.ID
+	Scope    uint32
+	Reported bool // already reported by a verdict
 }
 
-func (r *registry) setBundle(serial uint64, b any) {
+func (r *Registry) setBundle(serial uint64, b any) {
 	if b == nil {
 		r.bundles.Delete(serial)
 		return
@@ -92,7 +101,7 @@ func (r *registry) setBundle(serial uint64, b any) {
 	r.bundles.Store(serial, b)
 }
 
-func (r *registry) bundle(serial uint64) any {
+func (r *Registry) bundle(serial uint64) any {
 	b, _ := r.bundles.Load(serial)
 	return b
 }
@@ -100,7 +109,7 @@ func (r *registry) bundle(serial uint64) any {
 // typeNumber returns the number that a slot holds for a type of index
 // idx in package trackable, recording the type the first time. It is 0
 // for more types than a slot can name: their objects are left out.
-func (r *registry) typeNumber(t reflect.Type, idx int) uint64 {
+func (r *Registry) typeNumber(t reflect.Type, idx int) uint64 {
 	if idx <= 0 || idx > typeMask {
 		return 0
 	}
@@ -121,15 +130,17 @@ func (r *registry) typeNumber(t reflect.Type, idx int) uint64 {
 }
 
 // typeNumbered returns the type that a slot's type number names, or nil.
-func (r *registry) typeNumbered(n uint64) reflect.Type {
+func (r *Registry) typeNumbered(n uint64) reflect.Type {
 	if tab := r.types.Load(); tab != nil && n < uint64(len(*tab)) {
 		return (*tab)[n]
 	}
 	return nil
 }
 
-// add records an object of scope number scope (0: none).
-func (r *registry) add(serial uint64, typ reflect.Type, typeIndex int, bundle any, site stack.ID, scope uint32, addr uintptr) {
+// Add records an object of scope number scope (0: none), of type typ
+// whose index in package trackable is typeIndex (Event.TypeIndex), at an
+// address inside it.
+func (r *Registry) Add(serial uint64, typ reflect.Type, typeIndex int, bundle any, site stack.ID, scope uint32, addr uintptr) {
 	word := pack(r.typeNumber(typ, typeIndex), site, scope)
 	if bundle != nil {
 		word |= flagBundle
@@ -145,13 +156,14 @@ func (r *registry) add(serial uint64, typ reflect.Type, typeIndex int, bundle an
 		}
 		// The address first: a reader that sees the slot sees it.
 		p.addrs[serial%pageSize].Store(addr)
-		if slot.CompareAndSwap(old, word) {
+		if slot.CompareAndSwap(old, uint64(word)) {
 			return
 		}
 	}
 }
 
-func (r *registry) update(serial uint64, bundle any) {
+// Update sets the bundle of a recorded object.
+func (r *Registry) Update(serial uint64, bundle any) {
 	p := r.page(serial, false)
 	if p == nil {
 		return
@@ -173,28 +185,28 @@ func (r *registry) update(serial uint64, bundle any) {
 	}
 }
 
-// remove forgets a freed object and returns its slot word (0 if it was
-// not recorded).
-func (r *registry) remove(serial uint64) uint64 {
+// Remove forgets a freed object and returns its slot (0 if it was not
+// recorded).
+func (r *Registry) Remove(serial uint64) Slot {
 	p := r.page(serial, false)
 	if p == nil {
 		return 0
 	}
 	slot := &p.slots[serial%pageSize]
-	var old uint64
+	var old Slot
 	for {
-		old = slot.Load()
+		old = Slot(slot.Load())
 		if old&flagPresent == 0 {
 			if p.dead.Load() {
 				// The page was dropped after the lookup: the object, if
 				// recorded, is in the page that replaced it.
 				if q, ok := r.pages.Load(serial / pageSize); ok && q.(*page) != p {
-					return r.remove(serial)
+					return r.Remove(serial)
 				}
 			}
 			return 0
 		}
-		if slot.CompareAndSwap(old, 0) {
+		if slot.CompareAndSwap(uint64(old), 0) {
 			break
 		}
 	}
@@ -204,26 +216,20 @@ func (r *registry) remove(serial uint64) uint64 {
 	return old
 }
 
-// maxSerial returns the highest serial recorded, or 0.
-func (r *registry) maxSerial() uint64 {
+// MaxSerial returns the highest serial recorded, or 0.
+func (r *Registry) MaxSerial() uint64 {
 	var highest uint64
-	r.each(func(serial, _ uint64) { highest = max(highest, serial) })
+	r.each(func(serial uint64, _ Slot) { highest = max(highest, serial) })
 	return highest
 }
 
-// live is one live object, copied out of the registry.
-type live struct {
-	serial uint64
-	entry
-}
-
-// each calls f with every recorded object's serial and slot word.
-func (r *registry) each(f func(serial, word uint64)) {
+// each calls f with every recorded object's serial and slot.
+func (r *Registry) each(f func(serial uint64, word Slot)) {
 	r.pages.Range(func(k, v any) bool {
 		base := k.(uint64) * pageSize
 		p := v.(*page)
 		for i := range p.slots {
-			if word := p.slots[i].Load(); word&flagPresent != 0 {
+			if word := Slot(p.slots[i].Load()); word&flagPresent != 0 {
 				f(base+uint64(i), word)
 			}
 		}
@@ -231,41 +237,43 @@ func (r *registry) each(f func(serial, word uint64)) {
 	})
 }
 
-// collect returns the live objects that keep accepts, given their serial
-// and slot word, sorted by serial.
-func (r *registry) collect(keep func(serial, word uint64) bool) []live {
-	var out []live
-	r.each(func(serial, word uint64) {
-		if !keep(serial, word) {
+// Collect returns the live objects that keep accepts, given their
+// serial and slot, sorted by serial. A nil keep accepts all.
+func (r *Registry) Collect(keep func(serial uint64, w Slot) bool) []Object {
+	var out []Object
+	r.each(func(serial uint64, word Slot) {
+		if keep != nil && !keep(serial, word) {
 			return
 		}
-		en := entry{
-			addr:     r.addressOf(serial),
-			site:     stack.ID(word >> siteShift & siteMask),
-			scope:    slotScope(word),
-			reported: word&flagReported != 0,
+		o := Object{
+			Serial:   serial,
+			Addr:     r.addressOf(serial),
+			Site:     stack.ID(word >> siteShift & siteMask),
+			Scope:    word.Scope(),
+			Reported: word.Reported(),
 		}
-		if en.typ = r.typeNumbered(word & typeMask); en.typ == nil {
+		if o.Type = r.typeNumbered(uint64(word & typeMask)); o.Type == nil {
 			return
 		}
 		if word&flagBundle != 0 {
-			en.bundle = r.bundle(serial)
+			o.Bundle = r.bundle(serial)
 		}
-		out = append(out, live{serial, en})
+		out = append(out, o)
 	})
-	slices.SortFunc(out, func(a, b live) int { return cmp.Compare(a.serial, b.serial) })
+	slices.SortFunc(out, func(a, b Object) int { return cmp.Compare(a.Serial, b.Serial) })
 	return out
 }
 
 // addressOf returns the address recorded with a live object.
-func (r *registry) addressOf(serial uint64) uintptr {
+func (r *Registry) addressOf(serial uint64) uintptr {
 	if p := r.page(serial, false); p != nil {
 		return p.addrs[serial%pageSize].Load()
 	}
 	return 0
 }
 
-func (r *registry) markReported(serials []uint64) {
+// MarkReported marks the objects of serials as reported by a verdict.
+func (r *Registry) MarkReported(serials []uint64) {
 	for _, s := range serials {
 		p := r.page(s, false)
 		if p == nil {
