@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/goroutines"
 	"github.com/objtrack/objtrack/internal/settle"
 )
 
@@ -85,7 +86,7 @@ func Check(t TestingT, opts ...Option) {
 	}
 	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting, unknownNames: unknownNames(cfg)}
 	if fromTesting {
-		s.fn, s.goid = testFunction(), currentGoroutine().id
+		s.fn, s.goid = testFunction(), goroutines.Current().ID
 		s.fuzz = watchFuzzing(t)
 	}
 	if a, ok := t.(interface{ ArtifactDir() string }); ok {
@@ -121,7 +122,7 @@ func verdict(t TestingT, s *scope) {
 	}
 	// The test's goroutines first: they may still hold or make objects,
 	// whether or not they are reported.
-	var left []group
+	var left []goroutines.Group
 	if s.num != 0 {
 		left = waitForGoroutines(s)
 	}

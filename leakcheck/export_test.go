@@ -15,32 +15,8 @@ func ReplaceExit(code *int, w io.Writer) (restore func()) {
 	return func() { osExit, stderr = oldExit, oldStderr }
 }
 
-// ParseGoroutines exposes the goroutine dump parser to the tests.
-func ParseGoroutines(dump string) []struct {
-	ID        int
-	State     string
-	Functions []string
-} {
-	var out []struct {
-		ID        int
-		State     string
-		Functions []string
-	}
-	for _, g := range parseGoroutines(dump) {
-		out = append(out, struct {
-			ID        int
-			State     string
-			Functions []string
-		}{g.id, g.state, g.functions})
-	}
-	return out
-}
-
 // TestingFieldsFound exposes testingFieldsFound.
 var TestingFieldsFound = testingFieldsFound
-
-// ShortTrace exposes shortTrace.
-var ShortTrace = shortTrace
 
 // HeapDumps returns the number of heap dumps that failing verdicts have
 // written in this process.

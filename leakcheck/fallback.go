@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/objtrack/objtrack/internal/goroutines"
 	"github.com/objtrack/objtrack/internal/stack"
 )
 
@@ -35,8 +36,8 @@ func ownerOf(site stack.ID) *scope {
 		return nil
 	}
 	if !idsUseless(site) {
-		me := currentGoroutine()
-		for _, id := range []int{me.id, me.creator} { // its own goroutine first
+		me := goroutines.Current()
+		for _, id := range []int{me.ID, me.Creator} { // its own goroutine first
 			for _, s := range *p {
 				if s.goid != 0 && s.goid == id {
 					return s

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/objtrack/objtrack/internal/goroutines"
 )
 
 // Under go test -fuzz, the inputs of a fuzz target run in worker
@@ -88,7 +90,7 @@ func (w *fuzzWatch) look(s *scope, serial uint64) any {
 		return nil
 	}
 	defer w.mu.Unlock()
-	g := currentGoroutine().id
+	g := goroutines.Current().ID
 	if g == s.goid {
 		// The target's own function, before F.Fuzz: look again at the
 		// next object, which may be an input's.
@@ -136,7 +138,7 @@ func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
 	}()
 	keys := map[string]bool{}
 	for _, g := range goroutinesOf(s) {
-		keys[functionsKey(g.functions())] = true
+		keys[goroutines.Key(g.Functions())] = true
 	}
 	if len(keys) == 0 {
 		clear(w.seen)
@@ -145,21 +147,21 @@ func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
 	if w.seen == nil {
 		w.seen = map[int]time.Time{}
 	}
-	all := allGoroutines()
-	byID := make(map[int]*goroutineDump, len(all))
+	all := goroutines.All()
+	byID := make(map[int]*goroutines.Trace, len(all))
 	for i := range all {
-		byID[all[i].id] = &all[i]
+		byID[all[i].ID] = &all[i]
 	}
-	var leaked []*goroutineDump
+	var leaked []*goroutines.Trace
 	running := map[int]bool{}
 	for i := range all {
 		d := &all[i]
-		if d.id == s.goid || !keys[functionsKey(d.own())] || lineage(d, byID, s.goid, nil) != ofNoKnownTest {
+		if d.ID == s.goid || !keys[goroutines.Key(d.Own())] || lineage(d, byID, s.goid, nil) != ofNoKnownTest {
 			continue
 		}
-		running[d.id] = true
-		if first, ok := w.seen[d.id]; !ok {
-			w.seen[d.id] = now
+		running[d.ID] = true
+		if first, ok := w.seen[d.ID]; !ok {
+			w.seen[d.ID] = now
 		} else if now.Sub(first) >= s.cfg.grace {
 			leaked = append(leaked, d)
 		}
@@ -172,19 +174,19 @@ func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
 		if w.optionsKeep == nil {
 			w.optionsKeep = map[string]bool{}
 		}
-		if slices.ContainsFunc(leaked, func(d *goroutineDump) bool { _, known := w.optionsKeep[functionsKey(d.own())]; return !known }) {
+		if slices.ContainsFunc(leaked, func(d *goroutines.Trace) bool { _, known := w.optionsKeep[goroutines.Key(d.Own())]; return !known }) {
 			kept := map[string]bool{}
 			for _, g := range stillRunning(s) {
-				kept[functionsKey(g.functions())] = true
+				kept[goroutines.Key(g.Functions())] = true
 			}
 			for _, d := range leaked {
-				k := functionsKey(d.own())
+				k := goroutines.Key(d.Own())
 				if _, known := w.optionsKeep[k]; !known {
 					w.optionsKeep[k] = kept[k]
 				}
 			}
 		}
-		leaked = slices.DeleteFunc(leaked, func(d *goroutineDump) bool { return !w.optionsKeep[functionsKey(d.own())] })
+		leaked = slices.DeleteFunc(leaked, func(d *goroutines.Trace) bool { return !w.optionsKeep[goroutines.Key(d.Own())] })
 	}
 	if len(leaked) == 0 {
 		return ""
@@ -199,7 +201,7 @@ func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
 
 // ended reports whether goroutine id has ended.
 func ended(id int) bool {
-	return !slices.ContainsFunc(allGoroutines(), func(d goroutineDump) bool { return d.id == id })
+	return !slices.ContainsFunc(goroutines.All(), func(d goroutines.Trace) bool { return d.ID == id })
 }
 
 // judge judges the objects that inputs of scope s tracked, from the first

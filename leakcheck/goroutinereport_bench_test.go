@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/objtrack/objtrack/internal/ancestry"
+	"github.com/objtrack/objtrack/internal/goroutines"
 )
 
 // BenchmarkLeakedGoroutineReport is what a failing verdict with 10,000
@@ -36,14 +37,14 @@ func BenchmarkLeakedGoroutineReport(b *testing.B) {
 	label := strconv.FormatUint(uint64(s.num), 10)
 	b.Run("impl=profile", func(b *testing.B) {
 		for b.Loop() {
-			if groups := goroutinesByLabel()[label]; len(groups) == 0 {
+			if groups := goroutines.Profile()[label]; len(groups) == 0 {
 				b.Fatal("no goroutine of the scope in the profile")
 			}
 		}
 	})
 	b.Run("impl=ids", func(b *testing.B) {
 		for b.Loop() {
-			gs := describe(s, goroutinesByLabel()[label])
+			gs := describe(s, goroutines.Profile()[label])
 			if total := (&Report{Goroutines: gs}).GoroutineCount(); total != n {
 				b.Fatalf("%d goroutines reported, want %d", total, n)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/objtrack/objtrack/internal/goroutines"
 	"github.com/objtrack/objtrack/leakcheck"
 )
 
@@ -225,7 +226,7 @@ func waitBlocked(t *testing.T, fn string, n int) {
 			continue
 		}
 		blocked := 0
-		for _, g := range leakcheck.ParseGoroutines(string(buf[:size])) {
+		for _, g := range goroutines.Parse(string(buf[:size])) {
 			if len(g.Functions) > 0 && g.Functions[0] == fn && g.State == "chan receive" {
 				blocked++
 			}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/objtrack/objtrack/internal/goroutines"
 )
 
 // Misuse that would make a verdict judge nothing, told at run time: Check
@@ -55,7 +57,7 @@ func misuse(t TestingT, pcs []uintptr) string {
 // started: a test's or a subtest's, where a synctest bubble's goroutine,
 // whose t has its test's name and runs a closure, is not.
 func startedByRun() bool {
-	by := currentGoroutine().createdBy
+	by := goroutines.Current().CreatedBy
 	return by != nil && by.Function == "testing.(*T).Run"
 }
 

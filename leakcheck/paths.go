@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/objtrack/objtrack/internal/goroutines"
 	"github.com/objtrack/objtrack/internal/heapdump"
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
 	"github.com/objtrack/objtrack/internal/stack"
@@ -274,16 +275,16 @@ func startedBy(s *scope) map[uint64]bool {
 	if s.goid == 0 {
 		return nil
 	}
-	all := allGoroutines()
+	all := goroutines.All()
 	creator := make(map[int]int, len(all))
 	for _, d := range all {
-		creator[d.id] = d.creator
+		creator[d.ID] = d.Creator
 	}
 	out := map[uint64]bool{}
 	for _, d := range all {
-		for id, hops := d.id, 0; id != 0 && hops < len(all); id, hops = creator[id], hops+1 {
-			if id == s.goid && d.id != s.goid {
-				out[uint64(d.id)] = true
+		for id, hops := d.ID, 0; id != 0 && hops < len(all); id, hops = creator[id], hops+1 {
+			if id == s.goid && d.ID != s.goid {
+				out[uint64(d.ID)] = true
 				break
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/objtrack/objtrack/internal/ancestry"
+	"github.com/objtrack/objtrack/internal/goroutines"
 	"github.com/objtrack/objtrack/internal/padded"
 	"github.com/objtrack/objtrack/internal/registry"
 )
@@ -151,7 +152,7 @@ func currentScope() (s *scope, labelled bool) {
 // and its descendants are s's from now on.
 func begin(s *scope) {
 	installObserver()
-	s.goroutinesBefore = goroutinesCreated()
+	s.goroutinesBefore = goroutines.Created()
 	if s.main {
 		s.since = reg.MaxSerial() + 1
 		scopes.main.Store(s)

@@ -28,11 +28,7 @@ func (r *siteTable) frames(id stack.ID) []Frame {
 	if f, ok := r.resolved.Load(id); ok {
 		return f.([]Frame)
 	}
-	var f []Frame
-	for _, sf := range r.stacks.Frames(id, hiddenFrames...) {
-		f = append(f, Frame{Function: sf.Function, File: sf.File, Line: sf.Line})
-	}
-	v, _ := r.resolved.LoadOrStore(id, f)
+	v, _ := r.resolved.LoadOrStore(id, framesOf(r.stacks.Frames(id, hiddenFrames...)))
 	return v.([]Frame)
 }
 

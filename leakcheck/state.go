@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/objtrack/objtrack/internal/flight"
+	"github.com/objtrack/objtrack/internal/goroutines"
 	"github.com/objtrack/objtrack/internal/registry"
 )
 
@@ -94,11 +95,7 @@ var installOnce sync.Once
 // shared: verdicts of parallel tests that end together read one profile
 // taken after they all asked. A profile walks the stack of every
 // goroutine, the paused parallel tests' too.
-var profiles flight.Group[map[string][]group]
-
-// uncounted stands for the count of goroutines started on a runtime
-// that does not count them (see goroutinesCreated).
-var uncounted atomic.Uint64
+var profiles flight.Group[map[string][]goroutines.Group]
 
 // Retention paths (paths.go).
 

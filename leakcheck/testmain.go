@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/objtrack/objtrack/internal/goroutines"
 	"go.uber.org/goleak"
 )
 
@@ -54,7 +55,7 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	testsCode := m.Run()
 	s.judged = true
 	var left error // what goleak found after its retries: the verdict on goroutines
-	if goroutinesCreated() != s.goroutinesBefore {
+	if goroutines.Created() != s.goroutinesBefore {
 		// Goroutines that the run started may still be making objects:
 		// let them end (or give up after goleak's retries, about half a
 		// second) before the scope ends, so that what they make is

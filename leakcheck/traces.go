@@ -2,99 +2,31 @@ package leakcheck
 
 import (
 	"cmp"
-	"fmt"
 	"hash/maphash"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/objtrack/objtrack/internal/ancestry"
+	"github.com/objtrack/objtrack/internal/goroutines"
 	"github.com/objtrack/objtrack/internal/stack"
 	"go.uber.org/goleak"
 )
 
-// Reading what the runtime and goleak print about goroutines: the
-// goroutine profile (with labels), runtime.Stack's dump (with ids and
-// states) and goleak's errors, which quote the same frames.
-
-// parseProfile parses a goroutine profile written with debug=1 and
-// returns its groups by the value of the ancestry label they carry, ""
-// for those without it.
-func parseProfile(text string) map[string][]group {
-	// The header line ("goroutine profile: total 12") has no blank line
-	// after it: the first group follows at once.
-	if _, rest, ok := strings.Cut(text, "\n"); ok && strings.HasPrefix(text, "goroutine profile:") {
-		text = rest
-	}
-	key := fmt.Sprintf("%q:%q", ancestry.Key, "")
-	key = key[:len(key)-1] // "objtrack.check":"
-	out := map[string][]group{}
-	for _, rec := range strings.Split(text, "\n\n") {
-		lines := strings.Split(strings.TrimSpace(rec), "\n")
-		if len(lines) < 2 {
-			continue
-		}
-		head, _, ok := strings.Cut(lines[0], " @ ")
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(head)
-		if err != nil {
-			continue
-		}
-		g := group{count: n}
-		value := ""
-		for _, line := range lines[1:] {
-			if l, ok := strings.CutPrefix(line, "# labels: "); ok {
-				// Values are quoted with %q: ours are numbers, and a
-				// quote inside another value is escaped.
-				if _, v, ok := strings.Cut(l, key); ok {
-					value, _, _ = strings.Cut(v, `"`)
-				}
-				continue
-			}
-			fields := slices.DeleteFunc(strings.Split(line, "\t"), func(s string) bool { return s == "" })
-			if len(fields) < 4 || fields[0] != "#" {
-				continue
-			}
-			fn := fields[2]
-			if i := strings.LastIndex(fn, "+0x"); i > 0 {
-				fn = fn[:i]
-			}
-			file, line := parseLocation(fields[3])
-			g.frames = append(g.frames, Frame{Function: fn, File: file, Line: line})
-		}
-		g.label = value
-		out[value] = append(out[value], g)
-	}
-	// How many goroutines have each stack, whatever their labels: when
-	// others than a test's have the same, the traceback's ids need more
-	// than the stack to be told apart (joinGoroutines).
-	shared := map[string]int{}
-	for _, gs := range out {
-		for _, g := range gs {
-			shared[functionsKey(g.functions())] += g.count
-		}
-	}
-	for _, gs := range out {
-		for i := range gs {
-			gs[i].shared = shared[functionsKey(gs[i].functions())]
-		}
-	}
-	return out
-}
+// The report entries of leaked goroutines: the groups of the goroutine
+// profile that are the test's, joined with the goroutines of the
+// traceback, which have ids, states and creators (internal/goroutines
+// reads both), and grouped by stack.
 
 // describe turns the groups of scope s's leaked goroutines into report
 // entries, with the ids, states and creation sites of the runtime's
 // traceback (runtime.Stack), grouped by stack (groupGoroutines). It is
 // called for failing verdicts only: the traceback of 10,000 goroutines
 // takes tens of milliseconds.
-func describe(s *scope, groups []group) []Goroutine {
+func describe(s *scope, groups []goroutines.Group) []Goroutine {
 	if len(groups) == 0 {
 		return nil
 	}
-	return joinGoroutines(s, groups, allGoroutines())
+	return joinGoroutines(s, groups, goroutines.All())
 }
 
 // joinGoroutines finds the goroutines of groups, which come from the
@@ -108,43 +40,43 @@ func describe(s *scope, groups []group) []Goroutine {
 // test's goroutine or to another running test's. Goroutines that cannot
 // be told apart from the others are reported with what all of those
 // share, as of unknown id, and never dropped.
-func joinGoroutines(s *scope, groups []group, all []goroutineDump) []Goroutine {
+func joinGoroutines(s *scope, groups []goroutines.Group, all []goroutines.Trace) []Goroutine {
 	type wanted struct {
-		labelled, unlabelled int     // the test's, by the label they carry
-		shared               int     // all of the profile's with the functions
-		frames               []Frame // as the profile has them
+		labelled, unlabelled int           // the test's, by the label they carry
+		shared               int           // all of the profile's with the functions
+		frames               []stack.Frame // as the profile has them
 	}
 	want := map[string]*wanted{}
 	var keys []string
 	for _, g := range groups {
-		k := functionsKey(g.functions())
+		k := goroutines.Key(g.Functions())
 		w := want[k]
 		if w == nil {
-			w = &wanted{frames: g.frames}
+			w = &wanted{frames: g.Frames}
 			want[k] = w
 			keys = append(keys, k)
 		}
-		if g.label == "" {
-			w.unlabelled += g.count
+		if g.Label == "" {
+			w.unlabelled += g.Count
 		} else {
-			w.labelled += g.count
+			w.labelled += g.Count
 		}
-		w.shared = max(w.shared, g.shared)
+		w.shared = max(w.shared, g.Shared)
 	}
-	byKey := map[string][]*goroutineDump{}
-	byID := make(map[int]*goroutineDump, len(all))
+	byKey := map[string][]*goroutines.Trace{}
+	byID := make(map[int]*goroutines.Trace, len(all))
 	labelled := false
 	for i := range all {
 		d := &all[i]
-		byID[d.id] = d
-		labelled = labelled || d.labelled
-		if k := functionsKey(d.own()); want[k] != nil {
+		byID[d.ID] = d
+		labelled = labelled || d.Labelled
+		if k := goroutines.Key(d.Own()); want[k] != nil {
 			byKey[k] = append(byKey[k], d)
 		}
 	}
 	mine := strconv.FormatUint(uint64(s.num), 10)
 	others := otherTestGoroutines(s)
-	var found []*goroutineDump
+	var found []*goroutines.Trace
 	var unknown []Goroutine
 	for _, k := range keys {
 		w, candidates := want[k], byKey[k]
@@ -152,7 +84,7 @@ func joinGoroutines(s *scope, groups []group, all []goroutineDump) []Goroutine {
 		switch {
 		case labelled:
 			for _, d := range candidates {
-				if d.label == mine || d.label == "" && w.unlabelled > 0 {
+				if d.Label == mine || d.Label == "" && w.unlabelled > 0 {
 					found = append(found, d)
 				}
 			}
@@ -161,7 +93,7 @@ func joinGoroutines(s *scope, groups []group, all []goroutineDump) []Goroutine {
 			found = append(found, candidates...)
 			continue
 		}
-		var sure, undecided []*goroutineDump
+		var sure, undecided []*goroutines.Trace
 		for _, d := range candidates {
 			switch lineage(d, byID, s.goid, others) {
 			case ofThisTest:
@@ -181,8 +113,6 @@ func joinGoroutines(s *scope, groups []group, all []goroutineDump) []Goroutine {
 	return sortGoroutines(append(groupGoroutines(found, s.cfg.maxShown), unknown...))
 }
 
-func functionsKey(functions []string) string { return strings.Join(functions, "\n") }
-
 type whose int
 
 const (
@@ -195,8 +125,8 @@ const (
 // the traceback, up to the goroutine of a running test: goid, the test
 // being judged, or one of others. A goroutine whose creator has ended is
 // of no known test.
-func lineage(d *goroutineDump, byID map[int]*goroutineDump, goid int, others map[int]bool) whose {
-	for id, hops := d.creator, 0; id != 0 && hops <= len(byID); hops++ {
+func lineage(d *goroutines.Trace, byID map[int]*goroutines.Trace, goid int, others map[int]bool) whose {
+	for id, hops := d.Creator, 0; id != 0 && hops <= len(byID); hops++ {
 		switch {
 		case goid != 0 && id == goid:
 			return ofThisTest
@@ -207,7 +137,7 @@ func lineage(d *goroutineDump, byID map[int]*goroutineDump, goid int, others map
 		if p == nil {
 			return ofNoKnownTest
 		}
-		id = p.creator
+		id = p.Creator
 	}
 	return ofNoKnownTest
 }
@@ -229,15 +159,15 @@ func otherTestGoroutines(s *scope) map[int]bool {
 // groupGoroutines makes one entry of the goroutines that share frames
 // (functions and lines), a creation site and a state, listing the ids of
 // the first maxShown.
-func groupGoroutines(ds []*goroutineDump, maxShown int) []Goroutine {
+func groupGoroutines(ds []*goroutines.Trace, maxShown int) []Goroutine {
 	ds = slices.Clone(ds)
-	slices.SortFunc(ds, func(a, b *goroutineDump) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(ds, func(a, b *goroutines.Trace) int { return cmp.Compare(a.ID, b.ID) })
 	index := map[uint64][]int{} // entries by groupHash
 	seed := maphash.MakeSeed()
 	parents := map[int]bool{} // entries whose goroutines have different creators
 	var out []Goroutine
 	for _, d := range ds {
-		h := d.groupHash(seed)
+		h := groupHash(d, seed)
 		j := slices.IndexFunc(index[h], func(i int) bool { return sameGroup(&out[i], d) })
 		var i int
 		if j >= 0 {
@@ -246,19 +176,19 @@ func groupGoroutines(ds []*goroutineDump, maxShown int) []Goroutine {
 			i = len(out)
 			index[h] = append(index[h], i)
 			out = append(out, Goroutine{
-				ID: d.id, State: d.state, Stack: shortTrace(d.trace),
-				Frames: d.frames, CreatedBy: d.createdBy, CreatedIn: d.creator,
+				ID: d.ID, State: d.State, Stack: goroutines.ShortTrace(d.Text),
+				Frames: framesOf(d.Frames), CreatedBy: frameOf(d.CreatedBy), CreatedIn: d.Creator,
 			})
 		}
 		g := &out[i]
 		g.Count++
 		if len(g.IDs) < maxShown {
-			g.IDs = append(g.IDs, d.id)
+			g.IDs = append(g.IDs, d.ID)
 		} else {
 			g.More++
 		}
-		g.WaitMinutes = max(g.WaitMinutes, d.wait)
-		if g.CreatedIn != d.creator && !parents[i] {
+		g.WaitMinutes = max(g.WaitMinutes, d.Wait)
+		if g.CreatedIn != d.Creator && !parents[i] {
 			parents[i] = true
 			g.CreatedIn = 0
 		}
@@ -268,53 +198,54 @@ func groupGoroutines(ds []*goroutineDump, maxShown int) []Goroutine {
 
 // groupHash hashes what the goroutines of one entry share: frames,
 // creation site and state (sameGroup compares them).
-func (d *goroutineDump) groupHash(seed maphash.Seed) uint64 {
+func groupHash(d *goroutines.Trace, seed maphash.Seed) uint64 {
 	var h maphash.Hash
 	h.SetSeed(seed)
-	for _, f := range d.frames {
+	for _, f := range d.Frames {
 		h.WriteString(f.Function)
 		h.WriteString(f.File)
 		maphash.WriteComparable(&h, f.Line)
 	}
-	if by := d.createdBy; by != nil {
+	if by := d.CreatedBy; by != nil {
 		maphash.WriteComparable(&h, *by)
 	}
-	h.WriteString(d.state)
+	h.WriteString(d.State)
 	return h.Sum64()
 }
 
-func sameGroup(g *Goroutine, d *goroutineDump) bool {
-	return g.State == d.state && slices.Equal(g.Frames, d.frames) &&
-		(g.CreatedBy == nil) == (d.createdBy == nil) && (g.CreatedBy == nil || *g.CreatedBy == *d.createdBy)
+func sameGroup(g *Goroutine, d *goroutines.Trace) bool {
+	return g.State == d.State &&
+		slices.EqualFunc(g.Frames, d.Frames, func(a Frame, b stack.Frame) bool { return a == Frame(b) }) &&
+		(g.CreatedBy == nil) == (d.CreatedBy == nil) && (g.CreatedBy == nil || *g.CreatedBy == Frame(*d.CreatedBy))
 }
 
 // unknownGoroutines is the entry of n goroutines of the test that cannot
 // be told apart from other tests' goroutines with the same functions: it
 // says what the candidates share (frames, state, creation site), or the
 // frames of the goroutine profile.
-func unknownGoroutines(n int, frames []Frame, candidates []*goroutineDump) Goroutine {
+func unknownGoroutines(n int, frames []stack.Frame, candidates []*goroutines.Trace) Goroutine {
 	g := Goroutine{Count: n, More: n, Unknown: n}
 	if len(candidates) > 0 {
 		first := candidates[0]
 		sameFrames, sameState, sameCreator := true, true, true
 		for _, d := range candidates {
-			sameFrames = sameFrames && slices.Equal(d.frames, first.frames)
-			sameState = sameState && d.state == first.state
-			sameCreator = sameCreator && d.createdBy != nil && first.createdBy != nil && *d.createdBy == *first.createdBy
-			g.WaitMinutes = max(g.WaitMinutes, d.wait)
+			sameFrames = sameFrames && slices.Equal(d.Frames, first.Frames)
+			sameState = sameState && d.State == first.State
+			sameCreator = sameCreator && d.CreatedBy != nil && first.CreatedBy != nil && *d.CreatedBy == *first.CreatedBy
+			g.WaitMinutes = max(g.WaitMinutes, d.Wait)
 		}
 		if sameFrames {
-			g.Frames = first.frames
+			g.Frames = framesOf(first.Frames)
 		}
 		if sameState {
-			g.State = first.state
+			g.State = first.State
 		}
 		if sameCreator {
-			g.CreatedBy = first.createdBy
+			g.CreatedBy = frameOf(first.CreatedBy)
 		}
 	}
 	if g.Frames == nil {
-		g.Frames = frames
+		g.Frames = framesOf(frames)
 	}
 	var b strings.Builder
 	for _, f := range g.Frames {
@@ -345,260 +276,6 @@ func sortGoroutines(gs []Goroutine) []Goroutine {
 	return gs
 }
 
-// goroutineDump is one goroutine of runtime.Stack's output.
-type goroutineDump struct {
-	id    int
-	state string // "chan receive", without the wait and the labels
-	wait  int    // the minutes it has been blocked, as the runtime rounds them
-	// label is the value of the ancestry label, when the runtime prints
-	// labels (GODEBUG=tracebacklabels=1): labelled says it did.
-	label     string
-	labelled  bool
-	functions []string // every function in its stack, "created by" included
-	frames    []Frame  // its own stack, innermost first
-	createdBy *Frame   // the go statement that started it; nil if none
-	creator   int      // the id of the goroutine that started it, 0 if unknown
-	trace     string   // the stack as printed, header excluded
-}
-
-// own returns the functions of the goroutine's own stack as the goroutine
-// profile lists them: without the function that created it, and without
-// the runtime's frames on top and runtime.goexit at the bottom, which
-// GOTRACEBACK=system prints.
-func (d goroutineDump) own() []string {
-	fs := d.functions
-	if n := len(fs); n > 0 && d.createdBy != nil {
-		fs = fs[:n-1]
-	}
-	i := 0
-	for i < len(fs) && (strings.HasPrefix(fs[i], "runtime.") || strings.HasPrefix(fs[i], "internal/runtime/")) {
-		i++
-	}
-	fs = fs[i:]
-	if n := len(fs); n > 0 && fs[n-1] == "runtime.goexit" {
-		fs = fs[:n-1]
-	}
-	return fs
-}
-
-// allGoroutines parses runtime.Stack(all=true).
-func allGoroutines() []goroutineDump { return stackOf(true) }
-
-// currentGoroutine parses runtime.Stack for the calling goroutine: its id
-// and the id of the goroutine that started it.
-func currentGoroutine() goroutineDump {
-	if d := stackOf(false); len(d) > 0 {
-		return d[0]
-	}
-	return goroutineDump{}
-}
-
-func stackOf(all bool) []goroutineDump {
-	size := 8 << 10
-	if all {
-		// Room for every goroutine at once: each try that does not fit
-		// stops the world and formats every goroutine again (seven times
-		// for 10,000 goroutines from 64 KiB).
-		size = max(64<<10, runtime.NumGoroutine()*512)
-	}
-	buf := make([]byte, size)
-	for {
-		n := runtime.Stack(buf, all)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	return parseGoroutines(string(buf))
-}
-
-// parseGoroutines finds the goroutines in text, each a header and the
-// frames that follow as the runtime prints them: a runtime.Stack dump
-// ("goroutine 7 [chan receive]:"), or an error of goleak's, which quotes
-// the frames under headers of its own ("Goroutine 7 in state chan
-// receive, with main.worker on top of the stack:").
-// TestParseGoroutinesReadsGoleak runs goleak to check the second form.
-func parseGoroutines(text string) []goroutineDump {
-	var out []goroutineDump
-	// Lines are read in place, and a goroutine's trace is a substring of
-	// text: a traceback of 10,000 goroutines is megabytes.
-	pos := 0
-	next := func() (string, int) { // the line at pos, and where the one after starts
-		end := strings.IndexByte(text[pos:], '\n')
-		if end < 0 {
-			return text[pos:], len(text)
-		}
-		return text[pos : pos+end], pos + end + 1
-	}
-	for pos < len(text) {
-		line, after := next()
-		pos = after
-		g, ok := parseHeader(line)
-		if !ok {
-			continue
-		}
-		start := pos
-		var last *Frame // the frame whose location comes next
-		for pos < len(text) {
-			line, after := next()
-			if mayBeHeader(line) {
-				if _, header := parseHeader(line); header {
-					break
-				}
-			}
-			if strings.TrimSpace(line) == "" || line == "]" ||
-				strings.HasPrefix(line, "[originating from goroutine ") { // GODEBUG=tracebackancestors
-				break
-			}
-			pos = after
-			if loc, ok := strings.CutPrefix(line, "\t"); ok {
-				if last != nil {
-					last.File, last.Line = parseLocation(loc)
-					last = nil
-				}
-				continue
-			}
-			last = nil
-			if by, ok := strings.CutPrefix(line, "created by "); ok {
-				fn, parent, _ := strings.Cut(by, " in goroutine ")
-				g.creator, _ = strconv.Atoi(parent)
-				g.functions = append(g.functions, fn)
-				g.createdBy = &Frame{Function: fn}
-				last = g.createdBy
-				continue
-			}
-			if strings.HasPrefix(line, "...") { // "...additional frames elided..."
-				continue
-			}
-			if j := strings.LastIndexByte(line, '('); j > 0 {
-				line = line[:j]
-			}
-			g.functions = append(g.functions, line)
-			g.frames = append(g.frames, Frame{Function: line})
-			last = &g.frames[len(g.frames)-1]
-		}
-		g.trace = text[start:pos]
-		out = append(out, g)
-	}
-	return out
-}
-
-// mayBeHeader is a quick look at whether line can be a goroutine's
-// header, before parseHeader reads it.
-func mayBeHeader(line string) bool {
-	line = strings.TrimLeft(line, " [")
-	return strings.HasPrefix(line, "goroutine ") || strings.HasPrefix(line, "Goroutine ")
-}
-
-// parseLocation reads the location line of a frame, without its tab:
-// "/src/db/pool.go:88 +0x1d".
-func parseLocation(loc string) (file string, line int) {
-	if j := strings.LastIndex(loc, " +0x"); j > 0 {
-		loc = loc[:j]
-	}
-	j := strings.LastIndexByte(loc, ':')
-	if j < 0 {
-		return loc, 0
-	}
-	line, _ = strconv.Atoi(loc[j+1:])
-	return loc[:j], line
-}
-
-// parseHeader reads the header of one goroutine, in either form.
-func parseHeader(line string) (goroutineDump, bool) {
-	var g goroutineDump
-	var state string
-	line = strings.TrimLeft(line, " [")
-	if rest, ok := strings.CutPrefix(line, "goroutine "); ok && strings.HasSuffix(rest, "]:") {
-		idText, more, _ := strings.Cut(rest, " ")
-		id, err := strconv.Atoi(idText)
-		if err != nil {
-			return g, false
-		}
-		// GOTRACEBACK=all and above put "gp=0x... m=..." before the
-		// state.
-		_, state, _ = strings.Cut(strings.TrimSuffix(more, "]:"), "[")
-		g.id = id
-	} else if rest, ok := strings.CutPrefix(line, "Goroutine "); ok && strings.HasSuffix(rest, " on top of the stack:") {
-		idText, rest, _ := strings.Cut(rest, " in state ")
-		id, err := strconv.Atoi(idText)
-		if err != nil {
-			return g, false
-		}
-		state, _, _ = strings.Cut(rest, ", with ")
-		g.id = id
-	} else {
-		return g, false
-	}
-	g.state, g.wait, g.label, g.labelled = splitState(state)
-	return g, true
-}
-
-// labelKey is how the runtime's traceback quotes the ancestry label's
-// key among a goroutine's labels: {"objtrack.check": "3"}.
-var labelKey = strconv.Quote(ancestry.Key) + `: "`
-
-// splitState reads what the brackets of a goroutine's header say, "chan
-// receive, 3 minutes, locked to thread", with the labels that
-// GODEBUG=tracebacklabels=1 adds at the end: the state without the wait
-// and the labels, the wait in minutes, and the ancestry label's value.
-func splitState(text string) (state string, minutes int, label string, labelled bool) {
-	if i := strings.Index(text, " labels:{"); i >= 0 {
-		labels := text[i:]
-		text, labelled = text[:i], true
-		if _, v, ok := strings.Cut(labels, labelKey); ok {
-			label, _, _ = strings.Cut(v, `"`)
-		}
-	}
-	var kept []string
-	for _, part := range strings.Split(text, ", ") {
-		if n, ok := strings.CutSuffix(part, " minutes"); ok {
-			if m, err := strconv.Atoi(n); err == nil {
-				minutes = m
-				continue
-			}
-		}
-		kept = append(kept, part)
-	}
-	return strings.Join(kept, ", "), minutes, label, labelled
-}
-
-// shortTrace rewrites a goroutine trace for a person: one line per frame,
-// "pkg.fn (dir/file.go:12)", without arguments and offsets.
-func shortTrace(trace string) string {
-	lines := strings.Split(strings.TrimRight(trace, "\n"), "\n")
-	var b strings.Builder
-	for i := 0; i < len(lines); i++ {
-		fn := lines[i]
-		if strings.HasPrefix(fn, "\t") {
-			continue
-		}
-		created := strings.HasPrefix(fn, "created by ")
-		if created {
-			fn, _, _ = strings.Cut(strings.TrimPrefix(fn, "created by "), " in goroutine ")
-		} else if j := strings.LastIndexByte(fn, '('); j > 0 {
-			fn = fn[:j]
-		}
-		loc := ""
-		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t") {
-			file := strings.TrimPrefix(lines[i+1], "\t")
-			if j := strings.LastIndex(file, " +0x"); j > 0 {
-				file = file[:j]
-			}
-			if j := strings.LastIndexByte(file, ':'); j > 0 {
-				loc = " (" + stack.ShortFile(file[:j]) + file[j:] + ")"
-			}
-			i++
-		}
-		if created {
-			b.WriteString("created by ")
-		}
-		b.WriteString(stack.ShortName(fn) + loc + "\n")
-	}
-	return b.String()
-}
-
 // goleakFindings runs go.uber.org/goleak over the whole process, as
 // Find does, and returns what it found (see findings).
 func goleakFindings(opts []goleak.Option, maxShown int) []Goroutine {
@@ -611,13 +288,13 @@ func findings(err error, maxShown int) []Goroutine {
 	if err == nil {
 		return nil
 	}
-	found := parseGoroutines(err.Error())
+	found := goroutines.Parse(err.Error())
 	if len(found) == 0 { // a wording this version cannot read: keep it whole
 		return []Goroutine{{State: "unknown", Stack: err.Error(), Count: 1}}
 	}
-	ds := make([]*goroutineDump, 0, len(found))
+	ds := make([]*goroutines.Trace, 0, len(found))
 	for i := range found {
-		if !frameworkGoroutine(found[i].functions) {
+		if !goroutines.OfFramework(found[i].Functions) {
 			ds = append(ds, &found[i])
 		}
 	}
