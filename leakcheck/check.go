@@ -2,7 +2,6 @@ package leakcheck
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -92,6 +91,7 @@ func Check(t TestingT, opts ...Option) {
 	if a, ok := t.(interface{ ArtifactDir() string }); ok {
 		s.artifactDir = a.ArtifactDir
 	}
+	installObserver()
 	begin(s)
 	t.Cleanup(func() {
 		// Helpers all the way: package testing then reports failures at
@@ -187,22 +187,6 @@ func writeArtifact(t TestingT, rep *Report) string {
 		return ""
 	}
 	return path
-}
-
-// artifactsKept reports whether go test runs with -artifacts, which
-// keeps what tests write: without it, the artifact directory is removed
-// with the test, and a path to it would lead nowhere.
-func artifactsKept() bool {
-	f := flag.Lookup("test.artifacts")
-	if f == nil {
-		return false
-	}
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return false
-	}
-	on, _ := g.Get().(bool)
-	return on
 }
 
 // handOver is the verdict on the objects of a test Within a framework:

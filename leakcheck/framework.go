@@ -85,22 +85,6 @@ func (fw *Framework) KeepsIn(vars ...any) *Framework {
 	return fw
 }
 
-// variableList returns fw's variables; none for a nil fw.
-func (fw *Framework) variableList() [][2]uint64 {
-	if fw == nil {
-		return nil
-	}
-	return fw.variables
-}
-
-// packageList returns fw's packages; none for a nil fw.
-func (fw *Framework) packageList() []string {
-	if fw == nil {
-		return nil
-	}
-	return fw.packages
-}
-
 // wait hands over the survivors of scope s, whose verdict has run.
 func (fw *Framework) wait(s *scope) {
 	fw.mu.Lock()

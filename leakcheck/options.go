@@ -1,6 +1,7 @@
 package leakcheck
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -258,4 +259,20 @@ func PathsHeapLimit(bytes int64) Option {
 		panic(fmt.Sprintf("leakcheck: PathsHeapLimit(%d): the limit must be positive; use WithoutPaths to turn paths off", bytes))
 	}
 	return optionFunc(func(c *config) { c.pathsHeap = bytes })
+}
+
+// artifactsKept reports whether go test runs with -artifacts, which
+// keeps what tests write: without it, the artifact directory is removed
+// with the test, and a path to it would lead nowhere.
+func artifactsKept() bool {
+	f := flag.Lookup("test.artifacts")
+	if f == nil {
+		return false
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return false
+	}
+	on, _ := g.Get().(bool)
+	return on
 }

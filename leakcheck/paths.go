@@ -53,10 +53,11 @@ func findHolders(rep *Report, s *scope) (found heldOnly) {
 		}
 	}
 	dir, keep := dumpDir(s)
-	held, note := searchHolders(targets, holderSearch{
-		budget: s.cfg.budget, heapLimit: s.cfg.pathsHeap, dir: dir, keep: keep, started: startedBy(s),
-		framework: s.cfg.within.packageList(), frameworkVars: s.cfg.within.variableList(),
-	})
+	hs := holderSearch{budget: s.cfg.budget, heapLimit: s.cfg.pathsHeap, dir: dir, keep: keep, started: startedBy(s)}
+	if fw := s.cfg.within; fw != nil {
+		hs.framework, hs.frameworkVars = fw.packages, fw.variables
+	}
+	held, note := searchHolders(targets, hs)
 	rep.PathsNote = note
 	if held == nil {
 		return found

@@ -75,27 +75,6 @@ func (f Frame) String() string {
 	return stack.Frame(f).Short()
 }
 
-// framesOf returns resolved frames as a report's.
-func framesOf(fs []stack.Frame) []Frame {
-	if fs == nil {
-		return nil
-	}
-	out := make([]Frame, len(fs))
-	for i, f := range fs {
-		out[i] = Frame(f)
-	}
-	return out
-}
-
-// frameOf returns a resolved frame as a report's; nil for nil.
-func frameOf(f *stack.Frame) *Frame {
-	if f == nil {
-		return nil
-	}
-	r := Frame(*f)
-	return &r
-}
-
 // Site is the survivors of one type made on one call path.
 type Site struct {
 	Count   int      `json:"count"`

@@ -149,9 +149,9 @@ func currentScope() (s *scope, labelled bool) {
 }
 
 // begin makes s active: objects and goroutines of the calling goroutine
-// and its descendants are s's from now on.
+// and its descendants are s's from now on. Its objects are recorded only
+// once the observer is installed (installObserver).
 func begin(s *scope) {
-	installObserver()
 	s.goroutinesBefore = goroutines.Created()
 	if s.main {
 		s.since = reg.MaxSerial() + 1

@@ -2,6 +2,7 @@ package leakcheck
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,3 +94,34 @@ var testedPrefixes = sync.OnceValue(func() []string {
 	}
 	return out
 })
+
+// testedPackage returns the import path of the package whose tests run
+// ("example.com/db"), read from the test binary's build information.
+func testedPackage() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	return strings.TrimSuffix(bi.Path, ".test")
+}
+
+// framesOf returns resolved frames as a report's.
+func framesOf(fs []stack.Frame) []Frame {
+	if fs == nil {
+		return nil
+	}
+	out := make([]Frame, len(fs))
+	for i, f := range fs {
+		out[i] = Frame(f)
+	}
+	return out
+}
+
+// frameOf returns a resolved frame as a report's; nil for nil.
+func frameOf(f *stack.Frame) *Frame {
+	if f == nil {
+		return nil
+	}
+	r := Frame(*f)
+	return &r
+}

@@ -20,8 +20,8 @@ import (
 // test (the scopes), and what Check, VerifyTestMain and the frameworks
 // share between tests live here, each with why it exists; nothing else
 // in the package holds state between calls. Tables computed once and
-// only read after (hiddenFrames, testedPrefixes, labelKey) stay beside
-// the code that reads them.
+// only read after (hiddenFrames, testedPrefixes) stay beside the code
+// that reads them.
 
 // Objects: the registry (internal/registry) and their creation sites
 // (sites.go).

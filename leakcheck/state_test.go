@@ -2,11 +2,8 @@ package leakcheck_test
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -14,21 +11,10 @@ import (
 // variable anywhere else fails this test. The tables that are computed
 // once and only read after are the exceptions that state.go names.
 func TestPackageStateIsInStateGo(t *testing.T) {
-	readOnly := []string{"hiddenFrames", "testedPrefixes", "labelKey"}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
+	readOnly := []string{"hiddenFrames", "testedPrefixes"}
+	fset, parsed := packageSources(t)
 	found := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, f := range parsed {
 		for _, d := range f.Decls {
 			g, ok := d.(*ast.GenDecl)
 			if !ok || g.Tok != token.VAR {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"github.com/objtrack/objtrack/internal/goroutines"
@@ -51,6 +50,7 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	if cfg.goroutines {
 		leakOpts = append(leakOpts, cfg.goleakOptions...)
 	}
+	installObserver()
 	begin(s)
 	testsCode := m.Run()
 	s.judged = true
@@ -143,14 +143,4 @@ func writeReportFile(path string, rep *Report) error {
 		return err
 	}
 	return f.Close()
-}
-
-// testedPackage returns the import path of the package whose tests run
-// ("example.com/db"), read from the test binary's build information.
-func testedPackage() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	return strings.TrimSuffix(bi.Path, ".test")
 }
