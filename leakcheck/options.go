@@ -176,8 +176,10 @@ func WithoutGoroutines() Option {
 // (goleak.IgnoreTopFunction, goleak.IgnoreAnyFunction, ...): goroutines
 // that they ignore are not reported by VerifyTestMain, Find or Check.
 // goleak's options can only be applied by goleak, so a Check whose test
-// leaves goroutines running asks goleak about them, which takes up to
-// half a second more.
+// leaves goroutines running asks goleak about them, once for each stack:
+// when the options ignore them all, the verdict goes on at once, without
+// waiting out its grace for them; when they do not, goleak's own retries
+// (about half a second) are the grace's first pauses.
 func GoroutineOptions(opts ...goleak.Option) Option {
 	return optionFunc(func(c *config) { c.goleakOptions = append(c.goleakOptions, opts...) })
 }

@@ -2,6 +2,7 @@ package leakcheck
 
 import (
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -52,6 +53,12 @@ type scope struct {
 	// goroutinesBefore is the number of goroutines started in the
 	// process when the scope began (see waitForGoroutines).
 	goroutinesBefore uint64
+	// ignoredStacks says, by stack (goroutines.Key), whether the user's
+	// options (GoroutineOptions) ignore the scope's goroutines with that
+	// stack: goleak judges each stack once per scope (stillRunning,
+	// which holds ignoredMu).
+	ignoredMu     sync.Mutex
+	ignoredStacks map[string]bool
 	// made and freed count the scope's recorded objects: a verdict with
 	// none alive forces no collection. Two counters, each on its cache
 	// line, because the goroutines that make objects and the runtime's

@@ -135,7 +135,8 @@ var verdictCases = []fixtureCase{
 	}, {
 		name: "leak", run: "^TestLeak", count: 1, procs: 20, exit: 1,
 		tests: map[string][]string{
-			"TestLeakWithoutTheOption": {`goroutine`, `goroutineoptions\.blockForever`},
+			"TestLeakWithoutTheOption":               {`goroutine`, `goroutineoptions\.blockForever`},
+			"TestLeakWithAnOptionForAnotherFunction": {`goroutine`, `goroutineoptions\.blockForever`},
 		},
 	}}},
 
