@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/objtrack/objtrack/internal/display"
 )
@@ -23,29 +22,16 @@ import (
 // differs from the type's line would only confuse.
 func appendText(b []byte, v view) []byte {
 	for _, tv := range v.types {
-		line := len(b)
-		b = display.Pad(append(b, tv.Name...), line+40)
-		b = append(b, " live: "...)
-		start := len(b)
-		b = display.Figure(b, tv.Live, tv.liveChange, tv.changed)
-		b = display.Pad(b, start+12)
-		b = append(b, " retired: "...)
-		b = display.Figure(b, tv.Retired, tv.retiredChange, tv.changed)
-		b = append(b, '\n')
+		b = display.Counts(b, tv.Name, "live", tv.Live, tv.liveChange, tv.Retired, tv.retiredChange, tv.changed)
 		for _, o := range tv.Objects {
-			b = append(b, "   obj#"...)
-			start := len(b)
-			b = display.Pad(strconv.AppendUint(b, o.Serial, 10), start+8)
-			b = append(b, " bundle:"...)
-			b = appendBundle(b, o.Bundle)
-			b = append(b, '\n')
+			b = display.Record(b, o.Serial, o.Bundle)
 		}
 		if tv.moreObjects > 0 {
 			b = fmt.Appendf(b, "   ... %d more\n", tv.moreObjects)
 		}
 	}
 	for _, g := range v.growing {
-		b = fmt.Appendf(b, "growing: %-31s +%d over the last %d samples, rising in %d of them\n", g.Name, g.Rise, g.Steps, g.Rises)
+		b = display.Growing(b, g.Name, g.Rise, g.Steps, g.Rises)
 	}
 	return b
 }

@@ -2,9 +2,7 @@ package trackable
 
 import (
 	"bytes"
-	"fmt"
 	"io"
-	"strconv"
 	"sync"
 
 	"github.com/objtrack/objtrack/internal/display"
@@ -53,27 +51,13 @@ func (s Snapshot) WriteText(w io.Writer, prev *Snapshot) error {
 	b := make([]byte, 0, 128*len(s.Types))
 	for _, tc := range s.Types {
 		old := before[tc.Name]
-		line := len(b)
-		b = display.Pad(append(b, tc.Name...), line+40)
-		b = append(b, " allocated: "...)
-		start := len(b)
-		b = display.Figure(b, tc.Live, tc.Live-old.Live, prev != nil)
-		b = display.Pad(b, start+12)
-		b = append(b, " retired: "...)
-		b = display.Figure(b, tc.Retired, tc.Retired-old.Retired, prev != nil)
-		b = append(b, '\n')
+		b = display.Counts(b, tc.Name, "allocated", tc.Live, tc.Live-old.Live, tc.Retired, tc.Retired-old.Retired, prev != nil)
 		for _, o := range tc.Objects {
-			b = append(b, "   obj#"...)
-			start := len(b)
-			b = display.Pad(strconv.AppendUint(b, o.Serial, 10), start+8)
-			b = append(b, " bundle:"...)
-			b = display.AppendBundle(b, o.Bundle)
-			b = append(b, '\n')
+			b = display.Record(b, o.Serial, o.Bundle)
 		}
 	}
 	for _, g := range s.Growing {
-		b = fmt.Appendf(b, "growing: %-31s +%d over the last %d samples, rising in %d of them\n",
-			g.Name, g.Rise, g.Steps, g.Rises)
+		b = display.Growing(b, g.Name, g.Rise, g.Steps, g.Rises)
 	}
 	_, err := w.Write(b)
 	return err

@@ -31,3 +31,19 @@ func TestPad(t *testing.T) {
 		t.Errorf("a field wider than the column gets no padding: %q", got)
 	}
 }
+
+// A type's lines, as pytracker's dump and inspect's text view write them.
+func TestTypeLines(t *testing.T) {
+	var b []byte
+	b = display.Counts(b, "example.com/app.Conn", "live", 2, 1, 5, 0, true)
+	b = display.Record(b, 12, "10.0.0.7:5432")
+	b = display.Counts(b, "example.com/app.Pool", "allocated", 1, 1, 0, 0, false)
+	b = display.Growing(b, "app.Conn", 8, 9, 9)
+	want := "example.com/app.Conn                     live: 2 (+1)       retired: 5\n" +
+		"   obj#12       bundle:\"10.0.0.7:5432\"\n" +
+		"example.com/app.Pool                     allocated: 1            retired: 0\n" +
+		"growing: app.Conn                        +8 over the last 9 samples, rising in 9 of them\n"
+	if string(b) != want {
+		t.Errorf("got\n%s\nwant\n%s", b, want)
+	}
+}
