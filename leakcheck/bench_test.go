@@ -19,22 +19,13 @@ type obj64 struct {
 	Buf  [8]byte // with Trackable and Name, 64 bytes (see the size test)
 }
 
-var (
-	sinkObj   *obj64
-	sinkFloor *floor.Object
-)
+var sinkObj *obj64
 
 // BenchmarkTrackInScope is Track inside a leakcheck scope, with creation
 // sites recorded (impl=stacks), against the runtime floor: new(T) plus
 // runtime.AddCleanup with a pointer argument (impl=floor).
 func BenchmarkTrackInScope(b *testing.B) {
-	b.Run("impl=floor", func(b *testing.B) {
-		floor.Quiet(b)
-		b.ReportAllocs()
-		for b.Loop() {
-			sinkFloor = floor.New()
-		}
-	})
+	floor.Benchmark(b)
 	b.Run("impl=stacks", func(b *testing.B) {
 		ft := newFakeT("BenchmarkTrackInScope")
 		leakcheck.Check(ft, leakcheck.WithoutGoroutines())

@@ -26,13 +26,7 @@ var (
 // the runtime floor (impl=floor): new(T) plus runtime.AddCleanup with a
 // pointer argument. make bench prints the ratio.
 func BenchmarkTrack(b *testing.B) {
-	b.Run("impl=floor", func(b *testing.B) {
-		floor.Quiet(b)
-		b.ReportAllocs()
-		for b.Loop() {
-			sinkFloor = floor.New()
-		}
-	})
+	floor.Benchmark(b)
 	b.Run("impl=track", func(b *testing.B) {
 		useGlobal(b, trackable.NewInventory())
 		floor.Quiet(b)

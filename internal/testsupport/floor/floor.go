@@ -31,6 +31,25 @@ func New() *Object {
 	return p
 }
 
+// sink keeps the last Object that Benchmark made.
+var sink *Object
+
+// Benchmark runs the floor as the sub-benchmark impl=floor of b, to
+// compare with the implementations beside it: make bench takes the
+// ratios.
+func Benchmark(b *testing.B) {
+	b.Run("impl=floor", func(b *testing.B) {
+		Quiet(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = New()
+		}
+		if sink == nil {
+			b.Fatal("New returned nil")
+		}
+	})
+}
+
 // Quiet collects the garbage and runs the cleanups that earlier
 // benchmarks left, then resets b's timer. A benchmark that starts with it
 // times its own work only: otherwise it pays for sweeping and cleaning
