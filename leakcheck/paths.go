@@ -23,15 +23,13 @@ import (
 // The process writes a heap dump (runtime/debug.WriteHeapDump), the dump
 // is searched breadth-first from the garbage collector's roots for the
 // survivors' addresses (internal/heapdump), and each listed survivor gets
-// the shortest path from the first tier of roots that reaches it. Nothing of this runs for a verdict that
-// passes.
+// the shortest path from the first tier of roots that reaches it.
+// Nothing of this runs for a verdict that passes.
 
 // maxVia is the number of objects a path lists between its root and the
 // survivor before it is shortened in the middle.
 const maxVia = 8
 
-// findHolders adds retention paths to the sites of a failing report,
-// for the survivors that the sites list.
 // heldOnly is what retention paths found of a failing report's
 // survivors that is not the test's doing: survivors freed already, and
 // survivors that only a queued finalizer holds.
@@ -40,6 +38,9 @@ type heldOnly struct {
 	queued map[uint64]bool // by serial
 }
 
+// findHolders adds retention paths to the sites of a failing report,
+// for the survivors that the sites list, and returns what they found
+// that is not the test's doing.
 func findHolders(rep *Report, s *scope) (found heldOnly) {
 	if !s.cfg.paths || len(rep.Leaks) == 0 {
 		return found
