@@ -35,14 +35,19 @@ var frameworkCases = []fixtureCase{
 		absent: []string{"testifysuite.Pool", "outlived TestParallelSuiteB"},
 	}, {
 		name: "sequential suites", run: "^TestSequential", count: 5, procs: 4, exit: 1,
-		failing: []string{"TestSequentialSuiteA", "TestSequentialSuiteC", "TestSequentialSuitePanics"},
+		failing: []string{"TestSequentialSuiteA", "TestSequentialSuiteC", "TestSequentialSuiteD", "TestSequentialSuitePanics"},
 		tests: map[string][]string{
 			"TestSequentialSuiteA": testifyLeaks("TestSequentialSuiteA"),
 			// Check in SetupSuite judges the suite's test as a whole.
 			"TestSequentialSuiteC":      {outlived(1, "TestSequentialSuiteC"), `"kept by SuiteC.TestKeepsForTheSuite"`},
 			"TestSequentialSuitePanics": {`TearDownSuite panics`},
+			// Check in SetupSubTest judges each row, once suite.Run returns.
+			"TestSequentialSuiteD": {outlived(1, "TestSequentialSuiteD/TestRows/keeps"), `"kept by SuiteD\.TestRows/keeps"`},
 		},
-		absent: []string{"testifysuite.Pool", "outlived TestSequentialSuiteB", "outlived TestSequentialSuitePanics", "outlived TestSequentialSuiteC/"},
+		absent: []string{
+			"testifysuite.Pool", "outlived TestSequentialSuiteB", "outlived TestSequentialSuitePanics", "outlived TestSequentialSuiteC/",
+			"outlived TestSequentialSuiteD/TestCleanRows", "outlived TestSequentialSuiteD/TestRows/first", "outlived TestSequentialSuiteD/TestRows/last",
+		},
 	}}},
 
 	{pkg: "contextcancel", runs: []fixtureRun{{

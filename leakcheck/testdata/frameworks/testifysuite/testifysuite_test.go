@@ -173,3 +173,43 @@ func (s *SuitePanics) TestKeepsThenPanics() { keep(dial(s.T().Name())) }
 func (s *SuitePanics) TearDownSuite() { panic("TearDownSuite panics") }
 
 func TestSequentialSuitePanics(t *testing.T) { suite.Run(t, new(SuitePanics)) }
+
+// SuiteD checks each subtest, from SetupSubTest with the subtest's own
+// test: a field set there and closed in TearDownSubTest holds the last
+// subtest's connection until suite.Run returns, which is no leak, at any
+// depth of subtests; a row that keeps its connection in a registry leaks,
+// and the report names the row. SuiteD checks its methods too.
+type SuiteD struct {
+	base
+	row *Conn
+}
+
+func (s *SuiteD) SetupSubTest() {
+	leakcheck.Check(s.T())
+	s.row = dial(s.T().Name())
+}
+
+func (s *SuiteD) TearDownSubTest() { s.row.Close() }
+
+func (s *SuiteD) TestCleanRows() {
+	for _, name := range []string{"a", "b", "c"} {
+		s.Run(name, func() { churn(s.T().Name()) })
+	}
+	s.Run("outer", func() {
+		s.Run("inner", func() { churn(s.T().Name()) })
+	})
+}
+
+func (s *SuiteD) TestRows() {
+	for _, name := range []string{"first", "keeps", "last"} {
+		s.Run(name, func() {
+			if name == "keeps" {
+				c := dial(s.T().Name())
+				c.SetDataBundle("kept by SuiteD.TestRows/keeps")
+				keep(c)
+			}
+		})
+	}
+}
+
+func TestSequentialSuiteD(t *testing.T) { suite.Run(t, new(SuiteD)) }
