@@ -140,7 +140,9 @@
 // not the test's leak. Check finds that it runs in a method of a testify
 // suite (testify's suite.Run calls it), judges the method's goroutines at
 // the method's end as usual, and judges the objects that survive it when
-// the suite's test ends, after suite.Run has returned: what is alive then
+// the suite's test ends, after suite.Run has returned (for subtests run
+// with s.Run and checked in SetupSubTest, when the top-level test that
+// runs the suite ends): what is alive then
 // fails the suite's test, with a report named by the method (what a later
 // method or TearDownSuite lets go of is not reported; a suite kept in a
 // package variable keeps its fields after suite.Run, and they are
