@@ -30,7 +30,15 @@ func judge(s *scope) (*Report, error) {
 		// (that verdict failed for it): what a finalizer queued behind it
 		// holds is never freed, which is the runtime's doing, not this
 		// test's. Judged again without those survivors.
-		rep, _, err = judgeOnce(s, held.queued)
+		rep, held, err = judgeOnce(s, held.queued)
+	}
+	if err == nil && len(held.framework) > 0 {
+		// The heap search found survivors that only the framework holds
+		// now: what held them besides (a goroutine that drained them)
+		// let go within the verdict. They are the framework's, as
+		// Framework.Judge's own search would have found; judged again
+		// without them.
+		rep, _, err = judgeOnce(s, mergeSerials(held.framework, held.queued))
 	}
 	return rep, err
 }

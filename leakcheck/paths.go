@@ -31,11 +31,14 @@ import (
 const maxVia = 8
 
 // heldOnly is what retention paths found of a failing report's
-// survivors that is not the test's doing: survivors freed already, and
-// survivors that only a queued finalizer holds.
+// survivors that is not the test's doing: survivors freed already,
+// survivors that only a queued finalizer holds, and, for a verdict
+// Within a framework, survivors that only the framework holds by now (a
+// goroutine that held one ended during the grace).
 type heldOnly struct {
-	freed  bool
-	queued map[uint64]bool // by serial
+	freed     bool
+	queued    map[uint64]bool // by serial
+	framework map[uint64]bool // by serial
 }
 
 // findHolders adds retention paths to the sites of a failing report,
@@ -74,6 +77,12 @@ func findHolders(rep *Report, s *scope) (found heldOnly) {
 						found.queued = map[uint64]bool{}
 					}
 					found.queued[serial] = true
+				}
+				if held[i].framework {
+					if found.framework == nil {
+						found.framework = map[uint64]bool{}
+					}
+					found.framework[serial] = true
 				}
 				site.HeldBy = addPath(site.HeldBy, held[i], serial)
 				i++
