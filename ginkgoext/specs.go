@@ -52,6 +52,10 @@ import (
 // resets the registry) is reported where a spec's end judges it (by
 // CheckEachSpec, or by the processes of ginkgo -p other than the first),
 // and not where the suite's end does: in such a suite, use CheckEachSpec.
+// The report names the spec that made what is held at the end: for a
+// package variable that every spec sets again, the last spec to run in
+// each process, which differs with the order and with -p (CheckEachSpec
+// names every one).
 //
 // Ginkgo runs one spec at a time in each process, so every object tracked
 // while a spec runs, on any goroutine that no checked test of package
