@@ -189,17 +189,6 @@ func (fw *Framework) Judge(t TestingT) {
 	}
 }
 
-// mergeSerials adds the serials of b to a, which it returns.
-func mergeSerials(a, b map[uint64]bool) map[uint64]bool {
-	if a == nil {
-		a = map[uint64]bool{}
-	}
-	for k := range b {
-		a[k] = true
-	}
-	return a
-}
-
 // held returns, by serial, the survivors that only the framework's
 // packages hold: one heap search for all of them. With no packages, none.
 func (fw *Framework) held(survivors []registry.Object, cfg *config) (map[uint64]bool, error) {

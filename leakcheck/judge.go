@@ -212,3 +212,14 @@ func typeReport(typ reflect.Type, objs []registry.Object, maxShown int) TypeRepo
 	slices.SortStableFunc(tr.Sites, func(a, b Site) int { return cmp.Compare(b.Count, a.Count) })
 	return tr
 }
+
+// mergeSerials adds the serials of b to a, which it returns.
+func mergeSerials(a, b map[uint64]bool) map[uint64]bool {
+	if a == nil {
+		a = map[uint64]bool{}
+	}
+	for k := range b {
+		a[k] = true
+	}
+	return a
+}
