@@ -56,8 +56,8 @@ var programCases = []fixtureCase{
 	}, {
 		name: "pending timers", run: "^TestLeak", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
-			"TestLeakIdleTimerPending":        {outlived(1, "TestLeakIdleTimerPending"), pendingTimer + `, due in \d+(\.\d+)?s: its function, the method value timers\.\(\*Conn\)\.Close, holds the receiver\n`},
-			"TestLeakTimerFiresAfterTheGrace": {outlived(1, "TestLeakTimerFiresAfterTheGrace"), pendingTimer + `, due in \d+(\.\d+)?s: its function timers\.TestLeakTimerFiresAfterTheGrace\.func1 \(timers/timers_test\.go:\d+\) holds it\n`},
+			"TestLeakIdleTimerPending":        {outlived(1, "TestLeakIdleTimerPending"), pendingTimer + `, due in ` + duration + `: its function, the method value timers\.\(\*Conn\)\.Close, holds the receiver\n`},
+			"TestLeakTimerFiresAfterTheGrace": {outlived(1, "TestLeakTimerFiresAfterTheGrace"), pendingTimer + `, due in ` + duration + `: its function timers\.TestLeakTimerFiresAfterTheGrace\.func1 \(timers/timers_test\.go:\d+\) holds it\n`},
 			"TestLeakContextNotCanceled":      {outlived(1, "TestLeakContextNotCanceled"), `held by:\n\s+a context's pending deadline timer \(context\.WithTimeout or WithDeadline, not cancelled\), due in 59m\d+s: its function holds the context, whose values or parents hold it\n`},
 		},
 	}}},
@@ -130,6 +130,10 @@ var programCases = []fixtureCase{
 // time.AfterFunc timer's function holds; its due time and its function
 // follow.
 const pendingTimer = `held by:\n\s+a pending time\.AfterFunc timer`
+
+// duration matches a time.Duration as String prints it ("54.4s", "188ms",
+// "1m2.5s"): how long a timer has left depends on how long the verdict took.
+const duration = `(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|ms|s)`
 
 // A fuzz target's Check(f) judges its seed corpus, both ways, 20 times:
 // four processes of five, side by side, as each leaking round waits out
