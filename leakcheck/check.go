@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/objtrack/objtrack/internal/goroutines"
+	"github.com/objtrack/objtrack/internal/owner"
 	"github.com/objtrack/objtrack/internal/settle"
 )
 
@@ -83,10 +84,12 @@ func Check(t TestingT, opts ...Option) {
 			suite.Helper() // its failures point at this call's caller
 		}
 	}
-	s := &scope{name: t.Name(), cfg: cfg, ambient: !fromTesting, unknownNames: unknownNames(cfg)}
+	s := &scope{Owner: owner.Owner{Name: t.Name(), Ambient: !fromTesting}, cfg: cfg, unknownNames: unknownNames(cfg)}
 	if fromTesting {
-		s.fn, s.goid = testFunction(), goroutines.Current().ID
-		s.fuzz = watchFuzzing(t)
+		s.Function, s.Goroutine = owner.TestFunction(1), goroutines.Current().ID
+		if s.fuzz = watchFuzzing(t); s.fuzz != nil {
+			s.Tracked = func(serial uint64) any { return s.fuzz.look(s, serial) }
+		}
 	}
 	if a, ok := t.(interface{ ArtifactDir() string }); ok {
 		s.artifactDir = a.ArtifactDir
@@ -123,7 +126,7 @@ func verdict(t TestingT, s *scope) {
 	// The test's goroutines first: they may still hold or make objects,
 	// whether or not they are reported.
 	var left []goroutines.Group
-	if s.num != 0 {
+	if s.Num != 0 {
 		left = waitForGoroutines(s)
 	}
 	var rep *Report
@@ -141,15 +144,15 @@ func verdict(t TestingT, s *scope) {
 		// goroutines are judged all the same: they need no cleanup.
 		t.Logf("%v", err)
 		fmt.Fprintf(stderr, "%v\n", err)
-		if !s.cfg.goroutines || s.num == 0 || len(left) == 0 {
+		if !s.cfg.goroutines || s.Num == 0 || len(left) == 0 {
 			return
 		}
-		rep = &Report{Scope: s.name, Notes: []string{"objects were not judged: " + notJudged.Error()}}
+		rep = &Report{Scope: s.Name, Notes: []string{"objects were not judged: " + notJudged.Error()}}
 	case err != nil:
 		t.Errorf("%v", err)
 		return
 	}
-	if s.cfg.goroutines && s.num != 0 {
+	if s.cfg.goroutines && s.Num != 0 {
 		if len(left) > 0 {
 			left = stillRunning(s) // some may have ended while settling
 		}
@@ -195,18 +198,18 @@ func writeArtifact(t TestingT, rep *Report) string {
 // the next spec, not within a grace). The report it returns has no
 // leaks: only what Check itself reports.
 func handOver(s *scope) (*Report, error) {
-	rep := &Report{Scope: s.name, GoroutineCheck: "off"}
+	rep := &Report{Scope: s.Name, GoroutineCheck: "off"}
 	// One collection: what it does not free waits, and Judge brings the
 	// collector to a fixed point then, once for every test.
-	res := settle.Once(s.cfg.budget, s.live)
+	res := settle.Once(s.cfg.budget, s.Live)
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
 	if res.StillBlocked() {
-		return nil, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
+		return nil, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.Name, res.Err())}
 	}
 	if err := res.Err(); err != nil {
-		return rep, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
+		return rep, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.Name, err)
 	}
-	if s.live() > 0 {
+	if s.Live() > 0 {
 		s.cfg.within.wait(s)
 	}
 	return rep, nil

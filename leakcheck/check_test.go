@@ -343,7 +343,7 @@ func TestCheckSeesObjectsReleasedByCleanupsFreed(t *testing.T) {
 	assert.False(t, inner.Failed())
 }
 
-// A judged test keeps no memory but its entry in the scope table (8
+// A judged test keeps no memory but its entry in the owner table (8
 // bytes).
 func TestAJudgedTestKeepsAlmostNoMemory(t *testing.T) {
 	heap := func() uint64 {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/objtrack/objtrack/internal/owner"
 )
 
 // Find returns the verdict on every tracked object made while a leakcheck
@@ -20,7 +22,7 @@ func Find(opts ...Option) (*Report, error) {
 		return nil, errors.New(strings.Join(unknown, "\n"))
 	}
 	installObserver()
-	s := &scope{name: "Find", all: true, cfg: cfg}
+	s := &scope{Owner: owner.Owner{Name: "Find"}, all: true, cfg: cfg}
 	rep, err := judge(s)
 	if err != nil {
 		return rep, err

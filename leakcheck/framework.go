@@ -113,7 +113,7 @@ func (fw *Framework) Judge(t TestingT) {
 	}
 	nums := make(map[uint32]*scope, len(waiting))
 	for _, s := range waiting {
-		nums[s.num] = s
+		nums[s.Num] = s
 	}
 	var theirs map[uint64]bool // survivors that only the framework holds
 	mine := func(serial uint64, w registry.Slot) bool {
@@ -165,7 +165,7 @@ func (fw *Framework) Judge(t TestingT) {
 		left[o.Scope] = true
 	}
 	for _, s := range waiting {
-		if !left[s.num] {
+		if !left[s.Num] {
 			continue
 		}
 		s.exclude = theirs
@@ -223,7 +223,7 @@ func testList(scopes []*scope) string {
 			names = append(names, fmt.Sprintf("%d more", len(scopes)-3))
 			break
 		}
-		names = append(names, s.name)
+		names = append(names, s.Name)
 	}
 	return strings.Join(names, ", ")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/objtrack/objtrack/internal/owner"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -28,7 +29,7 @@ var frameworkHolds, otherHolds *frameworkConn
 func TestVerdictWithinAFrameworkLetsGoWhatOnlyItHoldsWhenSearched(t *testing.T) {
 	fw := NewFramework().KeepsIn(&frameworkHolds)
 	for _, other := range []bool{false, true} {
-		s := &scope{name: "TestWithin", ambient: true, cfg: buildConfig([]Option{Within(fw), WithoutGoroutines(), Grace(0)})}
+		s := &scope{Owner: owner.Owner{Name: "TestWithin", Ambient: true}, cfg: buildConfig([]Option{Within(fw), WithoutGoroutines(), Grace(0)})}
 		installObserver()
 		begin(s)
 		func() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/objtrack/objtrack/internal/goroutines"
+	"github.com/objtrack/objtrack/internal/owner"
 )
 
 // Under go test -fuzz, the inputs of a fuzz target run in worker
@@ -85,13 +86,13 @@ func (w *fuzzWatch) look(s *scope, serial uint64) any {
 	if p := w.proven.Load(); p != nil {
 		return *p
 	}
-	made := s.made.Load()
+	made := s.Made.Load()
 	if made < w.due.Load() || !w.mu.TryLock() {
 		return nil
 	}
 	defer w.mu.Unlock()
 	g := goroutines.Current().ID
-	if g == s.goid {
+	if g == s.Goroutine {
 		// The target's own function, before F.Fuzz: look again at the
 		// next object, which may be an input's.
 		w.due.Store(made + 1)
@@ -156,7 +157,7 @@ func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
 	running := map[int]bool{}
 	for i := range all {
 		d := &all[i]
-		if d.ID == s.goid || !keys[goroutines.Key(d.Own())] || lineage(d, byID, s.goid, nil) != ofNoKnownTest {
+		if d.ID == s.Goroutine || !keys[goroutines.Key(d.Own())] || lineage(d, byID, s.Goroutine, nil) != ofNoKnownTest {
 			continue
 		}
 		running[d.ID] = true
@@ -192,7 +193,7 @@ func (w *fuzzWatch) judgeGoroutines(s *scope, now time.Time) string {
 		return ""
 	}
 	rep := Report{
-		Scope:          "the fuzz inputs of " + s.name + " that started them",
+		Scope:          "the fuzz inputs of " + s.Name + " that started them",
 		Goroutines:     groupGoroutines(leaked, s.cfg.maxShown),
 		GoroutineCheck: "checked those that ended inputs started, a grace after they were first seen",
 	}
@@ -214,8 +215,8 @@ func (w *fuzzWatch) judge(s *scope) string {
 	cfg := *s.cfg
 	cfg.paths = false
 	inputs := &scope{
-		name: "the fuzz inputs of " + s.name + " that made them",
-		num:  s.num, cfg: &cfg, since: w.first, upTo: w.mark,
+		Owner: owner.Owner{Name: "the fuzz inputs of " + s.Name + " that made them", Num: s.Num},
+		cfg:   &cfg, since: w.first, upTo: w.mark,
 	}
 	rep, err := judge(inputs)
 	if err != nil || !rep.Leaked() {

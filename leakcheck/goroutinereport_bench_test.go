@@ -7,6 +7,7 @@ import (
 
 	"github.com/objtrack/objtrack/internal/ancestry"
 	"github.com/objtrack/objtrack/internal/goroutines"
+	"github.com/objtrack/objtrack/internal/owner"
 )
 
 // BenchmarkLeakedGoroutineReport is what a failing verdict with 10,000
@@ -16,14 +17,14 @@ import (
 // the ids, states and creation sites of the report (impl=ids).
 func BenchmarkLeakedGoroutineReport(b *testing.B) {
 	const n = 10000
-	s := &scope{num: 1 << 20, cfg: buildConfig(nil)}
+	s := &scope{Owner: owner.Owner{Num: 1 << 20}, cfg: buildConfig(nil)}
 	release := make(chan struct{})
 	var started, ended sync.WaitGroup
 	defer func() { close(release); ended.Wait() }()
 	started.Add(n)
 	ended.Add(n)
 	go func() {
-		_, previous := ancestry.Mark(strconv.FormatUint(uint64(s.num), 10))
+		_, previous := ancestry.Mark(strconv.FormatUint(uint64(s.Num), 10))
 		defer ancestry.Restore(previous)
 		for range n {
 			go func() {
@@ -34,7 +35,7 @@ func BenchmarkLeakedGoroutineReport(b *testing.B) {
 		}
 	}()
 	started.Wait()
-	label := strconv.FormatUint(uint64(s.num), 10)
+	label := strconv.FormatUint(uint64(s.Num), 10)
 	b.Run("impl=profile", func(b *testing.B) {
 		for b.Loop() {
 			if groups := goroutines.Profile()[label]; len(groups) == 0 {

@@ -17,21 +17,21 @@ import (
 
 // goroutinesOf returns the goroutines of scope s: those labelled with
 // its number, and those without a checked test's label whose stack names
-// its test function (see fallback.go); but the test goroutines of package
+// its test function (see internal/owner); but the test goroutines of package
 // testing (the test itself, its subtests) and the runtime's own
 // goroutines that goleak ignores too.
 func goroutinesOf(s *scope) []goroutines.Group {
 	byLabel := profiles.Do(goroutines.Profile)
 	var out []goroutines.Group
-	for _, g := range byLabel[strconv.FormatUint(uint64(s.num), 10)] {
+	for _, g := range byLabel[strconv.FormatUint(uint64(s.Num), 10)] {
 		if !goroutines.IgnoredByDefault(g.Functions()) {
 			out = append(out, g)
 		}
 	}
-	if s.fn == "" {
+	if s.Function == "" {
 		return out
 	}
-	// Goroutines without a checked test's label (see fallback.go): the
+	// Goroutines without a checked test's label (see internal/owner): the
 	// test's if its goroutine started them, or if its function is on
 	// their stack.
 	var started [][]string // read once, and only if needed
@@ -39,14 +39,14 @@ func goroutinesOf(s *scope) []goroutines.Group {
 		if goroutines.IgnoredByDefault(g.Functions()) {
 			continue
 		}
-		if byFunctions(g.Functions()) == s {
+		if owners.ByFunctions(g.Functions()) == &s.Owner {
 			out = append(out, g)
 			continue
 		}
-		if started == nil && s.goid != 0 {
+		if started == nil && s.Goroutine != 0 {
 			started = [][]string{}
 			for _, d := range goroutines.All() {
-				if d.Creator == s.goid {
+				if d.Creator == s.Goroutine {
 					started = append(started, d.Own())
 				}
 			}

@@ -48,14 +48,14 @@ func judge(s *scope) (*Report, error) {
 // doing.
 func judgeOnce(s *scope, exclude map[uint64]bool) (rep *Report, held heldOnly, err error) {
 	cfg := s.cfg
-	rep = &Report{Scope: s.name, GoroutineCheck: "off"}
+	rep = &Report{Scope: s.Name, GoroutineCheck: "off"}
 	mine := s.owns
 	if exclude != nil || s.exclude != nil {
 		mine = func(serial uint64, w registry.Slot) bool {
 			return !exclude[serial] && !s.exclude[serial] && s.owns(serial, w)
 		}
 	}
-	count := s.live
+	count := s.Live
 	if s.main || s.all || s.upTo != 0 || exclude != nil || s.exclude != nil {
 		// VerifyTestMain, Find, the verdicts on fuzz inputs and those
 		// that a framework finishes count by looking: they run once, or
@@ -70,10 +70,10 @@ func judgeOnce(s *scope, exclude map[uint64]bool) (rep *Report, held heldOnly, e
 	}
 	rep.Settled = Settling{Rounds: res.Rounds, Waited: res.Waited, CleanupsRun: res.Ran}
 	if res.StillBlocked() {
-		return nil, held, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.name, res.Err())}
+		return nil, held, errNotJudged{fmt.Errorf("leakcheck: %s was not judged: %w; the verdict that found it failed", s.Name, res.Err())}
 	}
 	if err := res.Err(); err != nil {
-		return rep, held, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.name, err)
+		return rep, held, fmt.Errorf("leakcheck: cannot judge %s: the garbage collector did not settle: %w", s.Name, err)
 	}
 	var judged []registry.Object
 	if res.Rounds > 0 { // with no collection, nothing was left to judge
@@ -145,9 +145,9 @@ func (s *scope) owns(serial uint64, word registry.Slot) bool {
 	case s.main:
 		return serial >= s.since // made while VerifyTestMain ran
 	case s.upTo != 0:
-		return word.Scope() == s.num && serial >= s.since && serial <= s.upTo
+		return word.Scope() == s.Num && serial >= s.since && serial <= s.upTo
 	default:
-		return word.Scope() == s.num
+		return word.Scope() == s.Num
 	}
 }
 

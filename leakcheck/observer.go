@@ -22,9 +22,9 @@ func installObserver() {
 // active checked test, or VerifyTestMain runs. It returns what fails a
 // fuzz input (see fuzzWatch.look).
 func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle any, addr uintptr) any {
-	s, labelled := currentScope()
-	fallback := s == nil && !labelled && anyFunctionScope()
-	if s == nil && !fallback && scopes.main.Load() == nil {
+	o, labelled := owners.Current()
+	fallback := o == nil && !labelled && len(owners.WithFunctions()) > 0
+	if o == nil && !fallback && mainScope.Load() == nil {
 		return nil // no verdict will judge it
 	}
 	var site stack.ID
@@ -33,22 +33,22 @@ func (observer) Tracked(serial uint64, typ reflect.Type, typeIndex int, bundle a
 		// that remain are left out of reports.
 		site = sites.stacks.Record(2)
 		if fallback {
-			s = ownerOf(site)
+			o = owners.ByStack(site, sites.functions)
 		}
 	}
 	var num uint32
 	switch {
-	case s != nil:
-		num = s.num
-	case scopes.main.Load() == nil:
+	case o != nil:
+		num = o.Num
+	case mainScope.Load() == nil:
 		return nil
 	}
-	if s != nil {
-		s.made.Add(1)
+	if o != nil {
+		o.Made.Add(1)
 	}
 	reg.Add(serial, typ, typeIndex, bundle, site, num, addr)
-	if s != nil && s.fuzz != nil {
-		return s.fuzz.look(s, serial)
+	if o != nil && o.Tracked != nil {
+		return o.Tracked(serial)
 	}
 	return nil
 }
@@ -59,8 +59,8 @@ func (observer) Updated(serial uint64, bundle any) { reg.Update(serial, bundle) 
 // Destroyed forgets the object: it was freed.
 func (observer) Destroyed(serial uint64) {
 	if word := reg.Remove(serial); word != 0 {
-		if s := scopeNumbered(word.Scope()); s != nil {
-			s.freed.Add(1)
+		if o := owners.Numbered(word.Scope()); o != nil {
+			o.Freed.Add(1)
 		}
 	}
 }

@@ -283,7 +283,7 @@ func addPath(paths []Path, p Path, serial uint64) []Path {
 // the test and its descendants, by the "created by ... in goroutine N"
 // lines of the runtime's traceback.
 func startedBy(s *scope) map[uint64]bool {
-	if s.goid == 0 {
+	if s.Goroutine == 0 {
 		return nil
 	}
 	all := goroutines.All()
@@ -294,7 +294,7 @@ func startedBy(s *scope) map[uint64]bool {
 	out := map[uint64]bool{}
 	for _, d := range all {
 		for id, hops := d.ID, 0; id != 0 && hops < len(all); id, hops = creator[id], hops+1 {
-			if id == s.goid && d.ID != s.goid {
+			if id == s.Goroutine && d.ID != s.Goroutine {
 				out[uint64(d.ID)] = true
 				break
 			}

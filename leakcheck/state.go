@@ -8,6 +8,7 @@ import (
 
 	"github.com/objtrack/objtrack/internal/flight"
 	"github.com/objtrack/objtrack/internal/goroutines"
+	"github.com/objtrack/objtrack/internal/owner"
 	"github.com/objtrack/objtrack/internal/registry"
 )
 
@@ -17,7 +18,7 @@ import (
 // it (observer.go), and a pprof label, which the runtime passes to every
 // goroutine a test starts, names the checked test it belongs to. So the
 // objects' slots (the registry), the table from a label's number to its
-// test (the scopes), and what Check, VerifyTestMain and the frameworks
+// test (the owners), and what Check, VerifyTestMain and the frameworks
 // share between tests live here, each with why it exists; nothing else
 // in the package holds state between calls. Tables computed once and
 // only read after (hiddenFrames, testedPrefixes) stay beside the code
@@ -35,43 +36,17 @@ var reg registry.Registry
 // that wants them is active, and resolves them for reports.
 var sites siteTable
 
-// Checked tests: the scope table (scope.go).
+// Checked tests: their owners (internal/owner), which the labels of their
+// goroutines number.
 
-// scopes maps scope numbers, which slots and labels hold, to scopes. A
-// number is never reused; its entry is cleared once the test is judged,
-// so that a finished test keeps no memory but its 8-byte entry.
-var scopes struct {
-	next   atomic.Uint32 // the last number handed out
-	chunks [(registry.MaxScope + 1) >> tableChunkBits]atomic.Pointer[tableChunk]
-	mu     sync.Mutex // guards making chunks
-	// main is VerifyTestMain's scope while it runs; ambient the innermost
-	// ambient scope.
-	main    atomic.Pointer[scope]
-	ambient atomic.Pointer[scope]
-}
+// owners holds the active checked tests, by the numbers that slots and
+// labels hold, and finds the owner of a goroutine that lost its test's
+// label by its id or its stack.
+var owners owner.Table
 
-// labelCache remembers, for the label sets seen last, the scope number
-// they carry (0: none), so that finding the scope of the goroutine that
-// tracks an object costs a load and a comparison. An entry holds its
-// label set, which therefore cannot be freed and its address reused while
-// the entry exists: what the address says never changes.
-var labelCache [256]atomic.Pointer[labelEntry]
-
-// Objects and goroutines without a test's label (fallback.go).
-
-// scopesChanged and uselessIDs note the creation sites whose goroutine
-// ids tell no test (see idsUseless).
-var (
-	scopesChanged atomic.Uint64 // bumped when a scope with a function begins
-	uselessIDs    sync.Map      // stack.ID -> *uselessCount
-)
-
-// withFunctions is the list of active scopes that know their test's
-// function, copied on change.
-var withFunctions struct {
-	mu   sync.Mutex
-	list atomic.Pointer[[]*scope]
-}
+// mainScope is VerifyTestMain's scope while it runs: every object tracked
+// then is recorded, whoever made it.
+var mainScope atomic.Pointer[scope]
 
 // Check (check.go).
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/objtrack/objtrack/internal/goroutines"
+	"github.com/objtrack/objtrack/internal/owner"
 	"go.uber.org/goleak"
 )
 
@@ -45,7 +46,7 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 		panic("leakcheck: VerifyTestMain(nil): pass the *testing.M that TestMain receives")
 	}
 	cfg := buildConfig(opts)
-	s := &scope{name: "TestMain", main: true, cfg: cfg, unknownNames: unknownNames(cfg)}
+	s := &scope{Owner: owner.Owner{Name: "TestMain"}, main: true, cfg: cfg, unknownNames: unknownNames(cfg)}
 	leakOpts := []goleak.Option{goleak.IgnoreCurrent()}
 	if cfg.goroutines {
 		leakOpts = append(leakOpts, cfg.goleakOptions...)

@@ -74,7 +74,7 @@ func joinGoroutines(s *scope, groups []goroutines.Group, all []goroutines.Trace)
 			byKey[k] = append(byKey[k], d)
 		}
 	}
-	mine := strconv.FormatUint(uint64(s.num), 10)
+	mine := strconv.FormatUint(uint64(s.Num), 10)
 	others := otherTestGoroutines(s)
 	var found []*goroutines.Trace
 	var unknown []Goroutine
@@ -95,7 +95,7 @@ func joinGoroutines(s *scope, groups []goroutines.Group, all []goroutines.Trace)
 		}
 		var sure, undecided []*goroutines.Trace
 		for _, d := range candidates {
-			switch lineage(d, byID, s.goid, others) {
+			switch lineage(d, byID, s.Goroutine, others) {
 			case ofThisTest:
 				sure = append(sure, d)
 			case ofNoKnownTest:
@@ -146,11 +146,9 @@ func lineage(d *goroutines.Trace, byID map[int]*goroutines.Trace, goid int, othe
 // tests other than s's.
 func otherTestGoroutines(s *scope) map[int]bool {
 	out := map[int]bool{}
-	if p := withFunctions.list.Load(); p != nil {
-		for _, o := range *p {
-			if o != s && o.goid != 0 && o.goid != s.goid {
-				out[o.goid] = true
-			}
+	for _, o := range owners.WithFunctions() {
+		if o != &s.Owner && o.Goroutine != 0 && o.Goroutine != s.Goroutine {
+			out[o.Goroutine] = true
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/objtrack/objtrack/internal/goroutines"
+	"github.com/objtrack/objtrack/internal/owner"
 	"github.com/objtrack/objtrack/internal/stack"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,7 +33,7 @@ func groupOf(count int, label string, shared int, fns ...string) goroutines.Grou
 }
 
 func testScope(num uint32, goid int) *scope {
-	return &scope{num: num, goid: goid, cfg: buildConfig(nil)}
+	return &scope{Owner: owner.Owner{Num: num, Goroutine: goid}, cfg: buildConfig(nil)}
 }
 
 func TestJoinGoroutinesTakesEveryGoroutineOfAStackNoOtherTestHas(t *testing.T) {
@@ -69,9 +70,9 @@ func TestJoinGoroutinesTellsTestsApartByWhoStartedThem(t *testing.T) {
 		dumpOf(13, 4, "chan receive", "x.worker"),
 	}
 	other := testScope(2, 4)
-	other.fn = "x.TestOther"
-	addFunctionScope(other)
-	defer removeFunctionScope(other)
+	other.Function = "x.TestOther"
+	owners.Begin(&other.Owner)
+	defer owners.End(&other.Owner)
 	got := joinGoroutines(testScope(1, 3), []goroutines.Group{groupOf(2, "1", 4, "x.worker")}, all)
 	require.Len(t, got, 1)
 	assert.Equal(t, 2, got[0].Count)
