@@ -1,0 +1,246 @@
+// Package gotypes names the words of a Go program's memory by the types
+// that the executable's DWARF gives them: the field, element or index of
+// a package-level variable at a byte offset ("cache.conns", "pool[3].c"),
+// and the type of the word found there, so that a retention path can
+// read as the expression a programmer would write.
+//
+// The compiler describes every package-level variable (a DW_TAG_variable
+// named "example.com/db.cache") and every type it uses, in Go's own
+// spelling: structs, arrays, and the shapes behind slices, strings,
+// interfaces and maps (a map is a pointer to a struct named
+// "map<K,V>"). go build keeps DWARF by default; go test and go run link
+// without it (-w), and package symbols rebuilds a test binary with it.
+package gotypes
+
+import (
+	"debug/dwarf"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Types reads the DWARF of one executable. It indexes the package-level
+// variables on first use. It is safe for concurrent use.
+type Types struct {
+	data *dwarf.Data
+
+	once      sync.Once
+	variables map[string]dwarf.Offset // variable name -> the offset of its type's entry
+	err       error
+}
+
+// New returns the types that d describes.
+func New(d *dwarf.Data) *Types { return &Types{data: d} }
+
+// Variable returns the type of the package-level variable name
+// ("example.com/db.cache").
+func (t *Types) Variable(name string) (dwarf.Type, error) {
+	t.once.Do(t.index)
+	if t.err != nil {
+		return nil, t.err
+	}
+	off, ok := t.variables[name]
+	if !ok {
+		return nil, fmt.Errorf("gotypes: the DWARF describes no variable %s", name)
+	}
+	typ, err := t.data.Type(off)
+	if err != nil {
+		return nil, fmt.Errorf("gotypes: the type of %s: %v", name, err)
+	}
+	return typ, nil
+}
+
+// index reads the package-level variables: the variables that are
+// children of a compile unit, not of a function.
+func (t *Types) index() {
+	t.variables = map[string]dwarf.Offset{}
+	r := t.data.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil {
+			t.err = fmt.Errorf("gotypes: reading DWARF: %v", err)
+			return
+		}
+		if e == nil {
+			return
+		}
+		switch e.Tag {
+		case dwarf.TagCompileUnit:
+			continue // its children are the unit's variables, types and functions
+		case dwarf.TagVariable:
+			name, _ := e.Val(dwarf.AttrName).(string)
+			if off, ok := e.Val(dwarf.AttrType).(dwarf.Offset); ok && name != "" {
+				t.variables[name] = off
+			}
+		}
+		if e.Children {
+			r.SkipChildren()
+		}
+	}
+}
+
+// Selector returns the Go selector of the word at byte offset off inside
+// a value of type typ ("" for the value itself, ".conns", "[3]",
+// ".inner.c") and the type of that word. ok is false where the offset
+// falls in no field or element that holds a pointer-sized word.
+//
+// A slice, a string and an interface are one value: the pointer at
+// offset 0 of a slice or a string, and the data word of an interface,
+// are the value itself ("" within it), of type pointer to the element
+// for a slice, and of no type known here (nil) for an interface, whose
+// dynamic type is in memory, not in DWARF.
+func Selector(typ dwarf.Type, off int64) (sel string, word dwarf.Type, ok bool) {
+	var b strings.Builder
+	for {
+		switch t := underlying(typ).(type) {
+		case *dwarf.StructType:
+			switch shape(t) {
+			case shapeSlice, shapeString:
+				if off != 0 {
+					return "", nil, false // the length or the capacity
+				}
+				return b.String(), t.Field[0].Type, true
+			case shapeInterface:
+				if off != int64(t.ByteSize)/2 {
+					return "", nil, false // the type word: not a pointer to the heap
+				}
+				return b.String(), nil, true
+			}
+			f := fieldAt(t, off)
+			if f == nil {
+				return "", nil, false
+			}
+			b.WriteString("." + fieldName(f.Name))
+			typ, off = f.Type, off-f.ByteOffset
+		case *dwarf.ArrayType:
+			size := t.Type.Size()
+			if size <= 0 || t.Count <= 0 || off >= size*t.Count {
+				return "", nil, false
+			}
+			fmt.Fprintf(&b, "[%d]", off/size)
+			typ, off = t.Type, off%size
+		default:
+			if off != 0 {
+				return "", nil, false
+			}
+			return b.String(), typ, true
+		}
+	}
+}
+
+// Pointee returns the type that a pointer-typed word of type typ points
+// to, or nil if typ is no pointer (or unknown).
+func Pointee(typ dwarf.Type) dwarf.Type {
+	if p, ok := underlying(typ).(*dwarf.PtrType); ok {
+		return p.Type
+	}
+	return nil
+}
+
+// Name returns typ as Go spells it ("*db.Conn", "map[string]*db.Conn"),
+// with package paths cut to their last element; "" for nil.
+func Name(typ dwarf.Type) string {
+	if typ == nil {
+		return ""
+	}
+	return shortNames(goName(typ))
+}
+
+func goName(typ dwarf.Type) string {
+	switch t := typ.(type) {
+	case *dwarf.TypedefType:
+		return t.Name
+	case *dwarf.StructType:
+		if t.StructName != "" {
+			return t.StructName
+		}
+	case *dwarf.PtrType:
+		return "*" + goName(t.Type)
+	case *dwarf.ArrayType:
+		return fmt.Sprintf("[%d]%s", t.Count, goName(t.Type))
+	}
+	return typ.String()
+}
+
+// underlying follows typedefs to the type they name, but for those that
+// are Go's named types of a struct (which DWARF gives the name itself).
+func underlying(typ dwarf.Type) dwarf.Type {
+	for {
+		t, ok := typ.(*dwarf.TypedefType)
+		if !ok {
+			return typ
+		}
+		typ = t.Type
+	}
+}
+
+// fieldAt returns the field of t that holds byte offset off.
+func fieldAt(t *dwarf.StructType, off int64) *dwarf.StructField {
+	for i, f := range t.Field {
+		end := t.ByteSize
+		if i+1 < len(t.Field) {
+			end = t.Field[i+1].ByteOffset
+		}
+		if size := f.Type.Size(); size > 0 {
+			end = min(end, f.ByteOffset+size)
+		}
+		if off >= f.ByteOffset && off < end {
+			return f
+		}
+	}
+	return nil
+}
+
+// fieldName returns a field's name without the package that DWARF puts
+// before the unexported fields of an unnamed struct ("db.c" for c).
+func fieldName(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+type structShape int
+
+const (
+	shapePlain structShape = iota
+	shapeSlice
+	shapeString
+	shapeInterface
+)
+
+// shape tells the structs that stand for Go's slices, strings and
+// interfaces from the program's own.
+func shape(t *dwarf.StructType) structShape {
+	switch name := t.StructName; {
+	case strings.HasPrefix(name, "[]"):
+		return shapeSlice
+	case name == "string":
+		return shapeString
+	case name == "runtime.eface" || name == "runtime.iface":
+		return shapeInterface
+	}
+	return shapePlain
+}
+
+// shortNames cuts the package paths in a type's name to their last
+// element: "*example.com/db.Conn" reads "*db.Conn".
+func shortNames(s string) string {
+	var b strings.Builder
+	start := 0 // of the current identifier run
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && !strings.ContainsRune("*[]{}(),; <>", rune(s[i])) {
+			continue
+		}
+		word := s[start:i]
+		if j := strings.LastIndexByte(word, '/'); j >= 0 {
+			word = word[j+1:]
+		}
+		b.WriteString(word)
+		if i < len(s) {
+			b.WriteByte(s[i])
+		}
+		start = i + 1
+	}
+	return b.String()
+}
