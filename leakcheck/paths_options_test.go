@@ -43,7 +43,7 @@ func TestPassingVerdictWritesNoHeapDump(t *testing.T) {
 func TestFailingVerdictNamesTheHolder(t *testing.T) {
 	before := leakcheck.HeapDumps()
 	text := leakOnce(t)
-	assert.Regexp(t, `held by:\n\s+global  leakcheck_test\.cache \+\d+\n(\s+-> \d+ B object\n)*\s+-> \*leakcheck_test\.Conn  serial \d+`, text)
+	assert.Regexp(t, `held by:\n\s+global  leakcheck_test\.cache\.conns\n(\s+-> \d+ B object\n)*\s+-> \*leakcheck_test\.Conn  serial \d+`, text)
 	assert.Equal(t, before+1, leakcheck.HeapDumps(), "one dump per failing verdict")
 }
 
@@ -124,10 +124,7 @@ func TestConcurrentFailingVerdictsNameTheirOwnHolders(t *testing.T) {
 	wg.Wait()
 	defer func() { parHeld = [4]*Conn{} }()
 	for i, text := range texts {
-		root := "global  leakcheck_test.parHeld"
-		if i > 0 {
-			root += fmt.Sprintf(" +%d", 8*i)
-		}
+		root := fmt.Sprintf("global  leakcheck_test.parHeld[%d]", i)
 		assert.Regexp(t, fmt.Sprintf(`outlived TestPar%d `, i), text)
 		assert.Regexp(t, regexp.QuoteMeta(root)+`\n\s+-> \*leakcheck_test\.Conn  serial \d+\n`, text, "verdict %d", i)
 	}

@@ -3,6 +3,7 @@ package heapdump
 import (
 	"strings"
 
+	"github.com/objtrack/objtrack/internal/heapdump/gotypes"
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
 )
 
@@ -47,6 +48,7 @@ func (n *globalNamer) name(slot uint64, g *GlobalRoot) {
 	sym, ok := n.table.Containing(slot)
 	if ok && !compilerMade(sym.Name) {
 		g.Name, g.NameOffset = sym.Name, slot-sym.Addr
+		n.selector(g)
 		return
 	}
 	// Static data the compiler laid out for an initial value: find the
@@ -62,10 +64,34 @@ func (n *globalNamer) name(slot uint64, g *GlobalRoot) {
 	if found {
 		if hs, ok := n.table.Containing(holder); ok && !compilerMade(hs.Name) {
 			g.Name, g.NameOffset, g.Static = hs.Name, slot-value, true
+			n.selector(g)
 			return
 		}
 	}
 	g.Unnamed = "no symbol covers it"
+}
+
+// selector names the pointer of g inside its variable by the variable's
+// type, where the executable's DWARF gives it; g stays untyped (named by
+// its offset) where it does not.
+func (n *globalNamer) selector(g *GlobalRoot) {
+	types, err := n.table.Types()
+	if err != nil {
+		return
+	}
+	typ, err := types.Variable(g.Name)
+	if err != nil {
+		return
+	}
+	if g.Static {
+		// The static value is what the variable points to.
+		if typ = gotypes.Pointee(typ); typ == nil {
+			return
+		}
+	}
+	if sel, _, ok := gotypes.Selector(typ, int64(g.NameOffset)); ok {
+		g.Selector, g.Typed = sel, true
+	}
 }
 
 // pointerInto finds, in the data and bss segments, the pointer with the

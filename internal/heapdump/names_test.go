@@ -103,6 +103,14 @@ func TestNamesFromRebuiltTestBinary(t *testing.T) {
 	if text != "global  heapdump.namedRegistry" {
 		t.Errorf("text\n%s\nlacks the global's name", text)
 	}
+	// The rebuilt binary keeps its DWARF: the field of the static value
+	// is named, as Go writes it (the variable is a pointer to it).
+	if g := paths[1].Root.Global; g == nil || !g.Typed || g.Selector != ".held" {
+		t.Errorf("root %+v, want the field .held named from DWARF", g)
+	}
+	if text := paths[1].RootText(); text != "global  heapdump.namedDefaults.held" {
+		t.Errorf("text %q, want %q", text, "global  heapdump.namedDefaults.held")
+	}
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 }

@@ -128,8 +128,13 @@ type GlobalRoot struct {
 	// Static is true when the pointer is in data the compiler laid out
 	// for the variable's initial value (var x = &T{...}) and Name is the
 	// variable that points to that data.
-	Static  bool
-	Unnamed string
+	Static bool
+	// Selector names the pointer inside the variable, as Go writes it
+	// (".conns", "[3].c", "" for the variable itself), when Typed: the
+	// executable's DWARF gave the variable's type (gotypes).
+	Selector string
+	Typed    bool
+	Unnamed  string
 }
 
 // GoroutineRoot is a goroutine holding a pointer.

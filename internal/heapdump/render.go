@@ -46,6 +46,8 @@ func (g *GlobalRoot) text() string {
 		// The processors' timer heaps: a timer that is still pending
 		// holds what its function (or its channel) refers to.
 		return "a pending timer (time.AfterFunc, time.NewTimer, or a context's deadline or timeout): its function holds it, from the runtime's timer heap (runtime.allp)"
+	case g.Typed:
+		return "global  " + shortName(g.Name) + g.Selector
 	case g.Static:
 		return fmt.Sprintf("global  %s (its static value, +%d)", shortName(g.Name), g.NameOffset)
 	case g.NameOffset != 0:

@@ -49,6 +49,7 @@ func TestRootTextGolden(t *testing.T) {
 	}{
 		{"global map", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".bss", Offset: 0x1a0, Name: "example.com/db.registry"}}, Steps: steps(48, 208, 64)}},
 		{"global field", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Name: "example.com/db.config", NameOffset: 16}}, Steps: steps(64)}},
+		{"typed global field", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Name: "example.com/db.config", NameOffset: 16, Selector: ".pools[1].conn", Typed: true}}, Steps: steps(64)}},
 		{"static value", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Name: "example.com/db.defaults", NameOffset: 8, Static: true}}, Steps: steps(64)}},
 		{"unnamed global", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".data", Offset: 0x1a0, Unnamed: noSymbolTable}}, Steps: steps(48, 64)}},
 		{"uncovered global", Path{Root: Root{Kind: RootGlobal, Global: &GlobalRoot{Segment: ".bss", Offset: 0x20, Unnamed: "no symbol covers it"}}, Steps: steps(64)}},

@@ -69,7 +69,7 @@ func verify(t *Table, list []anchor) (*Table, error) {
 		}
 		shifts[s.Section] = shift
 	}
-	out := &Table{sizesGuessed: t.sizesGuessed}
+	out := &Table{sizesGuessed: t.sizesGuessed, types: t.types, typesErr: t.typesErr} // types are by name: no shift
 	var kept []Symbol
 	for _, s := range t.byName {
 		if shift, ok := shifts[s.Section]; ok {

@@ -53,8 +53,8 @@ func TestTestBuildOfThisBinary(t *testing.T) {
 	if want := reflect.TypeFor[anchorType]().PkgPath(); b.pkg != want {
 		t.Errorf("package %q, want %q", b.pkg, want)
 	}
-	if !slices.Contains(b.flags, "-ldflags=-s=false") && !slices.ContainsFunc(b.flags, func(f string) bool { return strings.HasSuffix(f, " -s=false") }) {
-		t.Errorf("flags %q keep no symbol table", b.flags)
+	if !slices.Contains(b.flags, "-ldflags=-s=false -w=false") && !slices.ContainsFunc(b.flags, func(f string) bool { return strings.HasSuffix(f, " -s=false -w=false") }) {
+		t.Errorf("flags %q keep no symbol table and DWARF", b.flags)
 	}
 }
 
@@ -67,7 +67,7 @@ func TestBuildFlagsAndEnvironment(t *testing.T) {
 		{Key: "GOAMD64", Value: "v3"}, {Key: "DefaultGODEBUG", Value: "x=1"}, {Key: "vcs.revision", Value: "abc"},
 	}
 	flags := buildFlags(settings)
-	want := []string{"-buildmode=exe", "-compiler=gc", "-gcflags=all=-N -l", "-race", "-tags=leaky,x", "-trimpath", "-ldflags=-X main.v=1 -s=false"}
+	want := []string{"-buildmode=exe", "-compiler=gc", "-gcflags=all=-N -l", "-race", "-tags=leaky,x", "-trimpath", "-ldflags=-X main.v=1 -s=false -w=false"}
 	if !slices.Equal(flags, want) {
 		t.Errorf("flags %q, want %q", flags, want)
 	}

@@ -40,17 +40,21 @@ func testBuild(exe string) (testBinary, bool) {
 	return testBinary{pkg: pkg, flags: buildFlags(bi.Settings), env: buildEnv(bi.Settings)}, true
 }
 
+// keepSymbols are the linker flags that keep a symbol table and DWARF.
+const keepSymbols = "-s=false -w=false"
+
 // buildFlags turns the recorded settings into go command flags. The link
-// keeps its symbol table whatever the original -ldflags said.
+// keeps its symbol table and its DWARF (which names the fields of
+// variables) whatever the original -ldflags said.
 func buildFlags(settings []debug.BuildSetting) []string {
 	var flags []string
-	ldflags := "-s=false"
+	ldflags := keepSymbols
 	for _, s := range settings {
 		switch s.Key {
 		case "-asmflags", "-gcflags", "-tags", "-buildmode", "-compiler", "-pgo":
 			flags = append(flags, s.Key+"="+s.Value)
 		case "-ldflags":
-			ldflags = s.Value + " -s=false"
+			ldflags = s.Value + " " + keepSymbols
 		case "-race", "-msan", "-asan", "-cover", "-trimpath":
 			if s.Value == "true" {
 				flags = append(flags, s.Key)

@@ -20,6 +20,7 @@ package symbols
 
 import (
 	"cmp"
+	"debug/dwarf"
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
@@ -27,6 +28,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+
+	"github.com/objtrack/objtrack/internal/heapdump/gotypes"
 )
 
 // Symbol is a symbol of an executable.
@@ -58,6 +61,30 @@ type Table struct {
 	// not in the table (compiler-made static data) looks like a part of
 	// the one before it.
 	sizesGuessed bool
+	// types are the executable's DWARF types, read with its symbols
+	// (a rebuilt test binary is removed once read); typesErr says why
+	// there are none.
+	types    *gotypes.Types
+	typesErr error
+}
+
+// Types returns the types that the executable's DWARF describes, which
+// name the fields and elements of its variables, or why there are none
+// (an executable linked with -ldflags=-w).
+func (t *Table) Types() (*gotypes.Types, error) {
+	if t.types == nil && t.typesErr == nil {
+		return nil, errors.New("no DWARF read: the table was not read from an executable")
+	}
+	return t.types, t.typesErr
+}
+
+func (t *Table) readTypes(read func() (*dwarf.Data, error)) {
+	d, err := read()
+	if err != nil {
+		t.typesErr = fmt.Errorf("no DWARF (build with -ldflags=-w=false to name fields): %v", err)
+		return
+	}
+	t.types = gotypes.New(d)
 }
 
 // ErrNoSymbols is returned by Open for an executable built without a
@@ -107,6 +134,7 @@ func fromELF(f *elf.File, path string) (*Table, error) {
 		list = append(list, Symbol{Name: s.Name, Addr: s.Value, Size: s.Size, Section: f.Sections[s.Section].Name})
 	}
 	t.index(list)
+	t.readTypes(f.DWARF)
 	return t, nil
 }
 
@@ -129,6 +157,7 @@ func fromMachO(f *macho.File, path string) (*Table, error) {
 	}
 	t.guessSizes(list)
 	t.index(list)
+	t.readTypes(f.DWARF)
 	return t, nil
 }
 
@@ -157,6 +186,7 @@ func fromPE(f *pe.File, path string) (*Table, error) {
 	}
 	t.guessSizes(list)
 	t.index(list)
+	t.readTypes(f.DWARF)
 	return t, nil
 }
 
