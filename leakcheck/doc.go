@@ -183,7 +183,11 @@
 // verdict's own goroutine, and what a Framework holds, are searched
 // last), found in a heap dump of the process
 // that the verdict writes and searches (Site.HeldBy; "held by:" in the
-// text). A verdict that passes writes none. Verdicts that fail at once
+// text). From a package-level variable, the path reads as the Go
+// expression that reaches the survivor, "db.cache.conns[...]" or
+// "db.config.Pools[0].Conns[2]", typed with the test binary's DWARF;
+// where a type cannot be known, the objects that follow are listed by
+// size. A verdict that passes writes none. Verdicts that fail at once
 // share one dump. WithoutPaths, the OBJTRACK_LEAKCHECK_PATHS variable
 // and PathsHeapLimit turn paths off or bound them.
 package leakcheck

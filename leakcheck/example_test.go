@@ -35,7 +35,7 @@ func ExampleCheck() {
 	exampleCache = nil
 	// Output:
 	// leakcheck: 1 tracked object outlived TestCache (1 type)
-	//   held by: global  leakcheck_test.exampleCache
+	//   held by: global  leakcheck_test.exampleCache[0]
 }
 
 // Live says what leakcheck recorded of the live objects of a type: where
@@ -55,7 +55,7 @@ func ExampleLive() {
 	// Output:
 	// github.com/objtrack/objtrack/leakcheck_test.ExampleConn 1
 	// made in github.com/objtrack/objtrack/leakcheck_test.ExampleLive
-	// held by global  leakcheck_test.exampleCache
+	// held by global  leakcheck_test.exampleCache[0]
 }
 
 // ExampleConn is a tracked type of the examples.

@@ -37,3 +37,43 @@ func TestHolderOfNamesTrackedStepsAndShortensLongPaths(t *testing.T) {
 	direct := holderOf(heapdump.Path{Root: root, Steps: steps(1)}, names, nil)
 	assert.Empty(t, direct.Via, "a root that holds the survivor itself has no steps between")
 }
+
+// A path whose expression reaches the survivor lists no steps, unless
+// its type is not the survivor's: a step was then taken for what it is
+// not, and the steps are listed by size.
+func TestHolderOfTrustsAnExpressionOfTheSurvivorsTypeOnly(t *testing.T) {
+	root := heapdump.Root{Kind: heapdump.RootGlobal, Global: &heapdump.GlobalRoot{Name: "example.com/db.registry", Selector: ".conns", Typed: true}}
+	steps := []heapdump.Step{{Addr: 0x1000, Size: 16, Pointer: 0x1000}, {Addr: 0x2000, Size: 32, Pointer: 0x2000}}
+	names := map[uint64]string{0x2000: "*db.Conn  serial 3"}
+	typed := heapdump.Path{Root: root, Steps: steps, Typed: 1, Expr: "[1]", TypedAs: "*db.Conn"}
+	got := holderOf(typed, names, nil)
+	assert.Equal(t, "global  db.registry.conns[1]", got.Root)
+	assert.Empty(t, got.Via)
+
+	wrong := typed
+	wrong.TypedAs = "*db.Pool"
+	got = holderOf(wrong, names, nil)
+	assert.Equal(t, "global  db.registry.conns", got.Root, "the root's own field stays named")
+	assert.Equal(t, []string{"16 B object"}, got.Via)
+}
+
+// The elements of one slice are one holder, whose indexes the path lists.
+func TestAddPathMergesTheElementsOfOneSlice(t *testing.T) {
+	var paths []Path
+	paths = addPath(paths, Path{Root: "global  db.pool[3]"}, 1)
+	paths = addPath(paths, Path{Root: "global  db.pool[0]"}, 2)
+	paths = addPath(paths, Path{Root: "global  db.pool[3]"}, 3)
+	paths = addPath(paths, Path{Root: "global  db.other[1]"}, 4)
+	paths = addPath(paths, Path{Root: "global  db.pool[4].peer"}, 5)
+	paths = addPath(paths, Path{Root: "global  db.pool[5]", Via: []string{"16 B object"}}, 6)
+	var got []string
+	for _, p := range paths {
+		got = append(got, fmt.Sprint(p.Root, " ", p.Serials))
+	}
+	assert.Equal(t, []string{
+		"global  db.pool[0, 3] [1 2 3]", // in the order of the indexes
+		"global  db.other[1] [4]",
+		"global  db.pool[4].peer [5]",
+		"global  db.pool[5] [6]",
+	}, got)
+}

@@ -1,6 +1,7 @@
 package leakcheck
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -237,6 +238,14 @@ func trackedObjects(g *heapdump.Graph) map[uint64]string {
 // serials): the root's line and the objects between the root and the
 // survivor.
 func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool) Path {
+	if p.Typed > 0 && p.Typed == len(p.Steps)-1 {
+		// The expression reaches the survivor: its type must be a
+		// pointer to the survivor's, or a step was taken for what it is
+		// not, and the steps are listed by size instead.
+		if name, ok := names[p.Steps[p.Typed].Addr]; !ok || !strings.HasPrefix(name, p.TypedAs+"  ") {
+			p = p.Untyped()
+		}
+	}
 	out := Path{
 		Root:            p.RootText(),
 		freed:           !p.Found() && len(p.Steps) == 0,
@@ -248,7 +257,7 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 	if len(p.Steps) < 2 {
 		return out
 	}
-	via := p.Steps[:len(p.Steps)-1] // the last is the survivor
+	via := p.Steps[p.Typed : len(p.Steps)-1] // the last is the survivor; the root's text goes through the Typed
 	for i, st := range via {
 		if len(via) > maxVia && i == maxVia/2 {
 			out.Via = append(out.Via, fmt.Sprintf("... %d more ...", len(via)-maxVia))
@@ -266,16 +275,62 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 }
 
 // addPath adds serial to the path of paths that has the same holder, or
-// appends p for it: survivors that share a holder show it once.
+// appends p for it: survivors that share a holder show it once. The
+// elements of one slice or array are one holder: "global  x.pool[0]" and
+// "global  x.pool[3]" show as "global  x.pool[0, 3]".
 func addPath(paths []Path, p Path, serial uint64) []Path {
 	for i := range paths {
-		if paths[i].Root == p.Root && slices.Equal(paths[i].Via, p.Via) {
+		if !slices.Equal(paths[i].Via, p.Via) {
+			continue
+		}
+		root, ok := paths[i].Root, paths[i].Root == p.Root
+		if !ok {
+			root, ok = mergeIndexes(paths[i].Root, p.Root)
+		}
+		if ok {
+			paths[i].Root = root
 			paths[i].Serials = append(paths[i].Serials, serial)
 			return paths
 		}
 	}
 	p.Serials = []uint64{serial}
 	return append(paths, p)
+}
+
+// mergeIndexes returns the root a with the index of b added to its last
+// index list, when a and b differ in that index alone.
+func mergeIndexes(a, b string) (string, bool) {
+	pa, la, sa, oka := lastIndexes(a)
+	pb, lb, sb, okb := lastIndexes(b)
+	if !oka || !okb || pa != pb || sa != sb || len(lb) != 1 {
+		return "", false
+	}
+	if slices.Contains(la, lb[0]) {
+		return a, true // another survivor that the same element holds
+	}
+	all := append(slices.Clone(la), lb[0])
+	slices.SortFunc(all, func(x, y string) int { return cmp.Or(cmp.Compare(len(x), len(y)), strings.Compare(x, y)) }) // by number
+	return pa + "[" + strings.Join(all, ", ") + "]" + sa, true
+}
+
+// lastIndexes splits a root's text at its last list of indexes:
+// "x.pool[0, 3].c" is "x.pool", ["0" "3"] and ".c".
+func lastIndexes(s string) (prefix string, indexes []string, suffix string, ok bool) {
+	end := strings.LastIndexByte(s, ']')
+	if end < 0 || strings.ContainsAny(s[end+1:], "[]") {
+		return "", nil, "", false
+	}
+	start := strings.LastIndexByte(s[:end], '[')
+	if start < 0 {
+		return "", nil, "", false
+	}
+	indexes = strings.Split(s[start+1:end], ", ")
+	for _, i := range indexes {
+		if i == "" || strings.Trim(i, "0123456789") != "" {
+			return "", nil, "", false // "[chan receive]", "[...]"
+		}
+	}
+	return s[:start], indexes, s[end+1:], true
 }
 
 // startedBy returns the ids of the goroutines that the scope's test

@@ -117,10 +117,10 @@ var programCases = []fixtureCase{
 	}, {
 		name: "pools kept", run: "^TestLeak", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
-			"TestLeakCacheKept":              {outlived(1, "TestLeakCacheKept"), `held by:\n\s+global  syncpools\.kept\n`},
-			"TestLeakCacheKeptAmongDirReads": {outlived(1, "TestLeakCacheKeptAmongDirReads"), `held by:\n\s+global  syncpools\.kept\n`},
+			"TestLeakCacheKept":              {outlived(1, "TestLeakCacheKept"), `held by:\n\s+global  syncpools\.kept\[\d+\]\n`},
+			"TestLeakCacheKeptAmongDirReads": {outlived(1, "TestLeakCacheKeptAmongDirReads"), `held by:\n\s+global  syncpools\.kept\[\d+\]\n`},
 			"TestLeakWorkerPoolNotReleased":  {`held by:\n\s+global  syncpools\.keptPool\n`},
-			"TestLeakKeptBesideStaleWords":   {outlived(1, "TestLeakKeptBesideStaleWords"), `held by:\n\s+global  syncpools\.kept\n`},
+			"TestLeakKeptBesideStaleWords":   {outlived(1, "TestLeakKeptBesideStaleWords"), `held by:\n\s+global  syncpools\.kept\[\d+\]\n`},
 		},
 		absent: []string{"dirBufPool", "sync.allPools", "sync.oldPools", "staleBytes", "bytePool"},
 	}}},

@@ -95,9 +95,11 @@ type Site struct {
 // from the roots that are searched first (internal/heapdump: the
 // verdict's own frames, and a framework's roots, come last).
 type Path struct {
-	// Root holds the first reference: "global  db.registry", or
-	// "goroutine 17 [chan receive] db.(*Pool).serve (db/pool.go:88)", or a
-	// finalizer, a runtime structure, or why no root was found.
+	// Root holds the first reference: a package-level variable, as the
+	// Go expression that reaches the survivor where the types are known
+	// ("global  db.cache.conns[2]"), a goroutine ("goroutine 17 [chan
+	// receive] db.(*Pool).serve (db/pool.go:88)"), a finalizer, a
+	// runtime structure, or why no root was found.
 	Root string `json:"root"`
 	// StartedByTest is true when Root is a goroutine that the judged test
 	// started (or one of its goroutines did).
@@ -422,7 +424,7 @@ func idList(g Goroutine) string {
 // last:
 //
 //	held by:
-//	  global  db.registry
+//	  global  db.registry.byAddr[...]
 //	  -> 48 B object
 //	  -> *db.Conn  serial 3
 func writePath(b *strings.Builder, p Path, typeName string) {

@@ -89,8 +89,8 @@ func (n *globalNamer) selector(g *GlobalRoot) {
 			return
 		}
 	}
-	if sel, _, ok := gotypes.Selector(typ, int64(g.NameOffset)); ok {
-		g.Selector, g.Typed = sel, true
+	if sel, w, ok := gotypes.Selector(typ, int64(g.NameOffset)); ok {
+		g.Selector, g.Typed, g.word = sel, true, w
 	}
 }
 

@@ -1,5 +1,7 @@
 package heapdump
 
+import "github.com/objtrack/objtrack/internal/heapdump/gotypes"
+
 // Path is why an object is alive: the root that holds the first pointer,
 // then each object on the way to the target, the last step.
 //
@@ -20,6 +22,22 @@ type Path struct {
 	// the frames of the goroutine that wrote the dump, or a scan of the
 	// stacks) reach the target, and Root is one of the framework's.
 	Framework bool
+	// Typed is the number of leading Steps that the root's text goes on
+	// through, as a Go expression (Expr, after the root's Selector) that
+	// names the field or element of each that holds the next pointer;
+	// they are not listed by size (typed.go). TypedAs is the type of the
+	// expression: a pointer to the target's type when Typed covers every
+	// step but the target. A caller that finds it is not may drop the
+	// expression (Untyped).
+	Typed   int
+	Expr    string
+	TypedAs string
+}
+
+// Untyped returns p without the expression that goes through its steps.
+func (p Path) Untyped() Path {
+	p.Typed, p.Expr, p.TypedAs = 0, "", ""
+	return p
 }
 
 // Found reports whether a root reaches the target.
@@ -135,6 +153,8 @@ type GlobalRoot struct {
 	Selector string
 	Typed    bool
 	Unnamed  string
+
+	word gotypes.Word // the word that holds the pointer, when Typed
 }
 
 // GoroutineRoot is a goroutine holding a pointer.

@@ -13,9 +13,10 @@ import (
 // (db/pool.go:88)", a timer, a finalizer, or why no root was found. The
 // text holds no address (a global without a name is given by its offset
 // in its segment), so that it is the same from run to run of the same
-// build, goroutine ids aside. The steps after the root are the caller's
-// to lay out, as leakcheck's report does.
-func (p Path) RootText() string { return p.Root.text(len(p.Steps) > 0) }
+// build, goroutine ids aside. The steps after the root, but for the
+// Typed ones that its expression goes through, are the caller's to lay
+// out, as leakcheck's report does.
+func (p Path) RootText() string { return p.Root.text(len(p.Steps) > 0) + p.Expr }
 
 // text is the root's line; inHeap says whether the target is a heap
 // object of the dump.

@@ -1,6 +1,11 @@
 package heapdump
 
-import "github.com/objtrack/objtrack/internal/heapdump/symbols"
+import (
+	"debug/dwarf"
+
+	"github.com/objtrack/objtrack/internal/heapdump/gotypes"
+	"github.com/objtrack/objtrack/internal/heapdump/symbols"
+)
 
 // SearchOptions are the options of [Graph.Paths].
 type SearchOptions struct {
@@ -62,6 +67,16 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 		}
 	}
 	g.nameTimers(paths)
+	for i := range paths {
+		p := &paths[i]
+		// The runtime's timer heaps (runtime.allp) that nameTimers could
+		// not read as a timer's keep their sizes.
+		if r := p.Root; r.Kind == RootGlobal && r.Global != nil && r.Global.Typed && r.Global.Name != "runtime.allp" {
+			var last dwarf.Type
+			p.Expr, p.Typed, last = typeSteps(r.Global.word, p.Steps)
+			p.TypedAs = gotypes.Name(last)
+		}
+	}
 	return paths
 }
 

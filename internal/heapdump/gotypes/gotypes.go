@@ -79,17 +79,39 @@ func (t *Types) index() {
 	}
 }
 
+// WordKind says what a word that Selector names is.
+type WordKind int
+
+const (
+	// Plain is a word of its own type: a pointer, a map, a channel, a
+	// function, an integer.
+	Plain WordKind = iota
+	// SliceArray is a slice's pointer to its first element: its type is
+	// a pointer to the element, and the elements follow it.
+	SliceArray
+	// StringData is a string's pointer to its bytes.
+	StringData
+	// InterfaceData is an interface's data word, whose type is the
+	// dynamic type, which is in memory, not in DWARF: Word.Type is nil.
+	InterfaceData
+)
+
+// Word is a word that Selector names: its type and what it is.
+type Word struct {
+	Type dwarf.Type
+	Kind WordKind
+}
+
 // Selector returns the Go selector of the word at byte offset off inside
 // a value of type typ ("" for the value itself, ".conns", "[3]",
-// ".inner.c") and the type of that word. ok is false where the offset
-// falls in no field or element that holds a pointer-sized word.
+// ".inner.c") and the word found there. ok is false where the offset
+// falls in no field or element, or inside a word (the length of a slice,
+// the type word of an interface).
 //
-// A slice, a string and an interface are one value: the pointer at
-// offset 0 of a slice or a string, and the data word of an interface,
-// are the value itself ("" within it), of type pointer to the element
-// for a slice, and of no type known here (nil) for an interface, whose
-// dynamic type is in memory, not in DWARF.
-func Selector(typ dwarf.Type, off int64) (sel string, word dwarf.Type, ok bool) {
+// A slice, a string and an interface are one value: their pointer word
+// is the value itself ("" within it), of kind SliceArray, StringData or
+// InterfaceData.
+func Selector(typ dwarf.Type, off int64) (sel string, w Word, ok bool) {
 	var b strings.Builder
 	for {
 		switch t := underlying(typ).(type) {
@@ -97,33 +119,37 @@ func Selector(typ dwarf.Type, off int64) (sel string, word dwarf.Type, ok bool) 
 			switch shape(t) {
 			case shapeSlice, shapeString:
 				if off != 0 {
-					return "", nil, false // the length or the capacity
+					return "", Word{}, false // the length or the capacity
 				}
-				return b.String(), t.Field[0].Type, true
+				kind := SliceArray
+				if shape(t) == shapeString {
+					kind = StringData
+				}
+				return b.String(), Word{Type: t.Field[0].Type, Kind: kind}, true
 			case shapeInterface:
-				if off != int64(t.ByteSize)/2 {
-					return "", nil, false // the type word: not a pointer to the heap
+				if off != t.ByteSize/2 {
+					return "", Word{}, false // the type word: not a pointer to the heap
 				}
-				return b.String(), nil, true
+				return b.String(), Word{Kind: InterfaceData}, true
 			}
 			f := fieldAt(t, off)
 			if f == nil {
-				return "", nil, false
+				return "", Word{}, false
 			}
 			b.WriteString("." + fieldName(f.Name))
 			typ, off = f.Type, off-f.ByteOffset
 		case *dwarf.ArrayType:
 			size := t.Type.Size()
 			if size <= 0 || t.Count <= 0 || off >= size*t.Count {
-				return "", nil, false
+				return "", Word{}, false
 			}
 			fmt.Fprintf(&b, "[%d]", off/size)
 			typ, off = t.Type, off%size
 		default:
 			if off != 0 {
-				return "", nil, false
+				return "", Word{}, false
 			}
-			return b.String(), typ, true
+			return b.String(), Word{Type: typ}, true
 		}
 	}
 }

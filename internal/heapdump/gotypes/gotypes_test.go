@@ -56,7 +56,7 @@ func TestSelectorNamesTheWordAtAnOffset(t *testing.T) {
 			continue
 		}
 		assert.Equal(t, c.sel, sel, "offset %d", c.off)
-		assert.Equal(t, c.wordType, Name(word), "offset %d: the word's type", c.off)
+		assert.Equal(t, c.wordType, Name(word.Type), "offset %d: the word's type", c.off)
 	}
 }
 
@@ -68,8 +68,8 @@ func TestSelectorGoesThroughArraysOfStructs(t *testing.T) {
 	sel, word, ok := Selector(table, 2*(2*ptr)+ptr) // the conn of table[2]
 	require.True(t, ok)
 	assert.Equal(t, "[2].conn", sel)
-	assert.Equal(t, "*main.Conn", Name(word))
-	assert.Equal(t, "main.Conn", Name(Pointee(word)))
+	assert.Equal(t, "*main.Conn", Name(word.Type))
+	assert.Equal(t, "main.Conn", Name(Pointee(word.Type)))
 }
 
 func TestVariablesOfEveryShapeAreFound(t *testing.T) {
@@ -91,7 +91,7 @@ func TestVariablesOfEveryShapeAreFound(t *testing.T) {
 	sel, word, ok := Selector(Pointee(pcache), int64(unsafe.Sizeof(uintptr(0))))
 	assert.True(t, ok)
 	assert.Equal(t, ".conns", sel)
-	assert.Equal(t, "map[string]*main.Conn", Name(word))
+	assert.Equal(t, "map[string]*main.Conn", Name(word.Type))
 }
 
 func TestShortNamesCutPackagePaths(t *testing.T) {
@@ -105,4 +105,30 @@ func TestShortNamesCutPackagePaths(t *testing.T) {
 	} {
 		assert.Equal(t, want, shortNames(in), in)
 	}
+}
+
+func TestMapOfReadsTheLayoutOfAMap(t *testing.T) {
+	types := shapes(t)
+	cache, err := types.Variable("main.cache")
+	require.NoError(t, err)
+	_, conns, ok := Selector(cache, int64(unsafe.Sizeof(uintptr(0))))
+	require.True(t, ok)
+	m, ok := MapOf(conns.Type)
+	require.True(t, ok, "map[string]*main.Conn")
+	ptr := int64(unsafe.Sizeof(uintptr(0)))
+	assert.Equal(t, 8+ptr, m.DirPtr, "after used (a uint64) and seed (a uintptr)")
+	// A slot of map[string]*Conn: a string key (two words), then the
+	// element; slots follow the control word.
+	slot := 3 * ptr
+	isKey, sel, w, ok := m.Slot(8 + 2*slot + 2*ptr)
+	require.True(t, ok)
+	assert.False(t, isKey)
+	assert.Equal(t, "", sel)
+	assert.Equal(t, "*main.Conn", Name(w.Type))
+	isKey, _, w, ok = m.Slot(8 + slot)
+	require.True(t, ok)
+	assert.True(t, isKey, "the key of the second slot")
+	assert.Equal(t, StringData, w.Kind)
+	_, ok = MapOf(cache)
+	assert.False(t, ok, "a struct is no map")
 }

@@ -29,13 +29,26 @@ var (
 	registry = map[string]*conn{}
 	current  *conn
 	defaults = &settings{name: "defaults"}
+	// big has grown past one group: its values are in the groups of
+	// tables, which a directory lists.
+	big    = map[int]*settings{}
+	list   []*conn
+	byConn = map[*conn]bool{}
+	boxed  any
 )
 
 func main() {
-	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}}
+	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}}
 	registry["a"] = objects[0]
 	current = objects[1]
 	defaults.conn = objects[2]
+	for i := range 100 {
+		big[i] = &settings{name: fmt.Sprint(i)}
+	}
+	big[50].conn = objects[3]
+	list = []*conn{{}, {}, objects[4]}
+	byConn[objects[5]] = true
+	boxed = objects[6] // an interface: its dynamic type is not in DWARF
 	var targets []uint64
 	for _, c := range objects {
 		targets = append(targets, uint64(uintptr(unsafe.Pointer(c))))
@@ -57,11 +70,12 @@ func main() {
 	}
 	for i, p := range g.Paths(targets, heapdump.SearchOptions{Symbols: table}) {
 		fmt.Printf("conn %d held by:\n  %s\n", i+1, p.RootText())
-		for _, st := range p.Steps {
+		for _, st := range p.Steps[p.Typed:] {
 			fmt.Printf("  -> %d B object\n", st.Size)
 		}
 	}
 	runtime.KeepAlive(registry)
+	runtime.KeepAlive(big)
 }
 
 func fail(err error) {
