@@ -184,7 +184,7 @@
 // last), found in a heap dump of the process
 // that the verdict writes and searches (Site.HeldBy; "held by:" in the
 // text). From a package-level variable, the path reads as the Go
-// expression that reaches the survivor, "db.cache.conns[...]" or
+// expression that reaches the survivor, `db.cache.conns["10.0.0.1"]` or
 // "db.config.Pools[0].Conns[2]", typed with the test binary's DWARF;
 // where a type cannot be known, the objects that follow are listed by
 // size. A verdict that passes writes none. Verdicts that fail at once

@@ -57,7 +57,8 @@ func TestHolderOfTrustsAnExpressionOfTheSurvivorsTypeOnly(t *testing.T) {
 	assert.Equal(t, []string{"16 B object"}, got.Via)
 }
 
-// The elements of one slice are one holder, whose indexes the path lists.
+// The elements of one slice, or the values of one map, are one holder,
+// whose indexes or keys the path lists.
 func TestAddPathMergesTheElementsOfOneSlice(t *testing.T) {
 	var paths []Path
 	paths = addPath(paths, Path{Root: "global  db.pool[3]"}, 1)
@@ -66,6 +67,15 @@ func TestAddPathMergesTheElementsOfOneSlice(t *testing.T) {
 	paths = addPath(paths, Path{Root: "global  db.other[1]"}, 4)
 	paths = addPath(paths, Path{Root: "global  db.pool[4].peer"}, 5)
 	paths = addPath(paths, Path{Root: "global  db.pool[5]", Via: []string{"16 B object"}}, 6)
+	paths = addPath(paths, Path{Root: `global  db.byAddr["b:1"]`}, 7)
+	paths = addPath(paths, Path{Root: `global  db.byAddr["a, ]x"]`}, 8)
+	paths = addPath(paths, Path{Root: `global  db.byAddr["c"...]`}, 9)
+	paths = addPath(paths, Path{Root: "global  db.byID[10]"}, 10)
+	paths = addPath(paths, Path{Root: "global  db.byID[-2]"}, 11)
+	paths = addPath(paths, Path{Root: "global  db.m[...]"}, 12)
+	paths = addPath(paths, Path{Root: "global  db.m[...]"}, 13)
+	paths = addPath(paths, Path{Root: "goroutine 7 [chan receive] db.serve (db/db.go:12)"}, 14)
+	paths = addPath(paths, Path{Root: "goroutine 8 [chan receive] db.serve (db/db.go:12)"}, 15)
 	var got []string
 	for _, p := range paths {
 		got = append(got, fmt.Sprint(p.Root, " ", p.Serials))
@@ -75,5 +85,10 @@ func TestAddPathMergesTheElementsOfOneSlice(t *testing.T) {
 		"global  db.other[1] [4]",
 		"global  db.pool[4].peer [5]",
 		"global  db.pool[5] [6]",
+		`global  db.byAddr["a, ]x", "b:1", "c"...] [7 8 9]`,
+		"global  db.byID[-2, 10] [10 11]",
+		"global  db.m[...] [12 13]",
+		"goroutine 7 [chan receive] db.serve (db/db.go:12) [14]",
+		"goroutine 8 [chan receive] db.serve (db/db.go:12) [15]",
 	}, got)
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -298,7 +299,8 @@ func addPath(paths []Path, p Path, serial uint64) []Path {
 }
 
 // mergeIndexes returns the root a with the index of b added to its last
-// index list, when a and b differ in that index alone.
+// index list, when a and b differ in that index alone: elements of one
+// slice, or values of one map, hold the survivors.
 func mergeIndexes(a, b string) (string, bool) {
 	pa, la, sa, oka := lastIndexes(a)
 	pb, lb, sb, okb := lastIndexes(b)
@@ -309,28 +311,88 @@ func mergeIndexes(a, b string) (string, bool) {
 		return a, true // another survivor that the same element holds
 	}
 	all := append(slices.Clone(la), lb[0])
-	slices.SortFunc(all, func(x, y string) int { return cmp.Or(cmp.Compare(len(x), len(y)), strings.Compare(x, y)) }) // by number
+	slices.SortFunc(all, compareLiterals)
 	return pa + "[" + strings.Join(all, ", ") + "]" + sa, true
 }
 
-// lastIndexes splits a root's text at its last list of indexes:
-// "x.pool[0, 3].c" is "x.pool", ["0" "3"] and ".c".
+// lastIndexes splits a root's text at its last list of indexes or keys,
+// Go literals: "x.pool[0, 3].c" is "x.pool", ["0" "3"] and ".c";
+// `x.m["a", "b"]` is "x.m", [`"a"` `"b"`] and "".
 func lastIndexes(s string) (prefix string, indexes []string, suffix string, ok bool) {
-	end := strings.LastIndexByte(s, ']')
-	if end < 0 || strings.ContainsAny(s[end+1:], "[]") {
-		return "", nil, "", false
-	}
-	start := strings.LastIndexByte(s[:end], '[')
-	if start < 0 {
-		return "", nil, "", false
-	}
-	indexes = strings.Split(s[start+1:end], ", ")
-	for _, i := range indexes {
-		if i == "" || strings.Trim(i, "0123456789") != "" {
-			return "", nil, "", false // "[chan receive]", "[...]"
+	for i := 0; i < len(s); i++ {
+		if s[i] != '[' {
+			continue
+		}
+		if list, end, found := literalList(s, i+1); found {
+			prefix, indexes, suffix, ok = s[:i], list, s[end+1:], true
+			i = end
 		}
 	}
-	return s[:start], indexes, s[end+1:], true
+	return prefix, indexes, suffix, ok
+}
+
+// literalList parses the literals that start at s[i], separated by ", "
+// and closed by "]", and returns them and where the "]" is.
+func literalList(s string, i int) (list []string, end int, ok bool) {
+	for {
+		n := literalLen(s[i:])
+		if n == 0 {
+			return nil, 0, false
+		}
+		list = append(list, s[i:i+n])
+		i += n
+		switch {
+		case strings.HasPrefix(s[i:], "]"):
+			return list, i, true
+		case strings.HasPrefix(s[i:], ", "):
+			i += 2
+		default:
+			return nil, 0, false
+		}
+	}
+}
+
+// literalLen returns the length of the Go literal that starts s: a
+// quoted string, possibly cut short ("abc"...), an integer, or a bool;
+// 0 if none does.
+func literalLen(s string) int {
+	if strings.HasPrefix(s, `"`) {
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			return 0
+		}
+		if strings.HasPrefix(s[len(q):], "...") {
+			return len(q) + 3
+		}
+		return len(q)
+	}
+	for _, b := range []string{"true", "false"} {
+		if strings.HasPrefix(s, b) {
+			return len(b)
+		}
+	}
+	n := 0
+	if strings.HasPrefix(s, "-") {
+		n = 1
+	}
+	digits := n
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n == digits {
+		return 0
+	}
+	return n
+}
+
+// compareLiterals orders integers by value, and other literals as text.
+func compareLiterals(x, y string) int {
+	a, errA := strconv.ParseInt(x, 10, 64)
+	b, errB := strconv.ParseInt(y, 10, 64)
+	if errA == nil && errB == nil {
+		return cmp.Compare(a, b)
+	}
+	return strings.Compare(x, y)
 }
 
 // startedBy returns the ids of the goroutines that the scope's test

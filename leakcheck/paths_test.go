@@ -23,7 +23,7 @@ import (
 // report must say holds its object: the root, named as a user would look
 // for it, then the objects in between, then the object itself.
 var heldBy = map[string]string{
-	"TestLeakHeldByGlobalMap":        `global  holders\.registry\[\.\.\.\]\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByGlobalMap":        `global  holders\.registry\["db"\]\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldDeepInGlobalStruct": `global  holders\.config\.Clusters\[0\]\.Replicas\[0\]\.Conns\[0\]\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByBlockedGoroutine": `goroutine \d+ \[chan receive\] holders\.serve \(holders/holders_test\.go:\d+\), .*started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByAfterFunc":        `a pending time\.AfterFunc timer, due in 59m\d+s: its function holders\.TestLeakHeldByAfterFunc\.func1 \(holders/holders_test\.go:\d+\) holds it\n\s+-> \*holders\.Conn  serial \d+\n`,

@@ -67,13 +67,18 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 		}
 	}
 	g.nameTimers(paths)
+	t := &typer{g: g}
+	if g.writtenHere() {
+		t.mem = openLiveMemory()
+		defer t.mem.close()
+	}
 	for i := range paths {
 		p := &paths[i]
 		// The runtime's timer heaps (runtime.allp) that nameTimers could
 		// not read as a timer's keep their sizes.
 		if r := p.Root; r.Kind == RootGlobal && r.Global != nil && r.Global.Typed && r.Global.Name != "runtime.allp" {
 			var last dwarf.Type
-			p.Expr, p.Typed, last = typeSteps(r.Global.word, p.Steps)
+			p.Expr, p.Typed, last = t.typeSteps(r.Global.word, p.Steps)
 			p.TypedAs = gotypes.Name(last)
 		}
 	}

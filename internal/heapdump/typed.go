@@ -11,22 +11,29 @@ import (
 // A path from a global whose variable's type DWARF gives reads as the Go
 // expression that reaches the target: the root's selector, then, step by
 // step, the field or element of each object that holds the next pointer
-// (internal/heapdump/gotypes), and m[...] for a map's value (its key is
-// not read yet), whatever objects of the map's own the value is in, or
-// "m (as a key)" for a pointer key. The expression stops where a type
-// cannot be known (an interface's dynamic type, an object whose layout
-// does not match its type); the steps it covers are not listed by size.
+// (internal/heapdump/gotypes), and m["key"] for a map's value (keys.go;
+// m[...] where the key cannot be known), whatever objects of the map's
+// own the value is in, or "m (as a key)" for a pointer key. The
+// expression stops where a type cannot be known (an interface's dynamic
+// type, an object whose layout does not match its type); the steps it
+// covers are not listed by size.
+
+// typer types the paths of one search.
+type typer struct {
+	g   *Graph
+	mem *liveMemory // nil where the dump is not this process's, or its memory cannot be read
+}
 
 // typeSteps follows the types of the words of a path, from w, the word of
 // the root that holds the first pointer, down its steps. It returns the
 // expression that continues the root's ("[2].conn", ".conns[...]"), the
 // number of leading steps it covers, and the type of the word that
 // points to the next step (that is, to the target when all are covered).
-func typeSteps(w gotypes.Word, steps []Step) (expr string, covered int, last dwarf.Type) {
+func (t *typer) typeSteps(w gotypes.Word, steps []Step) (expr string, covered int, last dwarf.Type) {
 	var b strings.Builder
 	for i := 0; i+1 < len(steps); {
 		if m, ok := gotypes.MapOf(w.Type); ok && w.Kind == gotypes.Plain {
-			n, sel, next, ok := mapSteps(m, steps[i:])
+			n, sel, next, ok := t.mapSteps(m, steps[i:])
 			if !ok {
 				break
 			}
@@ -79,10 +86,11 @@ func objectStep(w gotypes.Word, st, next Step) (sel string, nw gotypes.Word, ok 
 // mapSteps names the value of a map that steps[0], the map's header,
 // leads to: it goes through the header, the directory and the table of a
 // large map, and the group, and returns the number of steps these are,
-// "[...]" and the selector inside the value (its key is not known) or
-// " (as a key)", and the word in the slot that points to the step after
-// the group.
-func mapSteps(m gotypes.Map, steps []Step) (n int, sel string, w gotypes.Word, ok bool) {
+// the index expression of the value ("[42]"; "[...]" where its key
+// cannot be known, keys.go) and the selector inside it, or " (as a
+// key)", and the word in the slot that points to the step after the
+// group.
+func (t *typer) mapSteps(m gotypes.Map, steps []Step) (n int, sel string, w gotypes.Word, ok bool) {
 	// The header's directory pointer leads to the group of a small map,
 	// or to the directory of tables of a large one: a directory's
 	// pointers lead to tables, whose groups pointer leads on.
@@ -111,7 +119,11 @@ func mapSteps(m gotypes.Map, steps []Step) (n int, sel string, w gotypes.Word, o
 	case isKey:
 		return 0, "", gotypes.Word{}, false // a field of a key
 	}
-	return g + 1, "[...]" + inner, w, true
+	key := t.keyText(m, group, next, off)
+	if key == "" {
+		key = "..."
+	}
+	return g + 1, "[" + key + "]" + inner, w, true
 }
 
 // isTable reports whether st is the size of a map table.

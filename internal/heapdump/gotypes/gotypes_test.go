@@ -32,6 +32,7 @@ func TestSelectorNamesTheWordAtAnOffset(t *testing.T) {
 	cache, err := types.Variable("main.cache")
 	require.NoError(t, err)
 	ptr := int64(unsafe.Sizeof(uintptr(0))) // go build inherits the test's GOARCH
+	kinds := map[string]WordKind{".conns": Plain, ".list": SliceArray, ".any": InterfaceData, ".name": StringData, ".arr[3]": Plain}
 	for _, c := range []struct {
 		off      int64
 		sel      string
@@ -52,6 +53,9 @@ func TestSelectorNamesTheWordAtAnOffset(t *testing.T) {
 		{off: 16 * ptr, ok: false}, // past the end
 	} {
 		sel, word, ok := Selector(cache, c.off)
+		if want, ok := kinds[c.sel]; ok {
+			assert.Equal(t, want, word.Kind, "%s: the word's kind", c.sel)
+		}
 		if !assert.Equal(t, c.ok, ok, "offset %d: ok", c.off) || !ok {
 			continue
 		}

@@ -96,3 +96,36 @@ func field(t *dwarf.StructType, name string) *dwarf.StructField {
 	}
 	return nil
 }
+
+// Key returns, for byte offset off inside a group, the offset in the
+// group of the key of the slot that holds off, and the key's type.
+func (m Map) Key(off int64) (keyOff int64, key dwarf.Type, ok bool) {
+	slots := field(m.Group, "slots")
+	arr, isArray := underlying(slots.Type).(*dwarf.ArrayType)
+	if !isArray || off < slots.ByteOffset {
+		return 0, nil, false
+	}
+	slot, isStruct := underlying(arr.Type).(*dwarf.StructType)
+	size := arr.Type.Size()
+	if !isStruct || size <= 0 {
+		return 0, nil, false
+	}
+	k := field(slot, "key")
+	if k == nil {
+		return 0, nil, false
+	}
+	i := (off - slots.ByteOffset) / size
+	if i >= arr.Count {
+		return 0, nil, false
+	}
+	return slots.ByteOffset + i*size + k.ByteOffset, k.Type, true
+}
+
+// Underlying returns the type that typ names, through typedefs.
+func Underlying(typ dwarf.Type) dwarf.Type { return underlying(typ) }
+
+// IsString reports whether typ is Go's string.
+func IsString(typ dwarf.Type) bool {
+	s, ok := underlying(typ).(*dwarf.StructType)
+	return ok && shape(s) == shapeString
+}

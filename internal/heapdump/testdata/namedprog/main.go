@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"unsafe"
 
 	"github.com/objtrack/objtrack/internal/heapdump"
@@ -35,10 +36,15 @@ var (
 	list   []*conn
 	byConn = map[*conn]bool{}
 	boxed  any
+	// Keys: one cut short, one negative, and one whose slot changes
+	// after the dump, which must not be shown.
+	long  = map[string]*conn{}
+	small = map[int8]*conn{}
+	moved = map[string]*conn{}
 )
 
 func main() {
-	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}}
+	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}, {serial: 8}, {serial: 9}, {serial: 10}}
 	registry["a"] = objects[0]
 	current = objects[1]
 	defaults.conn = objects[2]
@@ -49,6 +55,9 @@ func main() {
 	list = []*conn{{}, {}, objects[4]}
 	byConn[objects[5]] = true
 	boxed = objects[6] // an interface: its dynamic type is not in DWARF
+	long[strings.Repeat("k", 100)] = objects[7]
+	small[-3] = objects[8]
+	moved["before"] = objects[9]
 	var targets []uint64
 	for _, c := range objects {
 		targets = append(targets, uint64(uintptr(unsafe.Pointer(c))))
@@ -64,6 +73,7 @@ func main() {
 		fail(err)
 	}
 	defer os.Remove(path)
+	moved["before"] = &conn{} // the slot holds another pointer than the dump's
 	g, err := heapdump.ReadGraphFile(path)
 	if err != nil {
 		fail(err)
@@ -76,6 +86,7 @@ func main() {
 	}
 	runtime.KeepAlive(registry)
 	runtime.KeepAlive(big)
+	runtime.KeepAlive(moved)
 }
 
 func fail(err error) {
