@@ -68,6 +68,9 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 	}
 	g.nameTimers(paths)
 	t := &typer{g: g}
+	if opts.Symbols != nil {
+		t.types, _ = opts.Symbols.Types()
+	}
 	if g.writtenHere() {
 		t.mem = openLiveMemory()
 		defer t.mem.close()
@@ -78,7 +81,7 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 		// not read as a timer's keep their sizes.
 		if r := p.Root; r.Kind == RootGlobal && r.Global != nil && r.Global.Typed && r.Global.Name != "runtime.allp" {
 			var last dwarf.Type
-			p.Expr, p.Typed, last = t.typeSteps(r.Global.word, p.Steps)
+			p.Expr, p.Typed, last = t.typeSteps(r.Global.word, r.Slot, p.Steps)
 			p.TypedAs = gotypes.Name(last)
 		}
 	}

@@ -3,9 +3,12 @@ package heapdump
 import (
 	"debug/dwarf"
 	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/objtrack/objtrack/internal/heapdump/gotypes"
+	"github.com/objtrack/objtrack/internal/typename"
 )
 
 // A path from a global whose variable's type DWARF gives reads as the Go
@@ -20,25 +23,39 @@ import (
 
 // typer types the paths of one search.
 type typer struct {
-	g   *Graph
-	mem *liveMemory // nil where the dump is not this process's, or its memory cannot be read
+	g     *Graph
+	types *gotypes.Types
+	mem   *liveMemory // nil where the dump is not this process's, or its memory cannot be read
+
+	dynamicOnce sync.Once
+	dynamic     map[uint64]Type   // the dump's types, by address
+	itabs       map[uint64]uint64 // the dump's itabs: the address of each one's type
 }
 
 // typeSteps follows the types of the words of a path, from w, the word of
-// the root that holds the first pointer, down its steps. It returns the
-// expression that continues the root's ("[2].conn", ".conns[...]"), the
-// number of leading steps it covers, and the type of the word that
-// points to the next step (that is, to the target when all are covered).
-func (t *typer) typeSteps(w gotypes.Word, steps []Step) (expr string, covered int, last dwarf.Type) {
+// the root that holds the first pointer, at address at, down its steps.
+// It returns the expression that continues the root's ("[2].conn",
+// ".conns[...]"), the number of leading steps it covers, and the type of
+// the word that points to the next step (that is, to the target when
+// all are covered).
+func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string, covered int, last dwarf.Type) {
 	var b strings.Builder
+	assertion := "" // the type assertion that goes on into an interface's value
 	for i := 0; i+1 < len(steps); {
+		if w.Kind == gotypes.InterfaceData {
+			var ok bool
+			if w, assertion, ok = t.dynamicType(w, at, steps[i]); !ok {
+				break
+			}
+		}
 		if m, ok := gotypes.MapOf(w.Type); ok && w.Kind == gotypes.Plain {
 			n, sel, next, ok := t.mapSteps(m, steps[i:])
 			if !ok {
 				break
 			}
-			b.WriteString(sel)
-			w, i = next, i+n
+			b.WriteString(assertion + sel)
+			at = steps[i+n-1].Addr + steps[i+n].Field
+			w, i, assertion = next, i+n, ""
 			covered = i
 			continue
 		}
@@ -46,14 +63,97 @@ func (t *typer) typeSteps(w gotypes.Word, steps []Step) (expr string, covered in
 		if !ok {
 			break
 		}
-		b.WriteString(sel)
-		w, i = next, i+1
+		b.WriteString(assertion + sel)
+		at = steps[i].Addr + steps[i+1].Field
+		w, i, assertion = next, i+1, ""
 		covered = i
+	}
+	if w.Kind == gotypes.InterfaceData && covered < len(steps) {
+		// The word that points to the target: its dynamic type is the
+		// expression's.
+		if dw, _, ok := t.dynamicType(w, at, steps[covered]); ok {
+			w = dw
+		}
 	}
 	if covered == 0 {
 		return "", 0, nil
 	}
 	return b.String(), covered, w.Type
+}
+
+// dynamicType returns the word of the dynamic value of the interface
+// whose data word, at address at, points to st: a pointer of the dynamic
+// type, or, for a type the interface holds a copy of, a pointer to it;
+// and the type assertion that an expression goes on into it with. It
+// reads the interface's type word from the live process, and trusts it
+// only while the data word still holds the dump's pointer.
+func (t *typer) dynamicType(w gotypes.Word, at uint64, st Step) (gotypes.Word, string, bool) {
+	if t.mem == nil || t.types == nil {
+		return gotypes.Word{}, "", false
+	}
+	ptr := t.g.roots.Params.PtrSize
+	order := byteOrder(t.g.roots.Params)
+	words, ok := t.mem.read(at-uint64(ptr), 2*ptr)
+	if !ok || readWord(words[ptr:], ptr, order) != st.Pointer {
+		return gotypes.Word{}, "", false
+	}
+	t.dynamicOnce.Do(t.indexDynamic)
+	typeAddr := readWord(words, ptr, order)
+	if w.NonEmpty {
+		if typeAddr, ok = t.itabs[typeAddr]; !ok {
+			return gotypes.Word{}, "", false
+		}
+	}
+	name, indirect, ok := t.typeAt(typeAddr)
+	if !ok {
+		return gotypes.Word{}, "", false
+	}
+	typ, ok := t.types.ByName(name)
+	if !ok {
+		return gotypes.Word{}, "", false
+	}
+	assertion := ".(" + gotypes.Name(typ) + ")"
+	if indirect {
+		return gotypes.Word{Type: &dwarf.PtrType{Type: typ}}, assertion, true
+	}
+	return gotypes.Word{Type: typ}, assertion, true
+}
+
+// typeAt returns the name, as DWARF spells it, of the type whose
+// descriptor is at addr, and whether an interface holds a pointer to a
+// copy of its values: from the program's own types (internal/typename),
+// which the process that wrote the dump has, else from the dump's
+// (those of itabs), whose names the runtime leaves unusable for pointer
+// types with methods ("context.").
+func (t *typer) typeAt(addr uint64) (name string, indirect, ok bool) {
+	if rt, found := typename.ByAddress(uintptr(addr)); found {
+		name = rt.String()
+		if rt.Name() != "" && rt.PkgPath() != "" {
+			name = rt.PkgPath() + "." + rt.Name()
+		}
+		switch rt.Kind() {
+		case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+			return name, false, true
+		}
+		return name, true, true
+	}
+	t.dynamicOnce.Do(t.indexDynamic)
+	dt, found := t.dynamic[addr]
+	if !found || strings.HasSuffix(dt.Name, ".") {
+		return "", false, false
+	}
+	return dt.Name, dt.Indirect, true
+}
+
+func (t *typer) indexDynamic() {
+	t.dynamic = map[uint64]Type{}
+	for _, ty := range t.g.roots.Types {
+		t.dynamic[ty.Addr] = ty
+	}
+	t.itabs = map[uint64]uint64{}
+	for _, it := range t.g.roots.Itabs {
+		t.itabs[it.Addr] = it.Type
+	}
 }
 
 // objectStep names the word of object st that points to next, when word

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // The types of the program: a name given to an option or a matcher is
@@ -30,17 +31,34 @@ const maxClose = 5
 // programTypes indexes the program's types by their bare name (unnamed
 // types by their string), with the named ones listed for suggestions.
 type programTypes struct {
-	byKey map[string][]reflect.Type
-	named []reflect.Type
+	byKey  map[string][]reflect.Type
+	named  []reflect.Type
+	byAddr map[uintptr]reflect.Type // by the address of the type's descriptor
 }
 
 // program is built once, on first use: the program's types do not change
 // while it runs (a plugin opened later is not seen).
 var program = sync.OnceValue(func() *programTypes { return indexTypes(linkedTypes()) })
 
+// ByAddress returns the type of the program whose descriptor is at addr
+// (the type word of an interface value that holds it), if the program's
+// types reach it (see above); false for any other address, so that a
+// word read from memory is made a type only if it is one.
+func ByAddress(addr uintptr) (reflect.Type, bool) {
+	t, ok := program().byAddr[addr]
+	return t, ok
+}
+
+// descriptor returns the address of t's descriptor: the data word of the
+// interface value t, which holds the *rtype that package reflect made
+// from the descriptor's address.
+func descriptor(t reflect.Type) uintptr {
+	return uintptr((*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1])
+}
+
 // indexTypes indexes roots and every type they reach.
 func indexTypes(roots []reflect.Type) *programTypes {
-	p := &programTypes{byKey: map[string][]reflect.Type{}}
+	p := &programTypes{byKey: map[string][]reflect.Type{}, byAddr: map[uintptr]reflect.Type{}}
 	seen := make(map[reflect.Type]bool, 2*len(roots))
 	todo := slices.Clone(roots)
 	for len(todo) > 0 {
@@ -50,6 +68,7 @@ func indexTypes(roots []reflect.Type) *programTypes {
 			continue
 		}
 		seen[t] = true
+		p.byAddr[descriptor(t)] = t
 		key := t.Name()
 		if key == "" {
 			key = t.String()

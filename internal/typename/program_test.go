@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // onlyInTest is declared here and never tracked: the listing must find it
@@ -184,4 +187,23 @@ func BenchmarkListProgramTypes(b *testing.B) {
 		indexTypes(linkedTypes())
 	}
 	b.ReportMetric(float64(len(program().named)), "types")
+}
+
+// A type word read from memory is made a type only if it is one of the
+// program's: the type word of an interface value that holds it.
+func TestByAddressFindsTheTypeOfAnInterfacesTypeWord(t *testing.T) {
+	if !Listed {
+		t.Skip("the program's types are not listed in this build")
+	}
+	type local struct{ N int }
+	var v any = &local{N: 1}
+	word := uintptr((*[2]unsafe.Pointer)(unsafe.Pointer(&v))[0])
+	got, ok := ByAddress(word)
+	if assert.True(t, ok) {
+		assert.Equal(t, reflect.TypeOf(v), got)
+	}
+	_, ok = ByAddress(word + 1)
+	assert.False(t, ok, "an address inside a descriptor is none")
+	_, ok = ByAddress(0)
+	assert.False(t, ok)
 }

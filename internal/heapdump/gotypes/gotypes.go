@@ -27,6 +27,59 @@ type Types struct {
 	once      sync.Once
 	variables map[string]dwarf.Offset // variable name -> the offset of its type's entry
 	err       error
+
+	typesOnce sync.Once
+	types     map[string]dwarf.Offset // type name, full and short -> its entry, or ambiguous
+}
+
+// ByName returns the type of that name: as DWARF spells it, with full
+// package paths ("*example.com/db.Conn"), or with package paths cut to
+// their last element, as the runtime spells unnamed types ("*db.Conn");
+// false if none has it, or several have the short name.
+func (t *Types) ByName(name string) (dwarf.Type, bool) {
+	t.typesOnce.Do(t.indexTypes)
+	off, ok := t.types[name]
+	if !ok || off == ambiguous {
+		return nil, false
+	}
+	typ, err := t.data.Type(off)
+	return typ, err == nil
+}
+
+// ambiguous marks a short name that several types have.
+const ambiguous = ^dwarf.Offset(0)
+
+// indexTypes reads the names of the types of the compile units.
+func (t *Types) indexTypes() {
+	t.types = map[string]dwarf.Offset{}
+	add := func(name string, off dwarf.Offset) {
+		if prev, ok := t.types[name]; ok && prev != off {
+			off = ambiguous
+		}
+		t.types[name] = off
+	}
+	r := t.data.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil || e == nil {
+			return
+		}
+		switch e.Tag {
+		case dwarf.TagCompileUnit:
+			continue
+		case dwarf.TagTypedef, dwarf.TagStructType, dwarf.TagPointerType, dwarf.TagBaseType,
+			dwarf.TagArrayType, dwarf.TagSubroutineType, dwarf.TagUnspecifiedType:
+			if name, _ := e.Val(dwarf.AttrName).(string); name != "" {
+				t.types[name] = e.Offset // a full name is the type's own
+				if short := shortNames(name); short != name {
+					add(short, e.Offset)
+				}
+			}
+		}
+		if e.Children {
+			r.SkipChildren()
+		}
+	}
 }
 
 // New returns the types that d describes.
@@ -100,6 +153,9 @@ const (
 type Word struct {
 	Type dwarf.Type
 	Kind WordKind
+	// NonEmpty is set for the data word of an interface with methods,
+	// whose type word is an itab; an empty interface's is the type.
+	NonEmpty bool
 }
 
 // Selector returns the Go selector of the word at byte offset off inside
@@ -130,7 +186,7 @@ func Selector(typ dwarf.Type, off int64) (sel string, w Word, ok bool) {
 				if off != t.ByteSize/2 {
 					return "", Word{}, false // the type word: not a pointer to the heap
 				}
-				return b.String(), Word{Kind: InterfaceData}, true
+				return b.String(), Word{Kind: InterfaceData, NonEmpty: t.StructName == "runtime.iface"}, true
 			}
 			f := fieldAt(t, off)
 			if f == nil {

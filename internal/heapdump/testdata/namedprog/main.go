@@ -41,10 +41,16 @@ var (
 	long  = map[string]*conn{}
 	small = map[int8]*conn{}
 	moved = map[string]*conn{}
+	// Interfaces, whose dynamic types the path reads from the process.
+	vals        []any
+	boxedStruct any
+	ctx         context.Context
 )
 
+type ctxKey struct{}
+
 func main() {
-	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}, {serial: 8}, {serial: 9}, {serial: 10}}
+	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}, {serial: 8}, {serial: 9}, {serial: 10}, {serial: 11}, {serial: 12}, {serial: 13}}
 	registry["a"] = objects[0]
 	current = objects[1]
 	defaults.conn = objects[2]
@@ -58,6 +64,9 @@ func main() {
 	long[strings.Repeat("k", 100)] = objects[7]
 	small[-3] = objects[8]
 	moved["before"] = objects[9]
+	vals = []any{1, "x", objects[10]}
+	boxedStruct = settings{name: "boxed", conn: objects[11]}
+	ctx = context.WithValue(context.Background(), ctxKey{}, objects[12])
 	var targets []uint64
 	for _, c := range objects {
 		targets = append(targets, uint64(uintptr(unsafe.Pointer(c))))

@@ -3,8 +3,8 @@
 // package-level map, a field deep inside a package-level struct pointer,
 // a goroutine blocked forever with the object as its argument, a closure
 // registered with time.AfterFunc, a method value of the object as an idle
-// timer's function, a context's deadline, a cycle reachable from a global, and a
-// sync.Map. Each test's report must name the root (the variable, or the
+// timer's function, a context's deadline, a cycle reachable from a global, a
+// sync.Map and an interface value. Each test's report must name the root (the variable, or the
 // goroutine's function) and end at the leaked object.
 package holders
 
@@ -116,6 +116,20 @@ var conns sync.Map
 func TestLeakHeldBySyncMap(t *testing.T) {
 	leakcheck.Check(t, leakcheck.WithoutGoroutines())
 	conns.Store("cache", dial("cache:6379"))
+}
+
+// session is a value that an interface holds a copy of.
+type session struct {
+	user string
+	conn *Conn
+}
+
+// boxes holds connections in interface values, here a copy of a struct.
+var boxes struct{ items []any }
+
+func TestLeakHeldByInterfaceField(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	boxes.items = append(boxes.items[:0], session{user: "ann", conn: dial("boxed")})
 }
 
 // results is never read: a worker that sends its result there blocks
