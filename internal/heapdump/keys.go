@@ -3,13 +3,16 @@ package heapdump
 import (
 	"debug/dwarf"
 	"encoding/binary"
+	"reflect"
 	"strconv"
 
 	"github.com/objtrack/objtrack/internal/heapdump/gotypes"
+	"github.com/objtrack/objtrack/internal/typename"
 )
 
 // A map's value reads m["10.0.0.1:5432"] or m[42] where its key is a
-// string, an integer or a bool, read from the live process (memory.go):
+// string, an integer or a bool, or an interface that holds one (as
+// sync.Map's keys are), read from the live process (memory.go):
 // the graph keeps only the pointers of the objects it holds. The key is
 // shown only when the slot still holds the pointer that the dump saw,
 // and a string's bytes only when they are in an object of the dump or
@@ -40,28 +43,55 @@ func (t *typer) keyText(m gotypes.Map, group, next Step, off int64) string {
 	at := group.Pointer + uint64(off/gsize*gsize+keyOff)
 	switch k := gotypes.Underlying(key).(type) {
 	case *dwarf.IntType:
-		b, ok := t.mem.read(at, int(k.ByteSize))
-		if !ok || k.ByteSize > 8 {
+		return t.literal(litInt, k.ByteSize, at)
+	case *dwarf.UintType:
+		return t.literal(litUint, k.ByteSize, at)
+	case *dwarf.BoolType:
+		return t.literal(litBool, 1, at)
+	case *dwarf.StructType:
+		if gotypes.IsString(key) {
+			return t.literal(litString, 0, at)
+		}
+	case *dwarf.TypedefType:
+		if k.Name == "interface {}" { // an interface key: sync.Map's, map[any]V
+			return t.anyLiteral(at)
+		}
+	}
+	return ""
+}
+
+type literalKind int
+
+const (
+	litInt literalKind = iota
+	litUint
+	litBool
+	litString
+)
+
+// literal reads a value of kind and size at addr and returns it as a Go
+// literal, or "".
+func (t *typer) literal(kind literalKind, size int64, addr uint64) string {
+	order := byteOrder(t.g.roots.Params)
+	switch kind {
+	case litInt, litUint:
+		b, ok := t.mem.read(addr, int(size))
+		if !ok || size < 1 || size > 8 {
 			return ""
 		}
-		return strconv.FormatInt(signExtend(readUint(b, order), k.ByteSize), 10)
-	case *dwarf.UintType:
-		b, ok := t.mem.read(at, int(k.ByteSize))
-		if !ok || k.ByteSize > 8 {
-			return ""
+		if kind == litInt {
+			return strconv.FormatInt(signExtend(readUint(b, order), size), 10)
 		}
 		return strconv.FormatUint(readUint(b, order), 10)
-	case *dwarf.BoolType:
-		b, ok := t.mem.read(at, 1)
+	case litBool:
+		b, ok := t.mem.read(addr, 1)
 		if !ok || b[0] > 1 {
 			return ""
 		}
 		return strconv.FormatBool(b[0] == 1)
 	}
-	if !gotypes.IsString(key) {
-		return ""
-	}
-	hdr, ok := t.mem.read(at, 2*ptr)
+	ptr := t.g.roots.Params.PtrSize
+	hdr, ok := t.mem.read(addr, 2*ptr)
 	if !ok {
 		return ""
 	}
@@ -78,6 +108,39 @@ func (t *typer) keyText(m gotypes.Map, group, next Step, off int64) string {
 		return strconv.Quote(string(b)) + "..."
 	}
 	return strconv.Quote(string(b))
+}
+
+// anyLiteral returns the Go literal of the value of the empty interface
+// at addr, where its dynamic type is a string, an integer or a bool.
+func (t *typer) anyLiteral(addr uint64) string {
+	ptr := t.g.roots.Params.PtrSize
+	order := byteOrder(t.g.roots.Params)
+	words, ok := t.mem.read(addr, 2*ptr)
+	if !ok {
+		return ""
+	}
+	rt, ok := typename.ByAddress(uintptr(readWord(words, ptr, order)))
+	if !ok {
+		return ""
+	}
+	// A value that is not pointer-shaped is a copy that the data word
+	// points to.
+	data := readWord(words[ptr:], ptr, order)
+	var lit string
+	switch rt.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		lit = t.literal(litInt, int64(rt.Size()), data)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		lit = t.literal(litUint, int64(rt.Size()), data)
+	case reflect.Bool:
+		lit = t.literal(litBool, 1, data)
+	case reflect.String:
+		lit = t.literal(litString, 0, data)
+	}
+	if lit != "" && rt.Name() != "" && rt.PkgPath() != "" {
+		return rt.String() + "(" + lit + ")" // a named type's value: db.ID(7)
+	}
+	return lit
 }
 
 // holds reports whether [addr, addr+n) is inside an object of the dump

@@ -16,10 +16,12 @@ import (
 // step, the field or element of each object that holds the next pointer
 // (internal/heapdump/gotypes), and m["key"] for a map's value (keys.go;
 // m[...] where the key cannot be known), whatever objects of the map's
-// own the value is in, or "m (as a key)" for a pointer key. The
-// expression stops where a type cannot be known (an interface's dynamic
-// type, an object whose layout does not match its type); the steps it
-// covers are not listed by size.
+// own the value is in, or "m (as a key)" for a pointer key; a sync.Map's
+// value as m.Load(key), whatever nodes of its trie it is in; and an
+// interface's value as Go asserts it, v.(*db.Conn), its dynamic type
+// read from the process. The expression stops where a type cannot be
+// known (an object whose layout does not match its type, a dump of
+// another process); the steps it covers are not listed by size.
 
 // typer types the paths of one search.
 type typer struct {
@@ -47,6 +49,16 @@ func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string,
 			if w, assertion, ok = t.dynamicType(w, at, steps[i]); !ok {
 				break
 			}
+		}
+		if w.Kind == gotypes.SyncMapRoot {
+			n, sel, next, nextAt, ok := t.syncMapSteps(steps[i:])
+			if !ok {
+				break
+			}
+			b.WriteString(assertion + sel)
+			w, at, i, assertion = next, nextAt, i+n, ""
+			covered = i
+			continue
 		}
 		if m, ok := gotypes.MapOf(w.Type); ok && w.Kind == gotypes.Plain {
 			n, sel, next, ok := t.mapSteps(m, steps[i:])
@@ -154,6 +166,58 @@ func (t *typer) indexDynamic() {
 	for _, it := range t.g.roots.Itabs {
 		t.itabs[it.Addr] = it.Type
 	}
+}
+
+// syncMapSteps names the value of a sync.Map whose trie's root points to
+// steps[0]: it goes through the trie's nodes to the entry that holds the
+// next pointer, and returns the number of nodes, ".Load(key)" (the key
+// as a literal where it is a string, an integer or a bool, else "..."),
+// or " (as a key)", and the word of the entry's value or key, an
+// interface, and its address. Which kind each node is, the process's
+// memory says.
+func (t *typer) syncMapSteps(steps []Step) (n int, sel string, w gotypes.Word, at uint64, ok bool) {
+	if t.mem == nil || t.types == nil {
+		return 0, "", gotypes.Word{}, 0, false
+	}
+	layout, ok := t.types.SyncMapOf()
+	if !ok {
+		return 0, "", gotypes.Word{}, 0, false
+	}
+	ptr := uint64(t.g.roots.Params.PtrSize)
+	order := byteOrder(t.g.roots.Params)
+	for j := 0; j+1 < len(steps); j++ {
+		st, next := steps[j], steps[j+1]
+		if st.Pointer != st.Addr {
+			return 0, "", gotypes.Word{}, 0, false
+		}
+		// The node must still hold what the dump saw.
+		word, ok1 := t.mem.read(st.Addr+next.Field, int(ptr))
+		isEntry, ok2 := t.mem.read(st.Addr, 1)
+		if !ok1 || !ok2 || readWord(word, int(ptr), order) != next.Pointer || isEntry[0] > 1 {
+			return 0, "", gotypes.Word{}, 0, false
+		}
+		off := int64(next.Field)
+		if isEntry[0] == 0 { // an indirect node: one of its children
+			if off < layout.Children || off >= layout.Children+layout.ChildrenSize {
+				return 0, "", gotypes.Word{}, 0, false
+			}
+			continue
+		}
+		switch off {
+		case layout.Overflow: // the next entry of the same hash
+			continue
+		case layout.Value + int64(ptr):
+			key := t.anyLiteral(st.Addr + uint64(layout.Key))
+			if key == "" {
+				key = "..."
+			}
+			return j + 1, ".Load(" + key + ")", gotypes.Word{Kind: gotypes.InterfaceData}, st.Addr + next.Field, true
+		case layout.Key + int64(ptr):
+			return j + 1, " (as a key)", gotypes.Word{Kind: gotypes.InterfaceData}, st.Addr + next.Field, true
+		}
+		return 0, "", gotypes.Word{}, 0, false
+	}
+	return 0, "", gotypes.Word{}, 0, false
 }
 
 // objectStep names the word of object st that points to next, when word

@@ -147,6 +147,9 @@ const (
 	// InterfaceData is an interface's data word, whose type is the
 	// dynamic type, which is in memory, not in DWARF: Word.Type is nil.
 	InterfaceData
+	// SyncMapRoot is the root of a sync.Map's trie (SyncMap): the map is
+	// one value, as Go code sees it, which Load reads.
+	SyncMapRoot
 )
 
 // Word is a word that Selector names: its type and what it is.
@@ -172,6 +175,12 @@ func Selector(typ dwarf.Type, off int64) (sel string, w Word, ok bool) {
 	for {
 		switch t := underlying(typ).(type) {
 		case *dwarf.StructType:
+			if t.StructName == "sync.Map" {
+				if root, ok := syncMapRoot(t); ok && off == root {
+					return b.String(), Word{Kind: SyncMapRoot}, true
+				}
+				return "", Word{}, false
+			}
 			switch shape(t) {
 			case shapeSlice, shapeString:
 				if off != 0 {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/objtrack/objtrack/internal/heapdump"
@@ -45,12 +46,14 @@ var (
 	vals        []any
 	boxedStruct any
 	ctx         context.Context
+	// A sync.Map with enough entries for a trie of several levels.
+	syncm sync.Map
 )
 
 type ctxKey struct{}
 
 func main() {
-	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}, {serial: 8}, {serial: 9}, {serial: 10}, {serial: 11}, {serial: 12}, {serial: 13}}
+	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}, {serial: 8}, {serial: 9}, {serial: 10}, {serial: 11}, {serial: 12}, {serial: 13}, {serial: 14}}
 	registry["a"] = objects[0]
 	current = objects[1]
 	defaults.conn = objects[2]
@@ -67,6 +70,10 @@ func main() {
 	vals = []any{1, "x", objects[10]}
 	boxedStruct = settings{name: "boxed", conn: objects[11]}
 	ctx = context.WithValue(context.Background(), ctxKey{}, objects[12])
+	for i := range 200 {
+		syncm.Store(i, &settings{name: fmt.Sprint(i)})
+	}
+	syncm.Store(777, settings{name: "777", conn: objects[13]})
 	var targets []uint64
 	for _, c := range objects {
 		targets = append(targets, uint64(uintptr(unsafe.Pointer(c))))
