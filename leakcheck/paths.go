@@ -266,9 +266,13 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 		if len(via) > maxVia && i >= maxVia/2 && i < len(via)-maxVia/2 {
 			continue
 		}
-		if name, ok := names[st.Addr]; ok {
+		switch name, ok := names[st.Addr]; {
+		case ok:
 			out.Via = append(out.Via, fmt.Sprintf("%s (%d B)", name, st.Size))
-		} else {
+		case i == 0 && p.TypeStop != "":
+			// Where the expression stops: why, once.
+			out.Via = append(out.Via, fmt.Sprintf("%d B object (%s)", st.Size, p.TypeStop))
+		default:
 			out.Via = append(out.Via, fmt.Sprintf("%d B object", st.Size))
 		}
 	}

@@ -23,17 +23,18 @@ import (
 // report must say holds its object: the root, named as a user would look
 // for it, then the objects in between, then the object itself.
 var heldBy = map[string]string{
-	"TestLeakHeldByGlobalMap":        `global  holders\.registry\["db"\]\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldDeepInGlobalStruct": `global  holders\.config\.Clusters\[0\]\.Replicas\[0\]\.Conns\[0\]\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByBlockedGoroutine": `goroutine \d+ \[chan receive\] holders\.serve \(holders/holders_test\.go:\d+\), .*started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByAfterFunc":        `a pending time\.AfterFunc timer, due in 59m\d+s: its function holders\.TestLeakHeldByAfterFunc\.func1 \(holders/holders_test\.go:\d+\) holds it\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByIdleTimer":        `a pending time\.AfterFunc timer, due in 59m\d+s: its function, the method value holders\.\(\*Conn\)\.Close, holds the receiver\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByContextDeadline":  `a context's pending deadline timer \(context\.WithTimeout or WithDeadline, not cancelled\), due in 59m\d+s: its function holds the context, whose values or parents hold it\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByCycleFromGlobal":  `global  holders\.ring\.next\.conn\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldBySyncMap":          `global  holders\.conns\.Load\("cache"\)\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByInterfaceField":   `global  holders\.boxes\.items\[0\]\.\(holders\.session\)\.conn\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByBlockedSend":      `goroutine \d+ \[chan send\] holders\.TestLeakHeldByBlockedSend\.func1 \(holders/holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByDeferredClosure":  `goroutine \d+ \[chan receive\] holders\.TestLeakHeldByDeferredClosure\.func1 \(holders/holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByGlobalMap":          `global  holders\.registry\["db"\]\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldDeepInGlobalStruct":   `global  holders\.config\.Clusters\[0\]\.Replicas\[0\]\.Conns\[0\]\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByBlockedGoroutine":   `goroutine \d+ \[chan receive\] holders\.serve \(holders/holders_test\.go:\d+\), .*started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByAfterFunc":          `a pending time\.AfterFunc timer, due in 59m\d+s: its function holders\.TestLeakHeldByAfterFunc\.func1 \(holders/holders_test\.go:\d+\) holds it\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByIdleTimer":          `a pending time\.AfterFunc timer, due in 59m\d+s: its function, the method value holders\.\(\*Conn\)\.Close, holds the receiver\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByContextDeadline":    `a context's pending deadline timer \(context\.WithTimeout or WithDeadline, not cancelled\), due in 59m\d+s: its function holds the context, whose values or parents hold it\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByCycleFromGlobal":    `global  holders\.ring\.next\.conn\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldBySyncMap":            `global  holders\.conns\.Load\("cache"\)\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByInterfaceField":     `global  holders\.boxes\.items\[0\]\.\(holders\.session\)\.conn\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldThroughUnsafePointer": `global  holders\.opaque\n\s+-> 24 B object \(type unknown: reached through an unsafe\.Pointer, which says nothing of what it points to\)\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByBlockedSend":        `goroutine \d+ \[chan send\] holders\.TestLeakHeldByBlockedSend\.func1 \(holders/holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByDeferredClosure":    `goroutine \d+ \[chan receive\] holders\.TestLeakHeldByDeferredClosure\.func1 \(holders/holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,
 }
 
 // Every leak's report names what holds it, in every run and whatever the

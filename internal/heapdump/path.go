@@ -32,11 +32,15 @@ type Path struct {
 	Typed   int
 	Expr    string
 	TypedAs string
+	// TypeStop says, when the expression stops before the target, why the
+	// first step it does not cover has no type ("type unknown: reached
+	// through an unsafe.Pointer...").
+	TypeStop string
 }
 
 // Untyped returns p without the expression that goes through its steps.
 func (p Path) Untyped() Path {
-	p.Typed, p.Expr, p.TypedAs = 0, "", ""
+	p.Typed, p.Expr, p.TypedAs, p.TypeStop = 0, "", "", ""
 	return p
 }
 

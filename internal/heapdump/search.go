@@ -81,7 +81,7 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 		// not read as a timer's keep their sizes.
 		if r := p.Root; r.Kind == RootGlobal && r.Global != nil && r.Global.Typed && r.Global.Name != "runtime.allp" {
 			var last dwarf.Type
-			p.Expr, p.Typed, last = t.typeSteps(r.Global.word, r.Slot, p.Steps)
+			p.Expr, p.Typed, last, p.TypeStop = t.typeSteps(r.Global.word, r.Slot, p.Steps)
 			p.TypedAs = gotypes.Name(last)
 		}
 	}

@@ -37,10 +37,10 @@ type typer struct {
 // typeSteps follows the types of the words of a path, from w, the word of
 // the root that holds the first pointer, at address at, down its steps.
 // It returns the expression that continues the root's ("[2].conn",
-// ".conns[...]"), the number of leading steps it covers, and the type of
-// the word that points to the next step (that is, to the target when
-// all are covered).
-func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string, covered int, last dwarf.Type) {
+// ".conns[...]"), the number of leading steps it covers, the type of the
+// word that points to the next step (that is, to the target when all are
+// covered), and, when it stops before the target, why.
+func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string, covered int, last dwarf.Type, stop string) {
 	var b strings.Builder
 	assertion := "" // the type assertion that goes on into an interface's value
 	for i := 0; i+1 < len(steps); {
@@ -80,6 +80,9 @@ func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string,
 		w, i, assertion = next, i+1, ""
 		covered = i
 	}
+	if covered < len(steps)-1 {
+		stop = stopReason(w)
+	}
 	if w.Kind == gotypes.InterfaceData && covered < len(steps) {
 		// The word that points to the target: its dynamic type is the
 		// expression's.
@@ -88,9 +91,33 @@ func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string,
 		}
 	}
 	if covered == 0 {
-		return "", 0, nil
+		return "", 0, nil, stop
 	}
-	return b.String(), covered, w.Type
+	return b.String(), covered, w.Type, stop
+}
+
+// stopReason says why the object that word w points to has no type that
+// an expression could go on with.
+func stopReason(w gotypes.Word) string {
+	switch {
+	case w.Kind == gotypes.InterfaceData:
+		return "type unknown: an interface's value whose dynamic type cannot be read"
+	case w.Kind == gotypes.SyncMapRoot:
+		return "type unknown: a sync.Map whose nodes are not laid out as expected"
+	case w.Type == nil:
+		return "type unknown"
+	}
+	if _, ok := gotypes.MapOf(w.Type); ok {
+		return "type unknown: not laid out as a " + gotypes.Name(w.Type) + " is"
+	}
+	elem := gotypes.Pointee(w.Type)
+	switch {
+	case elem == nil:
+		return "type unknown: reached through a word of type " + gotypes.Name(w.Type)
+	case gotypes.Name(elem) == "void":
+		return "type unknown: reached through an unsafe.Pointer, which says nothing of what it points to"
+	}
+	return "type unknown: not laid out as a " + gotypes.Name(elem) + " is"
 }
 
 // dynamicType returns the word of the dynamic value of the interface

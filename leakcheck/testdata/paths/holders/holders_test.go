@@ -4,7 +4,7 @@
 // a goroutine blocked forever with the object as its argument, a closure
 // registered with time.AfterFunc, a method value of the object as an idle
 // timer's function, a context's deadline, a cycle reachable from a global, a
-// sync.Map and an interface value. Each test's report must name the root (the variable, or the
+// sync.Map, an interface value and an unsafe.Pointer. Each test's report must name the root (the variable, or the
 // goroutine's function) and end at the leaked object.
 package holders
 
@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
@@ -130,6 +131,14 @@ var boxes struct{ items []any }
 func TestLeakHeldByInterfaceField(t *testing.T) {
 	leakcheck.Check(t, leakcheck.WithoutGoroutines())
 	boxes.items = append(boxes.items[:0], session{user: "ann", conn: dial("boxed")})
+}
+
+// opaque holds a connection where no type says what it points to.
+var opaque unsafe.Pointer
+
+func TestLeakHeldThroughUnsafePointer(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	opaque = unsafe.Pointer(&session{user: "bob", conn: dial("opaque")})
 }
 
 // results is never read: a worker that sends its result there blocks
