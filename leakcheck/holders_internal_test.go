@@ -74,6 +74,9 @@ func TestAddPathMergesTheElementsOfOneSlice(t *testing.T) {
 	paths = addPath(paths, Path{Root: "global  db.byID[-2]"}, 11)
 	paths = addPath(paths, Path{Root: "global  db.m[...]"}, 12)
 	paths = addPath(paths, Path{Root: "global  db.m[...]"}, 13)
+	for i := range 12 {
+		paths = addPath(paths, Path{Root: fmt.Sprintf("global  db.big[%d].c", 11-i)}, uint64(100+i))
+	}
 	paths = addPath(paths, Path{Root: "goroutine 7 [chan receive] db.serve (db/db.go:12)"}, 14)
 	paths = addPath(paths, Path{Root: "goroutine 8 [chan receive] db.serve (db/db.go:12)"}, 15)
 	var got []string
@@ -88,6 +91,7 @@ func TestAddPathMergesTheElementsOfOneSlice(t *testing.T) {
 		`global  db.byAddr["a, ]x", "b:1", "c"...] [7 8 9]`,
 		"global  db.byID[-2, 10] [10 11]",
 		"global  db.m[...] [12 13]",
+		"global  db.big[0, 1, 2, 3, 4, 5, 6, 7, ... and 4 more].c [100 101 102 103 104 105 106 107 108 109 110 111]",
 		"goroutine 7 [chan receive] db.serve (db/db.go:12) [14]",
 		"goroutine 8 [chan receive] db.serve (db/db.go:12) [15]",
 	}, got)

@@ -285,16 +285,12 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 // "global  x.pool[3]" show as "global  x.pool[0, 3]".
 func addPath(paths []Path, p Path, serial uint64) []Path {
 	for i := range paths {
-		if !slices.Equal(paths[i].Via, p.Via) {
+		q := &paths[i]
+		if !slices.Equal(q.Via, p.Via) {
 			continue
 		}
-		root, ok := paths[i].Root, paths[i].Root == p.Root
-		if !ok {
-			root, ok = mergeIndexes(paths[i].Root, p.Root)
-		}
-		if ok {
-			paths[i].Root = root
-			paths[i].Serials = append(paths[i].Serials, serial)
+		if q.Root == p.Root || mergeIndexes(q, p.Root) {
+			q.Serials = append(q.Serials, serial)
 			return paths
 		}
 	}
@@ -302,21 +298,44 @@ func addPath(paths []Path, p Path, serial uint64) []Path {
 	return append(paths, p)
 }
 
-// mergeIndexes returns the root a with the index of b added to its last
-// index list, when a and b differ in that index alone: elements of one
-// slice, or values of one map, hold the survivors.
-func mergeIndexes(a, b string) (string, bool) {
-	pa, la, sa, oka := lastIndexes(a)
-	pb, lb, sb, okb := lastIndexes(b)
-	if !oka || !okb || pa != pb || sa != sb || len(lb) != 1 {
-		return "", false
+// maxIndexes is the number of indexes or keys that a path of several
+// survivors shows: "m["a", "b", ... and 90 more]".
+const maxIndexes = 8
+
+// mergedRoot is the root of a path of several survivors that the
+// elements of one slice, or the values of one map, hold: its text before
+// and after its index list, and all the indexes.
+type mergedRoot struct {
+	prefix, suffix string
+	indexes        []string
+}
+
+// mergeIndexes adds the index of root b to the last index list of q's
+// root, when the two differ in that index alone: elements of one slice,
+// or values of one map, hold the survivors.
+func mergeIndexes(q *Path, b string) bool {
+	if q.merged == nil {
+		prefix, list, suffix, ok := lastIndexes(q.Root)
+		if !ok {
+			return false
+		}
+		q.merged = &mergedRoot{prefix: prefix, suffix: suffix, indexes: list}
 	}
-	if slices.Contains(la, lb[0]) {
-		return a, true // another survivor that the same element holds
+	m := q.merged
+	prefix, list, suffix, ok := lastIndexes(b)
+	if !ok || prefix != m.prefix || suffix != m.suffix || len(list) != 1 {
+		return false
 	}
-	all := append(slices.Clone(la), lb[0])
-	slices.SortFunc(all, compareLiterals)
-	return pa + "[" + strings.Join(all, ", ") + "]" + sa, true
+	if !slices.Contains(m.indexes, list[0]) { // else another survivor that the same element holds
+		m.indexes = append(m.indexes, list[0])
+		slices.SortFunc(m.indexes, compareLiterals)
+	}
+	shown, more := m.indexes, ""
+	if len(shown) > maxIndexes {
+		shown, more = shown[:maxIndexes], fmt.Sprintf(", ... and %d more", len(shown)-maxIndexes)
+	}
+	q.Root = m.prefix + "[" + strings.Join(shown, ", ") + more + "]" + m.suffix
+	return true
 }
 
 // lastIndexes splits a root's text at its last list of indexes or keys,

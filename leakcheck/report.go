@@ -115,6 +115,7 @@ type Path struct {
 	// finalizer queued to run holds it (see judge).
 	freed, queuedFinalizer bool
 	framework              bool // only the framework of Within holds it
+	merged                 *mergedRoot
 }
 
 // AllowedType is a type whose survivors an Allow option permitted.

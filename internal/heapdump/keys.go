@@ -49,12 +49,13 @@ func (t *typer) keyText(m gotypes.Map, group, next Step, off int64) string {
 	case *dwarf.BoolType:
 		return t.literal(litBool, 1, at)
 	case *dwarf.StructType:
-		if gotypes.IsString(key) {
+		switch {
+		case gotypes.IsString(key):
 			return t.literal(litString, 0, at)
-		}
-	case *dwarf.TypedefType:
-		if k.Name == "interface {}" { // an interface key: sync.Map's, map[any]V
-			return t.anyLiteral(at)
+		case k.StructName == "runtime.eface": // map[any]V, sync.Map's keys
+			return t.anyLiteral(at, false)
+		case k.StructName == "runtime.iface": // a key of an interface type with methods
+			return t.anyLiteral(at, true)
 		}
 	}
 	return ""
@@ -110,16 +111,28 @@ func (t *typer) literal(kind literalKind, size int64, addr uint64) string {
 	return strconv.Quote(string(b))
 }
 
-// anyLiteral returns the Go literal of the value of the empty interface
-// at addr, where its dynamic type is a string, an integer or a bool.
-func (t *typer) anyLiteral(addr uint64) string {
+// anyLiteral returns the Go literal of the value of the interface at
+// addr (nonEmpty: one with methods, whose type word is an itab), where
+// its dynamic type is a string, an integer or a bool: 9, "a", and, for
+// another type than the one an untyped constant would get, as the
+// conversion that makes it, int8(9), db.ID(7).
+func (t *typer) anyLiteral(addr uint64, nonEmpty bool) string {
 	ptr := t.g.roots.Params.PtrSize
 	order := byteOrder(t.g.roots.Params)
 	words, ok := t.mem.read(addr, 2*ptr)
 	if !ok {
 		return ""
 	}
-	rt, ok := typename.ByAddress(uintptr(readWord(words, ptr, order)))
+	typeWord := readWord(words, ptr, order)
+	if nonEmpty {
+		// An itab: its second word is the dynamic type.
+		tab, ok := t.mem.read(typeWord+uint64(ptr), ptr)
+		if !ok {
+			return ""
+		}
+		typeWord = readWord(tab, ptr, order)
+	}
+	rt, ok := typename.ByAddress(uintptr(typeWord))
 	if !ok {
 		return ""
 	}
@@ -137,10 +150,14 @@ func (t *typer) anyLiteral(addr uint64) string {
 	case reflect.String:
 		lit = t.literal(litString, 0, data)
 	}
-	if lit != "" && rt.Name() != "" && rt.PkgPath() != "" {
-		return rt.String() + "(" + lit + ")" // a named type's value: db.ID(7)
+	switch rt.String() {
+	case "int", "string", "bool":
+		return lit
 	}
-	return lit
+	if lit == "" {
+		return ""
+	}
+	return rt.String() + "(" + lit + ")"
 }
 
 // holds reports whether [addr, addr+n) is inside an object of the dump

@@ -41,21 +41,22 @@ type typer struct {
 // word that points to the next step (that is, to the target when all are
 // covered), and, when it stops before the target, why.
 func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string, covered int, last dwarf.Type, stop string) {
-	var b strings.Builder
-	assertion := "" // the type assertion that goes on into an interface's value
+	var parts []string // the expression, step by step
+	assertion := ""    // the type assertion that goes on into an interface's value
 	for i := 0; i+1 < len(steps); {
 		if w.Kind == gotypes.InterfaceData {
-			var ok bool
-			if w, assertion, ok = t.dynamicType(w, at, steps[i]); !ok {
+			dw, as, ok := t.dynamicType(w, at, steps[i])
+			if !ok {
 				break
 			}
+			w, assertion = dw, as
 		}
 		if w.Kind == gotypes.SyncMapRoot {
 			n, sel, next, nextAt, ok := t.syncMapSteps(steps[i:])
 			if !ok {
 				break
 			}
-			b.WriteString(assertion + sel)
+			parts = append(parts, assertion+sel)
 			w, at, i, assertion = next, nextAt, i+n, ""
 			covered = i
 			continue
@@ -65,7 +66,7 @@ func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string,
 			if !ok {
 				break
 			}
-			b.WriteString(assertion + sel)
+			parts = append(parts, assertion+sel)
 			at = steps[i+n-1].Addr + steps[i+n].Field
 			w, i, assertion = next, i+n, ""
 			covered = i
@@ -75,7 +76,7 @@ func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string,
 		if !ok {
 			break
 		}
-		b.WriteString(assertion + sel)
+		parts = append(parts, assertion+sel)
 		at = steps[i].Addr + steps[i+1].Field
 		w, i, assertion = next, i+1, ""
 		covered = i
@@ -93,7 +94,22 @@ func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string,
 	if covered == 0 {
 		return "", 0, nil, stop
 	}
-	return b.String(), covered, w.Type, stop
+	return shorten(parts), covered, w.Type, stop
+}
+
+// maxParts is the number of steps an expression shows before it is
+// shortened in the middle: a list of a thousand nodes is not a thousand
+// .next.
+const maxParts = 12
+
+// shorten joins the parts of an expression, with those in the middle of
+// a long one left out: ".next.next ... 990 more steps ... .next.conn".
+func shorten(parts []string) string {
+	if len(parts) <= maxParts {
+		return strings.Join(parts, "")
+	}
+	head, tail := parts[:maxParts/2], parts[len(parts)-maxParts/2:]
+	return strings.Join(head, "") + fmt.Sprintf(" ... %d more steps ... ", len(parts)-maxParts) + strings.Join(tail, "")
 }
 
 // stopReason says why the object that word w points to has no type that
@@ -148,6 +164,13 @@ func (t *typer) dynamicType(w gotypes.Word, at uint64, st Step) (gotypes.Word, s
 		return gotypes.Word{}, "", false
 	}
 	typ, ok := t.types.ByName(name)
+	if !ok && strings.HasPrefix(name, "*") {
+		// DWARF names no pointer type that the program never spells
+		// (a pointer to an instance of a generic type): make it.
+		if elem, found := t.types.ByName(name[1:]); found {
+			typ, ok = &dwarf.PtrType{Type: elem}, true
+		}
+	}
 	if !ok {
 		return gotypes.Word{}, "", false
 	}
@@ -234,7 +257,7 @@ func (t *typer) syncMapSteps(steps []Step) (n int, sel string, w gotypes.Word, a
 		case layout.Overflow: // the next entry of the same hash
 			continue
 		case layout.Value + int64(ptr):
-			key := t.anyLiteral(st.Addr + uint64(layout.Key))
+			key := t.anyLiteral(st.Addr+uint64(layout.Key), false)
 			if key == "" {
 				key = "..."
 			}

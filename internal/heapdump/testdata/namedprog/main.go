@@ -48,12 +48,14 @@ var (
 	ctx         context.Context
 	// A sync.Map with enough entries for a trie of several levels.
 	syncm sync.Map
+	// An interface key of another type than an untyped constant's.
+	anyKeys = map[any]*conn{}
 )
 
 type ctxKey struct{}
 
 func main() {
-	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}, {serial: 8}, {serial: 9}, {serial: 10}, {serial: 11}, {serial: 12}, {serial: 13}, {serial: 14}}
+	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}, {serial: 8}, {serial: 9}, {serial: 10}, {serial: 11}, {serial: 12}, {serial: 13}, {serial: 14}, {serial: 15}}
 	registry["a"] = objects[0]
 	current = objects[1]
 	defaults.conn = objects[2]
@@ -74,6 +76,8 @@ func main() {
 		syncm.Store(i, &settings{name: fmt.Sprint(i)})
 	}
 	syncm.Store(777, settings{name: "777", conn: objects[13]})
+	anyKeys[9] = &conn{}
+	anyKeys[int8(9)] = objects[14]
 	var targets []uint64
 	for _, c := range objects {
 		targets = append(targets, uint64(uintptr(unsafe.Pointer(c))))
