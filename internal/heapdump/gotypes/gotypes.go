@@ -20,8 +20,13 @@ import (
 )
 
 // Types reads the DWARF of one executable. It indexes the package-level
-// variables on first use. It is safe for concurrent use.
+// variables on first use. It is safe for concurrent use: verdicts that
+// fail at once search one dump side by side.
 type Types struct {
+	// mu guards data: a dwarf.Data keeps a cache of the types it read, a
+	// map that concurrent reads would write at once. The types it returns
+	// are built whole, and only read after.
+	mu   sync.Mutex
 	data *dwarf.Data
 
 	once      sync.Once
@@ -42,8 +47,15 @@ func (t *Types) ByName(name string) (dwarf.Type, bool) {
 	if !ok || off == ambiguous {
 		return nil, false
 	}
-	typ, err := t.data.Type(off)
+	typ, err := t.typeAt(off)
 	return typ, err == nil
+}
+
+// typeAt reads the type whose entry is at off.
+func (t *Types) typeAt(off dwarf.Offset) (dwarf.Type, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.data.Type(off)
 }
 
 // ambiguous marks a short name that several types have.
@@ -51,6 +63,8 @@ const ambiguous = ^dwarf.Offset(0)
 
 // indexTypes reads the names of the types of the compile units.
 func (t *Types) indexTypes() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.types = map[string]dwarf.Offset{}
 	add := func(name string, off dwarf.Offset) {
 		if prev, ok := t.types[name]; ok && prev != off {
@@ -96,7 +110,7 @@ func (t *Types) Variable(name string) (dwarf.Type, error) {
 	if !ok {
 		return nil, fmt.Errorf("gotypes: the DWARF describes no variable %s", name)
 	}
-	typ, err := t.data.Type(off)
+	typ, err := t.typeAt(off)
 	if err != nil {
 		return nil, fmt.Errorf("gotypes: the type of %s: %v", name, err)
 	}
@@ -106,6 +120,8 @@ func (t *Types) Variable(name string) (dwarf.Type, error) {
 // index reads the package-level variables: the variables that are
 // children of a compile unit, not of a function.
 func (t *Types) index() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.variables = map[string]dwarf.Offset{}
 	r := t.data.Reader()
 	for {

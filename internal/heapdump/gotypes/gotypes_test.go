@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"unsafe"
 
@@ -135,4 +136,25 @@ func TestMapOfReadsTheLayoutOfAMap(t *testing.T) {
 	assert.Equal(t, StringData, w.Kind)
 	_, ok = MapOf(cache)
 	assert.False(t, ok, "a struct is no map")
+}
+
+// Verdicts that fail at once read types side by side.
+func TestTypesAreSafeForConcurrentUse(t *testing.T) {
+	types := shapes(t)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for _, name := range []string{"main.cache", "main.pcache", "main.table", "main.conns"} {
+				if _, err := types.Variable(name); err != nil {
+					t.Error(err)
+				}
+			}
+			for _, name := range []string{"*main.Conn", "main.Cache", "map[string]*main.Conn"} {
+				if _, ok := types.ByName(name); !ok {
+					t.Errorf("no type %s", name)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
