@@ -45,7 +45,7 @@ func TestHolderOfTrustsAnExpressionOfTheSurvivorsTypeOnly(t *testing.T) {
 	root := heapdump.Root{Kind: heapdump.RootGlobal, Global: &heapdump.GlobalRoot{Name: "example.com/db.registry", Selector: ".conns", Typed: true}}
 	steps := []heapdump.Step{{Addr: 0x1000, Size: 16, Pointer: 0x1000}, {Addr: 0x2000, Size: 32, Pointer: 0x2000}}
 	names := map[uint64]string{0x2000: "*db.Conn  serial 3"}
-	typed := heapdump.Path{Root: root, Steps: steps, Typed: 1, Expr: "[1]", TypedAs: "*db.Conn"}
+	typed := heapdump.Path{Target: 0x2000, Root: root, Steps: steps, Typed: 1, Expr: "[1]", TypedAs: "*db.Conn"}
 	got := holderOf(typed, names, nil)
 	assert.Equal(t, "global  db.registry.conns[1]", got.Root)
 	assert.Empty(t, got.Via)
@@ -95,4 +95,17 @@ func TestAddPathMergesTheElementsOfOneSlice(t *testing.T) {
 		"goroutine 7 [chan receive] db.serve (db/db.go:12) [14]",
 		"goroutine 8 [chan receive] db.serve (db/db.go:12) [15]",
 	}, got)
+}
+
+// A variable that points to one element of a []T reaches that element
+// only: the other survivors of the allocation are held through it.
+func TestHolderOfSaysWhenTheSurvivorSharesAnAllocation(t *testing.T) {
+	root := heapdump.Root{Kind: heapdump.RootGlobal, Global: &heapdump.GlobalRoot{Name: "example.com/db.elem", Typed: true}}
+	names := map[uint64]string{0x2000: "*db.Conn  serial 3"}
+	arr := []heapdump.Step{{Addr: 0x2000, Size: 64, Pointer: 0x2020}}
+	other := holderOf(heapdump.Path{Target: 0x2000, Root: root, Steps: arr}, names, nil)
+	assert.Equal(t, "global  db.elem", other.Root)
+	assert.Equal(t, []string{"64 B object (the allocation the survivor shares with what the variable points to)"}, other.Via)
+	pointee := holderOf(heapdump.Path{Target: 0x2020, Root: root, Steps: arr}, names, nil)
+	assert.Empty(t, pointee.Via, "the element the variable points to")
 }

@@ -247,6 +247,14 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 			p = p.Untyped()
 		}
 	}
+	var shares string // the allocation the survivor shares with what the expression reaches
+	if g := p.Root.Global; g != nil && g.Typed && len(p.Steps) > 0 && p.Steps[len(p.Steps)-1].Pointer != p.Target {
+		// The expression reaches another part of the survivor's
+		// allocation (another element of one []T): not the survivor.
+		last := p.Steps[len(p.Steps)-1]
+		p = p.Untyped()
+		shares = fmt.Sprintf("%d B object (the allocation the survivor shares with what the variable points to)", last.Size)
+	}
 	out := Path{
 		Root:            p.RootText(),
 		freed:           !p.Found() && len(p.Steps) == 0,
@@ -256,6 +264,9 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 		out.StartedByTest = started[p.Root.Goroutine.ID]
 	}
 	if len(p.Steps) < 2 {
+		if shares != "" {
+			out.Via = append(out.Via, shares)
+		}
 		return out
 	}
 	via := p.Steps[p.Typed : len(p.Steps)-1] // the last is the survivor; the root's text goes through the Typed
@@ -275,6 +286,9 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 		default:
 			out.Via = append(out.Via, fmt.Sprintf("%d B object", st.Size))
 		}
+	}
+	if shares != "" {
+		out.Via = append(out.Via, shares)
 	}
 	return out
 }

@@ -291,7 +291,14 @@ func objectStep(w gotypes.Word, st, next Step) (sel string, nw gotypes.Word, ok 
 	if !ok {
 		return "", gotypes.Word{}, false
 	}
-	if w.Kind == gotypes.SliceArray || index != 0 {
+	if w.Kind == gotypes.Plain && (index != 0 || sel == "") {
+		// A pointer reaches its own pointee only, and Go writes a
+		// pointer's pointee as *p, not p: what it points beside (other
+		// elements of its allocation) or to a word that is no field is
+		// not an expression of it.
+		return "", gotypes.Word{}, false
+	}
+	if w.Kind == gotypes.SliceArray {
 		sel = fmt.Sprintf("[%d]", index) + sel
 	}
 	return sel, nw, true
