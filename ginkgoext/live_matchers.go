@@ -5,10 +5,9 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/objtrack/objtrack/internal/typename"
-
 	"github.com/onsi/gomega/types"
 
+	"github.com/objtrack/objtrack/internal/typename"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -28,37 +27,25 @@ func HaveNoLive(typeNames ...string) types.GomegaMatcher {
 
 // HaveLive succeeds when exactly n objects of the named type are live.
 func HaveLive(typeName string, n int) types.GomegaMatcher {
-	return &countMatcher{
-		name:  "HaveLive",
-		types: []string{typeName},
-		n:     n,
-		want:  fmt.Sprintf("exactly %d live", n),
-		ok:    func(tc trackable.TypeCount) bool { return tc.Live == int64(n) },
-	}
+	return oneCount("HaveLive", typeName, n, "exactly %d live", func(tc trackable.TypeCount) bool { return tc.Live == int64(n) })
 }
 
 // HaveAtMostLive succeeds when at most n objects of the named type are
 // live: a pool or a cache with a bound.
 func HaveAtMostLive(typeName string, n int) types.GomegaMatcher {
-	return &countMatcher{
-		name:  "HaveAtMostLive",
-		types: []string{typeName},
-		n:     n,
-		want:  fmt.Sprintf("at most %d live", n),
-		ok:    func(tc trackable.TypeCount) bool { return tc.Live <= int64(n) },
-	}
+	return oneCount("HaveAtMostLive", typeName, n, "at most %d live", func(tc trackable.TypeCount) bool { return tc.Live <= int64(n) })
 }
 
 // HaveRetired succeeds when exactly n objects of the named type were
 // destroyed while the inventory tracked them.
 func HaveRetired(typeName string, n int) types.GomegaMatcher {
-	return &countMatcher{
-		name:  "HaveRetired",
-		types: []string{typeName},
-		n:     n,
-		want:  fmt.Sprintf("exactly %d retired", n),
-		ok:    func(tc trackable.TypeCount) bool { return tc.Retired == int64(n) },
-	}
+	return oneCount("HaveRetired", typeName, n, "exactly %d retired", func(tc trackable.TypeCount) bool { return tc.Retired == int64(n) })
+}
+
+// oneCount returns the matcher name of one type's count against n: want
+// says what it expects, a format of n.
+func oneCount(name, typeName string, n int, want string, ok func(trackable.TypeCount) bool) *countMatcher {
+	return &countMatcher{name: name, types: []string{typeName}, n: n, want: fmt.Sprintf(want, n), ok: ok}
 }
 
 // countMatcher judges one count of each named type.

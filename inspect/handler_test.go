@@ -73,7 +73,7 @@ func TestHandlerRefusesBadInput(t *testing.T) {
 	known := "it counted github.com/objtrack/objtrack/inspect_test.Conn, github.com/objtrack/objtrack/inspect_test.Session"
 	cases := map[string]string{
 		"/?format=xml":          `inspect: unknown format "xml": use format=text, format=json or format=html`,
-		"/?debug=2":             `inspect: unknown debug level "2": use debug=0 or debug=1`,
+		"/?debug=2":             `inspect: debug="2": use debug=0 or debug=1`,
 		"/?objects=5":           `inspect: objects=5 sets how many object records debug=1 shows: add debug=1`,
 		"/?debug=1&objects=0":   `inspect: objects="0": give the number of records to show per type, from 1 to 1000`,
 		"/?debug=1&objects=1e9": `inspect: objects="1e9": give the number of records to show per type, from 1 to 1000`,

@@ -73,20 +73,17 @@ func parseQuery(r *http.Request) (query, *badRequest) {
 	default:
 		return q, refuse("unknown format %q: use format=text, format=json or format=html", clip(f))
 	}
-	debug := values.Get("debug")
-	switch debug {
-	case "", "0":
-	case "1":
-		q.objects = defaultObjects
-	default:
-		return q, refuse("unknown debug level %q: use debug=0 or debug=1", clip(debug))
+	debug, bad := switchOf(values, "debug", "use debug=0 or debug=1")
+	if bad != nil {
+		return q, bad
 	}
-	if s := values.Get("objects"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxObjects {
-			return q, refuse("objects=%q: give the number of records to show per type, from 1 to %d", clip(s), maxObjects)
-		}
-		if debug != "1" {
+	if debug {
+		q.objects = defaultObjects
+	}
+	if n, set, bad := numberOf(values, "objects", 1, maxObjects, "give the number of records to show per type, from 1 to %d"); bad != nil {
+		return q, bad
+	} else if set {
+		if !debug {
 			return q, refuse("objects=%d sets how many object records debug=1 shows: add debug=1", n)
 		}
 		q.objects = n
@@ -107,21 +104,42 @@ func parseQuery(r *http.Request) (query, *badRequest) {
 		}
 	}
 	q.since = values.Get("since")
-	switch gc := values.Get("gc"); gc {
-	case "", "0":
-	case "1":
-		q.settle = true
-	default:
-		return q, refuse("gc=%q: use gc=1 to count after a garbage collection, or leave it out", clip(gc))
+	if q.settle, bad = switchOf(values, "gc", "use gc=1 to count after a garbage collection, or leave it out"); bad != nil {
+		return q, bad
 	}
-	if s := values.Get("refresh"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > maxRefresh {
-			return q, refuse("refresh=%q: give the page's refresh period in seconds, from 0 (never) to %d", clip(s), maxRefresh)
-		}
+	if n, set, bad := numberOf(values, "refresh", 0, maxRefresh, "give the page's refresh period in seconds, from 0 (never) to %d"); bad != nil {
+		return q, bad
+	} else if set {
 		q.refresh = n
 	}
 	return q, nil
+}
+
+// switchOf reads a parameter that is off (left out, or 0) or on (1), and
+// refuses any other value with hint.
+func switchOf(values url.Values, name, hint string) (bool, *badRequest) {
+	switch v := values.Get(name); v {
+	case "", "0":
+		return false, nil
+	case "1":
+		return true, nil
+	default:
+		return false, refuse("%s=%q: %s", name, clip(v), hint)
+	}
+}
+
+// numberOf reads a parameter that is a whole number from lo to hi, if it
+// is set, and refuses any other value with hint (a format of hi).
+func numberOf(values url.Values, name string, lo, hi int, hint string) (n int, set bool, bad *badRequest) {
+	s := values.Get(name)
+	if s == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, false, refuse("%s=%q: "+hint, name, clip(s), hi)
+	}
+	return n, true, nil
 }
 
 // acceptsHTML reports whether an Accept header asks for text/html, as a

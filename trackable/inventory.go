@@ -68,6 +68,15 @@ func (te *typeEntry) counts() (live, retired int64) {
 	return attached - detached - destroyed, destroyed
 }
 
+// forget counts an object that left the live count (moved to another
+// tracker, or destroyed) on counter, and drops its record.
+func (te *typeEntry) forget(e Event, counter *padded.Int64) {
+	counter.Add(1)
+	if tab := te.objects.Load(); tab != nil {
+		tab.remove(e.Serial)
+	}
+}
+
 func (inv *Inventory) entry(t reflect.Type) *typeEntry {
 	if v, ok := inv.types.Load(t); ok {
 		return v.(*typeEntry)
@@ -115,10 +124,7 @@ func (inv *Inventory) NotifyAttached(e Event) {
 // NotifyDetached stops counting an object that moved to another tracker.
 func (inv *Inventory) NotifyDetached(e Event) {
 	te := inv.entryOf(e)
-	te.detached.Add(1)
-	if tab := te.objects.Load(); tab != nil {
-		tab.remove(e.Serial)
-	}
+	te.forget(e, &te.detached)
 }
 
 // NotifyUpdated records the object's new bundle, if object tracking is on
@@ -132,10 +138,7 @@ func (inv *Inventory) NotifyUpdated(e Event) {
 // NotifyDestroyed moves an object from live to retired.
 func (inv *Inventory) NotifyDestroyed(e Event) {
 	te := inv.entryOf(e)
-	te.destroyed.Add(1)
-	if tab := te.objects.Load(); tab != nil {
-		tab.remove(e.Serial)
-	}
+	te.forget(e, &te.destroyed)
 }
 
 // SetObjectTracking turns the record of each live object of type t on or

@@ -164,6 +164,20 @@ func (r *Registry) Add(serial uint64, typ reflect.Type, typeIndex int, bundle an
 
 // Update sets the bundle of a recorded object.
 func (r *Registry) Update(serial uint64, bundle any) {
+	r.rewrite(serial, func(old uint64) uint64 {
+		// The bundle first: a reader that sees the flag sees the bundle.
+		r.setBundle(serial, bundle)
+		if bundle != nil {
+			return old | flagBundle
+		}
+		return old &^ flagBundle
+	})
+}
+
+// rewrite replaces the slot of a recorded object with what to makes of
+// it, again if another writer came between; it does nothing where the
+// object is not recorded.
+func (r *Registry) rewrite(serial uint64, to func(old uint64) uint64) {
 	p := r.page(serial, false)
 	if p == nil {
 		return
@@ -171,15 +185,7 @@ func (r *Registry) Update(serial uint64, bundle any) {
 	slot := &p.slots[serial%pageSize]
 	for {
 		old := slot.Load()
-		if old&flagPresent == 0 {
-			return
-		}
-		word := old &^ flagBundle
-		if bundle != nil {
-			word |= flagBundle
-		}
-		r.setBundle(serial, bundle)
-		if slot.CompareAndSwap(old, word) {
+		if old&flagPresent == 0 || slot.CompareAndSwap(old, to(old)) {
 			return
 		}
 	}
@@ -275,16 +281,6 @@ func (r *Registry) addressOf(serial uint64) uintptr {
 // MarkReported marks the objects of serials as reported by a verdict.
 func (r *Registry) MarkReported(serials []uint64) {
 	for _, s := range serials {
-		p := r.page(s, false)
-		if p == nil {
-			continue
-		}
-		slot := &p.slots[s%pageSize]
-		for {
-			old := slot.Load()
-			if old&flagPresent == 0 || slot.CompareAndSwap(old, old|flagReported) {
-				break
-			}
-		}
+		r.rewrite(s, func(old uint64) uint64 { return old | flagReported })
 	}
 }

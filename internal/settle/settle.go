@@ -91,12 +91,18 @@ func Until(budget time.Duration, live func() int) Result {
 	deadline := start + int64(budget)
 	var res Result
 	quiet, idle := 0, 0
-	before := 0
-	if live != nil {
-		if before = live(); before == 0 {
-			res.Settled = true
-			return res
+	// count reads the caller's count, 0 without one; none left is settled.
+	count := func() (n int, none bool) {
+		if live == nil {
+			return 0, false
 		}
+		n = live()
+		return n, n == 0
+	}
+	before, none := count()
+	if none {
+		res.Settled = true
+		return res
 	}
 	for {
 		r := collect(deadline)
@@ -109,12 +115,10 @@ func Until(budget time.Duration, live func() int) Result {
 			res.Pending = r.pending
 			return res
 		}
-		after := 0
-		if live != nil {
-			if after = live(); after == 0 {
-				res.Settled = true
-				return res
-			}
+		after, none := count()
+		if none {
+			res.Settled = true
+			return res
 		}
 		switch {
 		case after < before:
