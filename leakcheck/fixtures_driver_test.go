@@ -65,6 +65,10 @@ type fixtureSuite struct {
 
 type fixtureCase struct {
 	pkg string
+	// tags builds the package with build tags, as its files say: the
+	// same tests under another harness (objtrack_fixture_testmain adds a
+	// TestMain that calls VerifyTestMain), judged as a case of its own.
+	tags string
 	// paths keeps retention paths on in the fixture's verdicts, for the
 	// cases whose reports must name what holds a survivor. They are off
 	// otherwise (leakcheck.PathsEnv): the paths suite pins them, and a
@@ -84,7 +88,8 @@ type fixtureRun struct {
 	// flags for the i-th process (from 1), such as a shuffle seed.
 	args       []string
 	perProcess func(i int) []string
-	exit       int // the exit code of every process
+	env        []string // more environment variables, KEY=value
+	exit       int      // the exit code of every process
 	// failing are more tests that must fail every time, though their
 	// names do not say so.
 	failing []string
@@ -106,6 +111,14 @@ type fixtureRun struct {
 // outlived a test.
 func outlived(n int, test string) string {
 	return fmt.Sprintf(`(?m)leakcheck: %d tracked objects? outlived %s \(`, n, regexp.QuoteMeta(test))
+}
+
+// name is the case's package, and its build tags if any.
+func (c fixtureCase) name() string {
+	if c.tags == "" {
+		return c.pkg
+	}
+	return c.pkg + "+" + c.tags
 }
 
 // fixtureBuilds lets a few fixture binaries build at a time, and
@@ -137,7 +150,7 @@ func testFixtures(t *testing.T, s fixtureSuite) {
 	})
 	for i, c := range s.cases {
 		res := results(i)
-		t.Run(c.pkg, func(t *testing.T) {
+		t.Run(c.name(), func(t *testing.T) {
 			if res.err != nil {
 				t.Fatal(res.err)
 			}
@@ -181,9 +194,12 @@ func (s fixtureSuite) execute(c fixtureCase, bins string) fixtureResults {
 	if err != nil {
 		return fixtureResults{err: err}
 	}
-	bin := filepath.Join(bins, c.pkg+".test")
+	bin := filepath.Join(bins, c.name()+".test")
 	fixtureBuilds.Do(func() {
 		args := []string{"-race"}
+		if c.tags != "" {
+			args = append(args, "-tags="+c.tags)
+		}
 		if c.paths {
 			// With its own symbol table, so that each process that
 			// names holders does not rebuild the binary for one: the
@@ -202,9 +218,9 @@ func (s fixtureSuite) execute(c fixtureCase, bins string) fixtureResults {
 	var cmds []gotest.Cmd
 	for _, r := range c.runs {
 		for i := range max(r.procs, 1) {
-			cmd := gotest.Cmd{Dir: dir, Prog: bin, Args: r.flags(i+1, s.timeout)}
+			cmd := gotest.Cmd{Dir: dir, Prog: bin, Args: r.flags(i+1, s.timeout), Env: r.env}
 			if !c.paths {
-				cmd.Env = []string{leakcheck.PathsEnv + "=off"}
+				cmd.Env = append(cmd.Env, leakcheck.PathsEnv+"=off")
 			}
 			cmds = append(cmds, cmd)
 		}

@@ -93,6 +93,6 @@ func testifyLeaks(test string) []string {
 	return []string{
 		outlived(1, test+"/TestKeeps"), `"kept by SuiteA.TestKeeps"`, `held by:\n\s+global  testifysuite\.kept`,
 		outlived(1, test+"/TestLeakGoroutine"), `held by:\n\s+goroutine \d+ \[chan receive\] testifysuite\.\(\*SuiteA\)\.TestLeakGoroutine\.func1`,
-		`testifysuite_test\.go:71: leakcheck`,
+		`testifysuite_test\.go:62: leakcheck`,
 	}
 }

@@ -30,25 +30,13 @@ func TestCheckReportsTenThousandGoroutinesInAFewLines(t *testing.T) {
 	const n = 10000
 	ft := newFakeT("TestGoroutines")
 	leakcheck.Check(ft)
-	release := make(chan struct{})
-	var started, ended sync.WaitGroup
-	defer func() { close(release); ended.Wait() }()
-	started.Add(n)
-	ended.Add(n)
-	for range n {
-		go func() {
-			defer ended.Done()
-			blockOn(&started, release)
-		}()
-	}
-	started.Wait()
-	waitBlocked(t, "github.com/objtrack/objtrack/leakcheck_test.blockOn", n)
+	leakGoroutines(t, n)
 	ft.finish()
 	require.True(t, ft.Failed(), "leaked goroutines must fail the test")
 	text := ft.errorText()
 	assert.Contains(t, text, "\n10000 goroutines still running:\n")
 	assert.Regexp(t, `\n  10000 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+ and 9995 more:\n`, text)
-	assert.Regexp(t, `created by leakcheck_test.TestCheckReportsTenThousandGoroutinesInAFewLines \(leakcheck/golden_goroutines_test.go:\d+\) in goroutine \d+\n`, text)
+	assert.Regexp(t, `created by leakcheck_test.leakGoroutines \(leakcheck/goroutinereport_test.go:\d+\) in goroutine \d+\n`, text)
 	lines := strings.Count(text, "\n") + 1
 	assert.LessOrEqual(t, lines, 12, text)
 	assert.LessOrEqual(t, len(text), 1024, text)

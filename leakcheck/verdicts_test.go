@@ -30,6 +30,10 @@ func misspelt(option, name, meant string) string {
 		regexp.QuoteMeta(option), regexp.QuoteMeta(strconv.Quote(name)), regexp.QuoteMeta(strconv.Quote(meant)))
 }
 
+// typenamesMain is what typenames runs under VerifyTestMain: the tests
+// of its main_test.go, not those that call Check with misspelt options.
+const typenamesMain = "^Test(MakesNoConn|KeepsPooledConns|MakesAndDropsAConn)$"
+
 var verdictCases = []fixtureCase{
 	{pkg: "globaltracker", runs: []fixtureRun{{
 		name: "in order", count: 5, procs: 4, exit: 1,
@@ -81,11 +85,12 @@ var verdictCases = []fixtureCase{
 				outlived(1, "TestLeakCheckedAmongKeepers/leak_checked"), `kept by the checked test`,
 			},
 		},
+		absent: []string{"kept by an unchecked test"},
 	}}},
 
-	{pkg: "uncheckedmain", runs: []fixtureRun{{
-		name: "among keepers", count: 1, procs: 20, args: []string{"-test.parallel=4"}, exit: 1,
-		stderr: []string{`(?m)^leakcheck: [^\n]*TestMain`, `\b900 tracked objects\b`, `uncheckedmain\.Conn`},
+	{pkg: "unchecked", tags: "objtrack_fixture_testmain", runs: []fixtureRun{{
+		name: "among keepers", skip: "^TestLeakCheckedAmongKeepers$", count: 1, procs: 20, args: []string{"-test.parallel=4"}, exit: 1,
+		stderr: []string{`(?m)^leakcheck: [^\n]*TestMain`, `\b900 tracked objects\b`, `unchecked\.Conn`, `kept by an unchecked test`},
 	}}},
 
 	{pkg: "latemain", runs: []fixtureRun{{
@@ -199,19 +204,19 @@ var verdictCases = []fixtureCase{
 		},
 	}}},
 
-	{pkg: "typenamesmain", runs: []fixtureRun{{
+	{pkg: "typenames", tags: "objtrack_fixture_testmain", runs: []fixtureRun{{
 		name: "one test that makes no Conn", run: "^TestMakesNoConn$", count: 1, procs: 20, exit: 0,
 		absent: []string{"leakcheck:"},
 	}, {
-		name: "all, shuffled", count: 1, procs: 20, perProcess: seed, exit: 0,
+		name: "all, shuffled", run: typenamesMain, count: 1, procs: 20, perProcess: seed, exit: 0,
 		absent: []string{"leakcheck:"},
 	}, {
-		name: "misspelt Allow", count: 1, procs: 20, perProcess: seed, args: []string{"-misspelt=allow"}, exit: 1,
-		stderr: []string{misspelt("Allow", "typenamesmain.Conm", "typenamesmain.Conn")},
+		name: "misspelt Allow", run: typenamesMain, count: 1, procs: 20, perProcess: seed, args: []string{"-misspelt=allow"}, exit: 1,
+		stderr: []string{misspelt("Allow", "typenames.Conm", "typenames.Conn")},
 		absent: []string{"outlived"},
 	}, {
 		name: "misspelt IgnoreTypes, one test", run: "^TestMakesNoConn$", count: 1, procs: 20, args: []string{"-misspelt=ignore"}, exit: 1,
-		stderr: []string{misspelt("IgnoreTypes", "Sesion", "typenamesmain.Session")},
+		stderr: []string{misspelt("IgnoreTypes", "Sesion", "typenames.Session")},
 		absent: []string{"outlived"},
 	}}},
 
@@ -254,16 +259,31 @@ var verdictCases = []fixtureCase{
 	}, {
 		name: "parallel tests with one stack", run: "SharedStack", count: 5, procs: 4, exit: 1,
 		tests: map[string][]string{
-			"TestSharedStack/leak_three": {`\n\s+3 goroutines \[chan receive\], ids \d+, \d+, \d+:\n\s+goroutinereports\.blockOn \([^)]*\)\n\s+created by goroutinereports\.TestSharedStack\.func\d+ \([^)]*\) in goroutine \d+\n`},
+			"TestSharedStack/leak_three": {`\n\s+3 goroutines \[chan receive\], ids \d+, \d+, \d+:\n\s+goroutinereports\.blockOn \([^)]*\)\n\s+created by goroutinereports\.startEach \([^)]*\) in goroutine \d+\n`},
 			"TestSharedStack/leak_five":  {`\n\s+5 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+:\n`},
 			"TestSharedStackOfEndedStarters/leak_three": {
 				`\n\s+3 goroutines still running:\n\s+3 goroutines \[chan receive\], ids unknown:\n` +
-					`\s+goroutinereports\.blockOn \([^)]*\)\n\s+created by goroutinereports\.startAll \([^)]*\)\n` +
+					`\s+goroutinereports\.blockOn \([^)]*\)\n\s+created by goroutinereports\.startEach \([^)]*\)\n` +
 					`\s+\(ids unknown: goroutines of other tests have the same stack; GODEBUG=tracebacklabels=1 tells them apart\)\n`,
 			},
 			"TestSharedStackOfEndedStarters/leak_five": {`\n\s+5 goroutines \[chan receive\], ids unknown:\n`},
 		},
 		absent: []string{"goroutine:\n"},
+	}, {
+		// GODEBUG=tracebacklabels=1 puts goroutines' labels in the
+		// runtime's traceback: a verdict names each of its goroutines by
+		// id even when goroutines of another test have the same stack
+		// and the goroutines that started them have ended.
+		name: "labels in the traceback", run: "^TestSharedStackOfEndedStarters$", count: 20, exit: 1,
+		env: []string{"GODEBUG=tracebacklabels=1"},
+		tests: map[string][]string{
+			"TestSharedStackOfEndedStarters/leak_three": {`\n\s+3 goroutines \[chan receive\], ids \d+, \d+, \d+:\n\s+goroutinereports\.blockOn \([^)]*\)\n\s+created by goroutinereports\.startEach \([^)]*\) in goroutine \d+\n`},
+			"TestSharedStackOfEndedStarters/leak_five":  {`\n\s+5 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+:\n`},
+		},
+		absent: []string{"ids unknown", "labels:{"},
+	}, {
+		name: "clean, labels in the traceback", run: "^TestCleanSharedStack", count: 20, exit: 0,
+		env: []string{"GODEBUG=tracebacklabels=1"},
 	}, {
 		name: "a creation site ten calls deep", run: "DeepSite$", count: 20, exit: 1,
 		tests: map[string][]string{
@@ -273,17 +293,6 @@ var verdictCases = []fixtureCase{
 					`\s+goroutinereports\.TestLeakDeepSite \(goroutinereports/goroutinereports_test\.go:\d+\)\n\s+serials: `,
 			},
 		},
-	}, {
-		name: "clean", run: "^TestClean", count: 20, exit: 0,
-	}}},
-
-	{pkg: "goroutinelabels", runs: []fixtureRun{{
-		name: "labels in the traceback", count: 20, exit: 1,
-		tests: map[string][]string{
-			"TestSharedStackOfEndedStarters/leak_three": {`\n\s+3 goroutines \[chan receive\], ids \d+, \d+, \d+:\n\s+goroutinelabels\.blockOn \([^)]*\)\n\s+created by goroutinelabels\.startAll \([^)]*\) in goroutine \d+\n`},
-			"TestSharedStackOfEndedStarters/leak_five":  {`\n\s+5 goroutines \[chan receive\], ids \d+, \d+, \d+, \d+, \d+:\n`},
-		},
-		absent: []string{"ids unknown", "labels:{"},
 	}, {
 		name: "clean", run: "^TestClean", count: 20, exit: 0,
 	}}},

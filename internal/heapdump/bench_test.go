@@ -4,111 +4,15 @@ import (
 	"context"
 	"os"
 	"runtime"
-	"runtime/metrics"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
+	"github.com/objtrack/objtrack/internal/testsupport/bigheap"
 )
 
-// benchNode is the bulk of the benchmark's heap: small structs linked in
-// chains, named by strings, indexed by maps and slices.
-type benchNode struct {
-	next    *benchNode
-	peer    *benchNode
-	id      int
-	name    string
-	payload [4]uint64
-}
-
 // benchHeap is the live heap of BenchmarkPaths200MB.
-var benchHeap struct {
-	chains [][]*benchNode       // heads of chains, by group
-	byID   []map[int]*benchNode // every fourth node
-}
-
-// buildBenchHeap allocates about mb megabytes of live heap and returns
-// the addresses of targets at all depths.
-func buildBenchHeap(mb int) []uint64 {
-	const chainLen = 64
-	benchHeap.chains, benchHeap.byID = nil, nil
-	runtime.GC()
-	nodes := mb << 20 / 108 // a node (80 B), its name (16 B), its share of maps and slices
-	var targets []uint64
-	var prev *benchNode
-	group := []*benchNode(nil)
-	byID := map[int]*benchNode{}
-	for i := range nodes {
-		n := &benchNode{id: i, name: "node-" + strconv.Itoa(i)}
-		n.payload[0] = uint64(i)
-		if i%chainLen == 0 {
-			group = append(group, n)
-			if len(group) == 1000 {
-				benchHeap.chains = append(benchHeap.chains, group)
-				group = nil
-			}
-		} else {
-			prev.next = n
-		}
-		if i%4 == 0 {
-			byID[i] = n
-			if len(byID) == 100000 {
-				benchHeap.byID = append(benchHeap.byID, byID)
-				byID = map[int]*benchNode{}
-			}
-		}
-		if i%1000 == 0 {
-			n.peer = prev
-		}
-		if i%(nodes/100) == 7 {
-			targets = append(targets, uint64(uintptr(unsafe.Pointer(n))))
-		}
-		prev = n
-	}
-	benchHeap.chains = append(benchHeap.chains, group)
-	benchHeap.byID = append(benchHeap.byID, byID)
-	return targets
-}
-
-// heapInUse is the memory of heap spans in use.
-func heapInUse() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64() + s[1].Value.Uint64()
-}
-
-// peakSampler records the highest heapInUse while it runs.
-type peakSampler struct {
-	stop chan struct{}
-	done sync.WaitGroup
-	peak uint64
-}
-
-func samplePeak() *peakSampler {
-	p := &peakSampler{stop: make(chan struct{}), peak: heapInUse()}
-	p.done.Go(func() {
-		tick := time.NewTicker(2 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			p.peak = max(p.peak, heapInUse())
-			select {
-			case <-p.stop:
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return p
-}
-
-func (p *peakSampler) end() uint64 {
-	close(p.stop)
-	p.done.Wait()
-	return max(p.peak, heapInUse())
-}
+var benchHeap *bigheap.Heap
 
 // BenchmarkPaths200MB is the cost of retention paths on a 200 MB live
 // heap: writing the dump, reading its graph, searching it for 100
@@ -129,9 +33,11 @@ func BenchmarkPaths200MB(b *testing.B) {
 	if err != nil {
 		b.Logf("globals unnamed: %v", err)
 	}
-	targets := buildBenchHeap(200)
+	benchHeap = nil
 	runtime.GC()
-	base := heapInUse()
+	benchHeap = bigheap.Build(200)
+	targets := benchHeap.Targets
+	base := bigheap.Collect()
 	b.Logf("live heap: %d MB in use, %d targets", base>>20, len(targets))
 	b.ResetTimer()
 	for range b.N {
@@ -142,21 +48,20 @@ func BenchmarkPaths200MB(b *testing.B) {
 		}
 		wrote := time.Since(start)
 		st, _ := os.Stat(path)
-		runtime.GC()
-		base = heapInUse()
-		peak := samplePeak()
+		base = bigheap.Collect()
+		peak := bigheap.SamplePeak()
 		start = time.Now()
 		g, err := ReadGraphFile(path)
 		if err != nil {
 			b.Fatal(err)
 		}
 		read := time.Since(start)
-		readPeak := peak.end() - base
-		peak = samplePeak()
+		readPeak := peak.End() - base
+		peak = bigheap.SamplePeak()
 		start = time.Now()
 		paths := g.Paths(targets, SearchOptions{Symbols: table})
 		searched := time.Since(start)
-		searchPeak := peak.end() - base
+		searchPeak := peak.End() - base
 		for _, p := range paths {
 			if !p.Found() {
 				b.Fatalf("no path to %#x", p.Target)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/objtrack/objtrack/internal/testsupport/tabletest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
@@ -88,22 +90,18 @@ func TestRootTextGolden(t *testing.T) {
 }
 
 func TestShortNameUnescapesPackagePaths(t *testing.T) {
-	for in, want := range map[string]string{
+	tabletest.Func(t, "shortName", shortName, map[string]string{
 		"gopkg.in/yaml%2ev3.registry": "yaml.v3.registry",
 		"example.com/dot%2epkg.Reg":   "dot.pkg.Reg",
 		"example.com/db.registry":     "db.registry",
 		"main.bad%zz":                 "main.bad%zz",
-	} {
-		if got := shortName(in); got != want {
-			t.Errorf("shortName(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 // The stack scan takes the program's frames first, then the standard
 // library's, then the runtime's.
 func TestFrameClass(t *testing.T) {
-	for name, want := range map[string]int{
+	tabletest.Func(t, "frameClass", frameClass, map[string]int{
 		"example.com/db.(*Pool).serve":                0,
 		"main.main":                                   0,
 		"main.worker.func1":                           0,
@@ -114,9 +112,5 @@ func TestFrameClass(t *testing.T) {
 		"internal/sync.(*Mutex).lockSlow":             2,
 		"sync.(*WaitGroup).Wait":                      2,
 		"example.com/db.Map[go.shape.int].Load.func1": 0,
-	} {
-		if got := frameClass(name); got != want {
-			t.Errorf("frameClass(%q) = %d, want %d", name, got, want)
-		}
-	}
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
 	"github.com/objtrack/objtrack/internal/settle"
+	"github.com/objtrack/objtrack/internal/testsupport/tabletest"
 )
 
 // processSymbols returns the symbol table of this process, which names
@@ -168,17 +169,13 @@ func lineOf(t *testing.T, marker string) int {
 }
 
 func TestDueText(t *testing.T) {
-	for d, want := range map[time.Duration]string{
+	tabletest.Func(t, "dueText", dueText, map[time.Duration]string{
 		time.Hour - 400*time.Millisecond:      "due in 59m59s",
 		90*time.Second + 700*time.Millisecond: "due in 1m30s",
 		2345 * time.Millisecond:               "due in 2.3s",
 		1500 * time.Microsecond:               "due in 1ms",
 		-time.Millisecond:                     "overdue, its function not yet run",
-	} {
-		if got := dueText(d); got != want {
-			t.Errorf("dueText(%v) = %q, want %q", d, got, want)
-		}
-	}
+	})
 }
 
 func TestSameFunc(t *testing.T) {

@@ -3,6 +3,8 @@ package stack
 import (
 	"strings"
 	"testing"
+
+	"github.com/objtrack/objtrack/internal/testsupport/tabletest"
 )
 
 //go:noinline
@@ -123,17 +125,13 @@ func TestFramesHidesPrefixes(t *testing.T) {
 }
 
 func TestShortNames(t *testing.T) {
-	for in, want := range map[string]string{
+	tabletest.Func(t, "ShortName", ShortName, map[string]string{
 		"example.com/db.(*Conn).Close":         "db.(*Conn).Close",
 		"example.com/db.Conn":                  "db.Conn",
 		"example.com/db.Pool[example.com/x.T]": "db.Pool[example.com/x.T]",
 		"example.com/db.F[...]":                "db.F[...]",
 		"main.main":                            "main.main",
-	} {
-		if got := ShortName(in); got != want {
-			t.Errorf("ShortName(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 	if got := ShortFile("/home/u/src/db/conn.go"); got != "db/conn.go" {
 		t.Error(got)
 	}

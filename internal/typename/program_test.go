@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/objtrack/objtrack/internal/testsupport/tabletest"
 )
 
 // onlyInTest is declared here and never tracked: the listing must find it
@@ -139,7 +141,7 @@ func TestUnknownSuggestsCloseNames(t *testing.T) {
 }
 
 func TestBare(t *testing.T) {
-	for name, want := range map[string]string{
+	tabletest.Func(t, "bare", bare, map[string]string{
 		"Conn":                                 "Conn",
 		"db.Conn":                              "Conn",
 		"example.com/db.Conn":                  "Conn",
@@ -148,11 +150,7 @@ func TestBare(t *testing.T) {
 		"example.com/db.Pool[example.com/x.T]": "Pool[example.com/x.T]",
 		"map[string]int":                       "map[string]int",
 		"":                                     "",
-	} {
-		if got := bare(name); got != want {
-			t.Errorf("bare(%q) = %q, want %q", name, got, want)
-		}
-	}
+	})
 }
 
 func TestDistance(t *testing.T) {

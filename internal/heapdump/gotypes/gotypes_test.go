@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/objtrack/objtrack/internal/testsupport/tabletest"
 )
 
 // shapes builds testdata/shapes, with its DWARF, and returns its types.
@@ -100,16 +102,14 @@ func TestVariablesOfEveryShapeAreFound(t *testing.T) {
 }
 
 func TestShortNamesCutPackagePaths(t *testing.T) {
-	for in, want := range map[string]string{
+	tabletest.Func(t, "shortNames", shortNames, map[string]string{
 		"*example.com/db.Conn":                             "*db.Conn",
 		"map[string]*example.com/x/db.Conn":                "map[string]*db.Conn",
 		"[]*github.com/a/b.T":                              "[]*b.T",
 		"func(*example.com/db.Conn) error":                 "func(*db.Conn) error",
 		"struct { example.com/db.c *example.com/db.Conn }": "struct { db.c *db.Conn }",
 		"int": "int",
-	} {
-		assert.Equal(t, want, shortNames(in), in)
-	}
+	})
 }
 
 func TestMapOfReadsTheLayoutOfAMap(t *testing.T) {

@@ -3,13 +3,12 @@ package pathcost_test
 import (
 	"fmt"
 	"runtime"
-	"runtime/metrics"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/objtrack/objtrack/internal/testsupport/bigheap"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -20,53 +19,10 @@ type Conn struct {
 	Addr string
 }
 
-// node makes up the live heap: linked lists with maps over them, so that
-// the heap has the pointers of a real program's.
-type node struct {
-	next, peer *node
-	name       string
-	payload    [6]uint64
-}
-
 var (
-	heap struct {
-		lists []*node
-		index []map[int]*node
-	}
+	heap   *bigheap.Heap // the live heap the verdicts search
 	leaked []*Conn
 )
-
-// buildHeap makes about mb MB of live heap.
-func buildHeap(mb int) {
-	nodes := mb << 20 / 112
-	index := map[int]*node{}
-	var head, prev *node
-	for i := range nodes {
-		n := &node{name: "node-" + strconv.Itoa(i)}
-		n.payload[0] = uint64(i)
-		if i%64 == 0 {
-			if head != nil {
-				heap.lists = append(heap.lists, head)
-			}
-			head = n
-		} else {
-			prev.next = n
-		}
-		if i%4 == 0 {
-			index[i] = n
-			if len(index) == 100000 {
-				heap.index = append(heap.index, index)
-				index = map[int]*node{}
-			}
-		}
-		if i%1000 == 0 {
-			n.peer = prev
-		}
-		prev = n
-	}
-	heap.lists = append(heap.lists, head)
-	heap.index = append(heap.index, index)
-}
 
 // verdictT is the TestingT of one verdict.
 type verdictT struct {
@@ -106,40 +62,9 @@ func failingVerdict(b *testing.B, opts ...leakcheck.Option) string {
 	return report
 }
 
-func heapInUse() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// peak samples the heap in use every millisecond until stop is called.
-func peak() (stop func() uint64) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	var highest uint64
-	wg.Go(func() {
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			highest = max(highest, heapInUse())
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		return max(highest, heapInUse())
-	}
-}
-
 func BenchmarkFailingVerdict200MB(b *testing.B) {
-	buildHeap(220) // about 200 MB live: maps and slices come on top of the nodes, less than the estimate
-	runtime.GC()
-	b.Logf("live heap: %d MB", heapInUse()>>20)
+	heap = bigheap.Build(200)
+	b.Logf("live heap: %d MB", bigheap.Collect()>>20)
 	// The first verdict with paths may rebuild the test binary for its
 	// symbol table, once per process: not what each verdict costs.
 	start := time.Now()
@@ -153,18 +78,17 @@ func BenchmarkFailingVerdict200MB(b *testing.B) {
 			if impl == "nopaths" {
 				opts = append(opts, leakcheck.WithoutPaths())
 			}
-			runtime.GC()
-			base := heapInUse()
-			stop := peak()
+			base := bigheap.Collect()
+			peak := bigheap.SamplePeak()
 			for b.Loop() {
 				report := failingVerdict(b, opts...)
 				if strings.Contains(report, "held by:") != (impl == "paths") {
 					b.Fatalf("impl=%s, report:\n%s", impl, report)
 				}
 			}
-			highest := stop()
+			highest := peak.End()
 			b.ReportMetric(float64(highest-min(base, highest))/(1<<20), "peak-extra-MB")
 		})
 	}
-	runtime.KeepAlive(&heap)
+	runtime.KeepAlive(heap)
 }

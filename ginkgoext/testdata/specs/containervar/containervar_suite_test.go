@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/objtrack/objtrack/ginkgoext"
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -34,34 +35,21 @@ type Conn struct {
 
 // open holds every connection until it is closed, as a client library's
 // table of open connections does.
-var open struct {
-	sync.Mutex
-	conns map[*Conn]struct{}
-}
+var open fixture.Open[*Conn]
 
 func dial(addr string) *Conn {
 	c := &Conn{Addr: addr}
 	c.SetDataBundle(addr)
 	trackable.Track(c)
-	open.Lock()
-	defer open.Unlock()
-	if open.conns == nil {
-		open.conns = map[*Conn]struct{}{}
-	}
-	open.conns[c] = struct{}{}
-	return c
+	return open.Add(c)
 }
 
 func (c *Conn) Close() {
-	open.Lock()
-	defer open.Unlock()
-	delete(open.conns, c)
+	open.Remove(c)
 }
 
 func use(c *Conn) {
-	open.Lock()
-	defer open.Unlock()
-	Expect(open.conns).To(HaveKey(c))
+	Expect(open.Has(c)).To(BeTrue(), "the connection is closed")
 }
 
 // registry is a package variable that keeps what it is given.

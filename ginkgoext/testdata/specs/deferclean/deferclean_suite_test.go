@@ -9,13 +9,13 @@
 package deferclean
 
 import (
-	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/objtrack/objtrack/ginkgoext"
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -33,48 +33,30 @@ type Conn struct {
 
 // open holds every connection until it is closed, as a client library's
 // table of open connections does.
-var open struct {
-	sync.Mutex
-	conns map[*Conn]struct{}
-}
+var open fixture.Open[*Conn]
 
 func dial(addr string) *Conn {
 	c := &Conn{Addr: addr}
 	c.SetDataBundle(addr)
 	trackable.Track(c)
-	open.Lock()
-	defer open.Unlock()
-	if open.conns == nil {
-		open.conns = map[*Conn]struct{}{}
-	}
-	open.conns[c] = struct{}{}
-	return c
+	return open.Add(c)
 }
 
 func (c *Conn) Close() {
-	open.Lock()
-	defer open.Unlock()
-	delete(open.conns, c)
-}
-
-func isOpen(c *Conn) bool {
-	open.Lock()
-	defer open.Unlock()
-	_, ok := open.conns[c]
-	return ok
+	open.Remove(c)
 }
 
 var _ = Describe("DeferCleanup", func() {
 	It("closes a connection with DeferCleanup(c.Close)", func() {
 		c := dial("method value")
 		DeferCleanup(c.Close)
-		Expect(isOpen(c)).To(BeTrue())
+		Expect(open.Has(c)).To(BeTrue())
 	})
 
 	It("closes a connection with a closure", func() {
 		c := dial("closure")
 		DeferCleanup(func() { c.Close() })
-		Expect(isOpen(c)).To(BeTrue())
+		Expect(open.Has(c)).To(BeTrue())
 	})
 
 	It("closes many connections", func() {
@@ -105,9 +87,9 @@ var _ = Describe("DeferCleanup", func() {
 			DeferCleanup(local.Close)
 		})
 
-		It("uses the connection first", func() { Expect(isOpen(c)).To(BeTrue()) })
-		It("uses it again", func() { Expect(isOpen(c)).To(BeTrue()) })
-		It("uses it last", func() { Expect(isOpen(c)).To(BeTrue()) })
+		It("uses the connection first", func() { Expect(open.Has(c)).To(BeTrue()) })
+		It("uses it again", func() { Expect(open.Has(c)).To(BeTrue()) })
+		It("uses it last", func() { Expect(open.Has(c)).To(BeTrue()) })
 	})
 
 	It("leaks a connection that it never closes", Label("leak"), func() {

@@ -10,13 +10,13 @@
 package ordered
 
 import (
-	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/objtrack/objtrack/ginkgoext"
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -38,16 +38,7 @@ func dial(addr string) *Conn {
 	return trackable.Track(c)
 }
 
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
-
-func keep(c *Conn) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.conns = append(kept.conns, c)
-}
+var kept fixture.Kept[*Conn]
 
 // use stands for work done with a connection.
 func use(c *Conn) {
@@ -58,11 +49,11 @@ func use(c *Conn) {
 var _ = Describe("an Ordered container whose third spec keeps a connection", Ordered, func() {
 	It("dials and drops a connection first", func() { use(dial("first")) })
 	It("dials and drops another one", func() { use(dial("second")) })
-	It("keeps the third", Label("leak"), func() { keep(dial("kept by the third spec")) })
+	It("keeps the third", Label("leak"), func() { kept.Keep(dial("kept by the third spec")) })
 })
 
 var _ = Describe("an Ordered container whose first spec keeps a connection", Ordered, func() {
-	It("keeps a connection first", func() { keep(dial("kept by the first spec")) })
+	It("keeps a connection first", func() { kept.Keep(dial("kept by the first spec")) })
 	It("dials and drops one", func() { use(dial("second")) })
 	It("ends the container", Label("leak"), func() { use(dial("third")) })
 })

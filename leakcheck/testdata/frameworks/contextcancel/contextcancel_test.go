@@ -12,9 +12,9 @@ package contextcancel
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -26,26 +26,15 @@ type Conn struct {
 
 // open holds every connection until it is closed, as a client library's
 // table of open connections does.
-var open struct {
-	sync.Mutex
-	conns map[*Conn]struct{}
-}
+var open fixture.Open[*Conn]
 
 func dial(owner string) *Conn {
 	c := trackable.Track(&Conn{Owner: owner})
-	open.Lock()
-	defer open.Unlock()
-	if open.conns == nil {
-		open.conns = map[*Conn]struct{}{}
-	}
-	open.conns[c] = struct{}{}
-	return c
+	return open.Add(c)
 }
 
 func (c *Conn) Close() {
-	open.Lock()
-	defer open.Unlock()
-	delete(open.conns, c)
+	open.Remove(c)
 }
 
 // use stands for work done with a connection.

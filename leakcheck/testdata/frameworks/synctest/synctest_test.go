@@ -13,11 +13,11 @@ package synctest
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -29,16 +29,7 @@ type Conn struct {
 
 func dial(id int) *Conn { return trackable.Track(&Conn{ID: id}) }
 
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
-
-func keep(c *Conn) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.conns = append(kept.conns, c)
-}
+var kept fixture.Kept[*Conn]
 
 // use stands for work done with a connection.
 func use(c *Conn) { runtime.KeepAlive(c) }
@@ -86,7 +77,7 @@ func TestLeakWorkerInBubble(t *testing.T) {
 		leakcheck.Check(t)
 		work(objects/10, func(c *Conn) {
 			c.SetDataBundle("kept by the bubble's worker")
-			keep(c)
+			kept.Keep(c)
 		})
 	})
 }

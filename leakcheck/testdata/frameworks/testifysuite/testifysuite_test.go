@@ -11,11 +11,11 @@
 package testifysuite
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/suite"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -42,16 +42,7 @@ func (p *Pool) Close() {
 	}
 }
 
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
-
-func keep(c *Conn) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.conns = append(kept.conns, c)
-}
+var kept fixture.Kept[*Conn]
 
 // base checks every method of a suite that embeds it, and gives each
 // method a connection in a field of the suite, which TearDownTest closes.
@@ -91,7 +82,7 @@ func (s *SuiteA) TestKeeps() {
 	churn(s.T().Name())
 	c := dial(s.T().Name())
 	c.SetDataBundle("kept by SuiteA.TestKeeps")
-	keep(c)
+	kept.Keep(c)
 }
 
 func (s *SuiteA) TestCleanLast() { churn(s.T().Name()) }
@@ -159,7 +150,7 @@ func (s *SuiteC) TestCleanUses() { churn(s.T().Name()) }
 func (s *SuiteC) TestKeepsForTheSuite() {
 	c := dial(s.T().Name())
 	c.SetDataBundle("kept by SuiteC.TestKeepsForTheSuite")
-	keep(c)
+	kept.Keep(c)
 }
 
 func TestSequentialSuiteC(t *testing.T) { suite.Run(t, new(SuiteC)) }
@@ -168,7 +159,7 @@ func TestSequentialSuiteC(t *testing.T) { suite.Run(t, new(SuiteC)) }
 // panic fails its test, and no leak report comes on top of it.
 type SuitePanics struct{ base }
 
-func (s *SuitePanics) TestKeepsThenPanics() { keep(dial(s.T().Name())) }
+func (s *SuitePanics) TestKeepsThenPanics() { kept.Keep(dial(s.T().Name())) }
 
 func (s *SuitePanics) TearDownSuite() { panic("TearDownSuite panics") }
 
@@ -206,7 +197,7 @@ func (s *SuiteD) TestRows() {
 			if name == "keeps" {
 				c := dial(s.T().Name())
 				c.SetDataBundle("kept by SuiteD.TestRows/keeps")
-				keep(c)
+				kept.Keep(c)
 			}
 		})
 	}

@@ -11,12 +11,12 @@ package fuzzworker
 
 import (
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -28,21 +28,12 @@ type Conn struct {
 
 func dial(n int) *Conn { return trackable.Track(&Conn{n: n}) }
 
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
-
-func keep(c *Conn) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.conns = append(kept.conns, c)
-}
+var kept fixture.Kept[*Conn]
 
 func FuzzLeakKeeps(f *testing.F) {
 	leakcheck.Check(f)
 	f.Add([]byte("a"))
-	f.Fuzz(func(t *testing.T, b []byte) { keep(dial(len(b))) })
+	f.Fuzz(func(t *testing.T, b []byte) { kept.Keep(dial(len(b))) })
 }
 
 func FuzzLeakSomeInputs(f *testing.F) {
@@ -51,7 +42,7 @@ func FuzzLeakSomeInputs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c := dial(len(b))
 		if len(b) > 4 {
-			keep(c)
+			kept.Keep(c)
 		}
 	})
 }

@@ -8,9 +8,9 @@ package cleanups
 
 import (
 	"runtime"
-	"sync"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -26,10 +26,7 @@ type Handle struct {
 	ID int
 }
 
-var kept struct {
-	sync.Mutex
-	handles []*Handle
-}
+var kept fixture.Kept[*Handle]
 
 // registerCleanups registers n cleanups, each capturing a Conn of its own
 // that it drops. If keepAt is in [0, n), that cleanup captures a Handle
@@ -38,11 +35,7 @@ func registerCleanups(t *testing.T, n, keepAt int) {
 	for i := range n {
 		if i == keepAt {
 			h := trackable.Track(&Handle{ID: i})
-			t.Cleanup(func() {
-				kept.Lock()
-				defer kept.Unlock()
-				kept.handles = append(kept.handles, h)
-			})
+			t.Cleanup(func() { kept.Keep(h) })
 			continue
 		}
 		c := trackable.Track(&Conn{ID: i})

@@ -17,9 +17,9 @@ package finalizers
 
 import (
 	"runtime"
-	"sync"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -73,16 +73,7 @@ func newChain(n, id int) *holder {
 	return h
 }
 
-var kept struct {
-	sync.Mutex
-	objects []any
-}
-
-func keep(o any) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.objects = append(kept.objects, o)
-}
+var kept fixture.Kept[any]
 
 func TestCleanFinalizerHolder(t *testing.T) {
 	leakcheck.Check(t)
@@ -101,12 +92,12 @@ func TestCleanCleanupChainOf5(t *testing.T) {
 
 func TestLeakFinalizerHolderKept(t *testing.T) {
 	leakcheck.Check(t)
-	keep(newFinalized(4))
+	kept.Keep(newFinalized(4))
 }
 
 func TestLeakCleanupChainKept(t *testing.T) {
 	leakcheck.Check(t)
-	keep(newChain(5, 5))
+	kept.Keep(newChain(5, 5))
 }
 
 // The same without Check: VerifyTestMain judges these objects.
@@ -120,9 +111,9 @@ func TestCleanCleanupChainOf5Unchecked(t *testing.T) {
 }
 
 func TestMainLeakFinalizerHolderKept(t *testing.T) {
-	keep(newFinalized(8))
+	kept.Keep(newFinalized(8))
 }
 
 func TestMainLeakCleanupChainKept(t *testing.T) {
-	keep(newChain(5, 9))
+	kept.Keep(newChain(5, 9))
 }

@@ -10,13 +10,13 @@
 package ginkgonames
 
 import (
-	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/objtrack/objtrack/ginkgoext"
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/trackable"
 )
 
@@ -53,10 +53,7 @@ var _ = BeforeSuite(func() {
 	DeferCleanup(func() { trackable.SetGlobalTracker(prev) })
 })
 
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
+var kept fixture.Kept[*Conn]
 
 var _ = Describe("type names", func() {
 	It("finds no live Conn where none was made", func() {
@@ -86,8 +83,6 @@ var _ = Describe("type names", func() {
 	})
 
 	It("keeps a Conn", Label("leak"), func() {
-		kept.Lock()
-		defer kept.Unlock()
-		kept.conns = append(kept.conns, trackable.Track(&Conn{ID: 2}))
+		kept.Keep(trackable.Track(&Conn{ID: 2}))
 	})
 })

@@ -8,9 +8,9 @@
 package globaltracker
 
 import (
-	"sync"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -27,16 +27,7 @@ type Conn struct {
 func dial(id int) *Conn { return trackable.Track(&Conn{ID: id}) }
 
 // kept holds objects on purpose, as a leaky program would.
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
-
-func keep(c *Conn) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.conns = append(kept.conns, c)
-}
+var kept fixture.Kept[*Conn]
 
 // installInventory makes a new Inventory the global tracker, as a program
 // does at startup, until the test ends.
@@ -51,7 +42,7 @@ func installInventory(t *testing.T) *trackable.Inventory {
 func TestLeakAfterSetGlobalTracker(t *testing.T) {
 	leakcheck.Check(t)
 	installInventory(t)
-	keep(dial(1))
+	kept.Keep(dial(1))
 }
 
 func TestCleanAfterSetGlobalTracker(t *testing.T) {
@@ -66,7 +57,7 @@ func TestCleanAfterSetGlobalTracker(t *testing.T) {
 // tracker and restored it.
 func TestLeakInALaterTest(t *testing.T) {
 	leakcheck.Check(t)
-	keep(dial(2))
+	kept.Keep(dial(2))
 }
 
 func TestCleanInALaterTest(t *testing.T) {
@@ -80,14 +71,14 @@ func TestLeakSetTrackerInventory(t *testing.T) {
 	leakcheck.Check(t)
 	c := dial(3)
 	c.SetTracker(trackable.NewInventory())
-	keep(c)
+	kept.Keep(c)
 }
 
 func TestLeakSetTrackerNil(t *testing.T) {
 	leakcheck.Check(t)
 	c := dial(4)
 	c.SetTracker(nil)
-	keep(c)
+	kept.Keep(c)
 }
 
 func TestCleanSetTracker(t *testing.T) {

@@ -35,7 +35,9 @@ func releasedAfterVerdict(t *testing.T) chan struct{} {
 	return release
 }
 
-var blocked = regexp.MustCompile(`(?m)^goroutine \d+ \[chan receive\]:\ngithub.com/objtrack/objtrack/leakcheck/testdata/verdicts/goroutinereports\.blockOn\(`)
+// blocked matches a goroutine in blockOn, with or without the labels
+// that GODEBUG=tracebacklabels=1 adds to its header.
+var blocked = regexp.MustCompile(`(?m)^goroutine \d+ \[chan receive[^\]]*\]:\ngithub.com/objtrack/objtrack/leakcheck/testdata/verdicts/goroutinereports\.blockOn\(`)
 
 // waitBlocked waits until n goroutines are blocked in blockOn.
 func waitBlocked(t *testing.T, n int) {
@@ -98,82 +100,81 @@ func TestCleanThousandsOfGoroutines(t *testing.T) {
 // Parallel subtests leave goroutines with the same stack, started by the
 // subtests' own goroutines: each report has its own, by id.
 func TestSharedStack(t *testing.T) {
-	release := releasedAfterVerdict(t)
-	var both sync.WaitGroup
-	both.Add(2)
-	for _, row := range []struct {
-		name string
-		n    int
-	}{{"leak_three", 3}, {"leak_five", 5}} {
-		t.Run(row.name, func(t *testing.T) {
-			t.Parallel()
-			leakcheck.Check(t)
-			var started sync.WaitGroup
-			started.Add(row.n)
-			for range row.n {
-				go blockOn(&started, release)
-			}
-			started.Wait()
-			both.Done()
-			both.Wait()       // each verdict sees the other's goroutines,
-			waitBlocked(t, 8) // all of them blocked
-		})
-	}
+	sharedStack(t, startEach, func(string) bool { return true })
 }
 
 // The same, but the goroutine that started the leaked ones has ended:
 // nothing says which goroutines are which subtest's, and each report
-// says how many of its goroutines it cannot name.
+// says how many of its goroutines it cannot name, unless
+// GODEBUG=tracebacklabels=1 puts the subtests' labels in the traceback.
 func TestSharedStackOfEndedStarters(t *testing.T) {
-	release := releasedAfterVerdict(t)
-	var both sync.WaitGroup
-	both.Add(2)
-	for _, row := range []struct {
-		name string
-		n    int
-	}{{"leak_three", 3}, {"leak_five", 5}} {
-		t.Run(row.name, func(t *testing.T) {
-			t.Parallel()
-			leakcheck.Check(t)
-			var started sync.WaitGroup
-			started.Add(row.n)
-			go startAll(row.n, &started, release)
-			started.Wait()
-			both.Done()
-			both.Wait()
-			waitBlocked(t, 8)
-			waitUntil(t, func(stacks string) bool { return !starter.MatchString(stacks) })
-		})
-	}
+	sharedStack(t, startAll, func(stacks string) bool { return !starter.MatchString(stacks) })
 }
 
-// startAll starts n goroutines in blockOn and ends.
-func startAll(n int, started *sync.WaitGroup, release <-chan struct{}) {
+// The clean twins end their goroutines before the verdict.
+func TestCleanSharedStack(t *testing.T)                { cleanSharedStack(t, startEach) }
+func TestCleanSharedStackOfEndedStarters(t *testing.T) { cleanSharedStack(t, startAll) }
+
+// A startFunc starts n goroutines in blockOn.
+type startFunc func(n int, started *sync.WaitGroup, release <-chan struct{})
+
+// startEach starts n goroutines in blockOn from the calling goroutine.
+func startEach(n int, started *sync.WaitGroup, release <-chan struct{}) {
 	for range n {
 		go blockOn(started, release)
 	}
 }
 
-var starter = regexp.MustCompile(`\ngithub.com/objtrack/objtrack/leakcheck/testdata/verdicts/goroutinereports\.startAll\(`)
+// startAll starts a goroutine that starts n goroutines in blockOn and
+// ends.
+func startAll(n int, started *sync.WaitGroup, release <-chan struct{}) {
+	go startEach(n, started, release)
+}
 
-func TestCleanSharedStack(t *testing.T) {
+var starter = regexp.MustCompile(`\ngithub.com/objtrack/objtrack/leakcheck/testdata/verdicts/goroutinereports\.startEach\(`)
+
+// sharedStack runs two checked parallel subtests, leak_three and
+// leak_five, that each leave goroutines blocked in blockOn, started by
+// start, and meet before their verdicts, so that each verdict sees the
+// other's goroutines, all blocked, and the stacks satisfy settled.
+func sharedStack(t *testing.T, start startFunc, settled func(stacks string) bool) {
+	release := releasedAfterVerdict(t)
+	var both sync.WaitGroup
+	both.Add(2)
+	for _, row := range []struct {
+		name string
+		n    int
+	}{{"leak_three", 3}, {"leak_five", 5}} {
+		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
+			leakcheck.Check(t)
+			var started sync.WaitGroup
+			started.Add(row.n)
+			start(row.n, &started, release)
+			started.Wait()
+			both.Done()
+			both.Wait()
+			waitBlocked(t, 8)
+			waitUntil(t, settled)
+		})
+	}
+}
+
+// cleanSharedStack runs two checked parallel subtests that each start
+// three goroutines with start and release them, then wait until no
+// goroutine of either is left, before their verdicts.
+func cleanSharedStack(t *testing.T, start startFunc) {
 	for _, name := range []string{"a", "b"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			leakcheck.Check(t)
 			release := make(chan struct{})
-			var started, ended sync.WaitGroup
+			var started sync.WaitGroup
 			started.Add(3)
-			ended.Add(3)
-			for range 3 {
-				go func() {
-					defer ended.Done()
-					blockOn(&started, release)
-				}()
-			}
+			start(3, &started, release)
 			started.Wait()
 			close(release)
-			ended.Wait()
+			waitUntil(t, func(stacks string) bool { return !blocked.MatchString(stacks) && !starter.MatchString(stacks) })
 		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -33,16 +34,7 @@ func dial(addr string) *Conn {
 	return trackable.Track(&Conn{addr: addr, buf: make([]byte, 64)})
 }
 
-var kept struct {
-	sync.Mutex
-	objects []any
-}
-
-func hold(x any) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.objects = append(kept.objects, x)
-}
+var held fixture.Kept[any]
 
 // handle is code under test that labels its work, as servers do.
 func handle(ctx context.Context, addr string) (c *Conn) {
@@ -52,7 +44,7 @@ func handle(ctx context.Context, addr string) (c *Conn) {
 
 func TestLeakInsidePprofDo(t *testing.T) {
 	leakcheck.Check(t)
-	hold(handle(t.Context(), "inside"))
+	held.Keep(handle(t.Context(), "inside"))
 }
 
 func TestCleanInsidePprofDo(t *testing.T) {
@@ -63,7 +55,7 @@ func TestCleanInsidePprofDo(t *testing.T) {
 func TestLeakAfterPprofDo(t *testing.T) {
 	leakcheck.Check(t)
 	_ = handle(context.Background(), "before")
-	hold(dial("after"))
+	held.Keep(dial("after"))
 }
 
 func TestCleanAfterPprofDo(t *testing.T) {
@@ -93,7 +85,7 @@ func TestCleanGoroutineInsidePprofDo(t *testing.T) {
 func TestLeakInAfterFunc(t *testing.T) {
 	leakcheck.Check(t)
 	done := make(chan struct{})
-	time.AfterFunc(time.Millisecond, func() { hold(dial("timer")); close(done) })
+	time.AfterFunc(time.Millisecond, func() { held.Keep(dial("timer")); close(done) })
 	<-done
 }
 
@@ -162,7 +154,7 @@ func TestCleanFinalizerChain20(t *testing.T) {
 
 func TestLeakFinalizerChain20Kept(t *testing.T) {
 	leakcheck.Check(t)
-	hold(chain(20, dial("chained")))
+	held.Keep(chain(20, dial("chained")))
 }
 
 // rows runs the rows of a table as parallel subtests that share one
@@ -189,7 +181,7 @@ func TestTableLabelsLost(t *testing.T) {
 		pprof.SetGoroutineLabels(context.Background())
 		c := dial("row")
 		if keep {
-			hold(c)
+			held.Keep(c)
 		}
 	})
 }
@@ -210,7 +202,7 @@ func spawn(keep bool, done chan struct{}) {
 	go func() {
 		c := dial("spawned")
 		if keep {
-			hold(c)
+			held.Keep(c)
 		}
 		close(done)
 	}()
@@ -228,7 +220,7 @@ func TestLeakTableAfterFunc(t *testing.T) {
 		time.AfterFunc(time.Millisecond, func() {
 			c := dial("timer")
 			if keep {
-				hold(c)
+				held.Keep(c)
 			}
 			close(done)
 		})

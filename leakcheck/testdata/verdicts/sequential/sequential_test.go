@@ -9,9 +9,9 @@
 package sequential
 
 import (
-	"sync"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -23,16 +23,7 @@ type Conn struct {
 
 func dial(id int) *Conn { return trackable.Track(&Conn{ID: id}) }
 
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
-
-func keep(c *Conn) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.conns = append(kept.conns, c)
-}
+var kept fixture.Kept[*Conn]
 
 func TestCleanParallel(t *testing.T) {
 	leakcheck.Check(t)
@@ -47,7 +38,7 @@ func TestLeakSequential(t *testing.T) {
 	for i := range 100 {
 		dial(i)
 	}
-	keep(dial(1))
+	kept.Keep(dial(1))
 }
 
 // startServer stands for a server that the test starts: it makes
@@ -62,7 +53,7 @@ func serve(done chan<- struct{}) {
 	for i := range 100 {
 		dial(i)
 	}
-	keep(dial(2))
+	kept.Keep(dial(2))
 }
 
 func TestLeakSequentialOnAGoroutine(t *testing.T) {

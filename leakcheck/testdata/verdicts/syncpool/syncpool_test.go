@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -21,10 +22,7 @@ type Buffer struct {
 
 var pool = sync.Pool{New: func() any { return trackable.Track(&Buffer{}) }}
 
-var kept struct {
-	sync.Mutex
-	buffers []*Buffer
-}
+var kept fixture.Kept[*Buffer]
 
 func TestCleanGetAndPut(t *testing.T) {
 	leakcheck.Check(t)
@@ -40,8 +38,5 @@ func TestCleanGetAndPut(t *testing.T) {
 
 func TestLeakKeepsOne(t *testing.T) {
 	leakcheck.Check(t)
-	b := pool.Get().(*Buffer)
-	kept.Lock()
-	defer kept.Unlock()
-	kept.buffers = append(kept.buffers, b)
+	kept.Keep(pool.Get().(*Buffer))
 }

@@ -8,9 +8,9 @@
 package table
 
 import (
-	"sync"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -22,16 +22,7 @@ type Conn struct {
 
 func dial(row string) *Conn { return trackable.Track(&Conn{Row: row}) }
 
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
-
-func keep(c *Conn) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.conns = append(kept.conns, c)
-}
+var kept fixture.Kept[*Conn]
 
 type row struct {
 	name string
@@ -49,7 +40,7 @@ func runTable(t *testing.T, rows []row) {
 			c := dial(r.name)
 			if r.keep {
 				c.SetDataBundle("kept by row " + r.name)
-				keep(c)
+				kept.Keep(c)
 			}
 		})
 	}

@@ -9,12 +9,15 @@
 // (objects are named by the type they point to). The
 // twins show the options still work when objects survive: more Conns
 // than allowed fail, and ignoring Conn does not hide a Session.
+//
+// Built with the tag objtrack_fixture_testmain, the package pins how
+// VerifyTestMain's options name types (main_test.go).
 package typenames
 
 import (
-	"sync"
 	"testing"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -36,69 +39,61 @@ type Pool struct {
 	conns []*Conn
 }
 
-var kept struct {
-	sync.Mutex
-	objects []any
-}
+var kept fixture.Kept[any]
 
-func keep(o any) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.objects = append(kept.objects, o)
-}
-
-func TestCleanAllowUntrackedConn(t *testing.T) {
-	leakcheck.Check(t, leakcheck.Allow("Conn", 1, "pooled"))
+// dropSessions and dropConns make ten objects and drop them.
+func dropSessions() {
 	for i := range 10 {
 		trackable.Track(&Session{ID: i})
 	}
 }
 
-func TestCleanIgnoreUntrackedConn(t *testing.T) {
-	leakcheck.Check(t, leakcheck.IgnoreTypes("Conn"))
-	for i := range 10 {
-		trackable.Track(&Session{ID: i})
-	}
-}
-
-func TestCleanNeverTrackedPool(t *testing.T) {
-	leakcheck.Check(t, leakcheck.Allow("Pool", 1, "never made"), leakcheck.IgnoreTypes("typenames.Pool"))
-	for i := range 10 {
-		trackable.Track(&Session{ID: i})
-	}
-}
-
-func TestFailAllowMisspelt(t *testing.T) {
-	leakcheck.Check(t, leakcheck.Allow("Conm", 1, "typo"))
-	for i := range 10 {
-		trackable.Track(&Session{ID: i})
-	}
-}
-
-func TestFailIgnoreMisspelt(t *testing.T) {
-	leakcheck.Check(t, leakcheck.IgnoreTypes("typenames.Sesion"))
+func dropConns() {
 	for i := range 10 {
 		trackable.Track(&Conn{ID: i})
 	}
 }
 
+func TestCleanAllowUntrackedConn(t *testing.T) {
+	leakcheck.Check(t, leakcheck.Allow("Conn", 1, "pooled"))
+	dropSessions()
+}
+
+func TestCleanIgnoreUntrackedConn(t *testing.T) {
+	leakcheck.Check(t, leakcheck.IgnoreTypes("Conn"))
+	dropSessions()
+}
+
+func TestCleanNeverTrackedPool(t *testing.T) {
+	leakcheck.Check(t, leakcheck.Allow("Pool", 1, "never made"), leakcheck.IgnoreTypes("typenames.Pool"))
+	dropSessions()
+}
+
+func TestFailAllowMisspelt(t *testing.T) {
+	leakcheck.Check(t, leakcheck.Allow("Conm", 1, "typo"))
+	dropSessions()
+}
+
+func TestFailIgnoreMisspelt(t *testing.T) {
+	leakcheck.Check(t, leakcheck.IgnoreTypes("typenames.Sesion"))
+	dropConns()
+}
+
 func TestLeakMoreConnsThanAllowed(t *testing.T) {
 	leakcheck.Check(t, leakcheck.Allow("Conn", 1, "pooled"))
-	keep(trackable.Track(&Conn{ID: 1}))
-	keep(trackable.Track(&Conn{ID: 2}))
+	kept.Keep(trackable.Track(&Conn{ID: 1}))
+	kept.Keep(trackable.Track(&Conn{ID: 2}))
 }
 
 func TestLeakSessionDespiteIgnoredConn(t *testing.T) {
 	leakcheck.Check(t, leakcheck.IgnoreTypes("Conn"))
-	keep(trackable.Track(&Conn{ID: 3}))
-	keep(trackable.Track(&Session{ID: 4}))
+	kept.Keep(trackable.Track(&Conn{ID: 3}))
+	kept.Keep(trackable.Track(&Session{ID: 4}))
 }
 
 // A pointer type is a type of the program, but objects are named by the
 // type they point to: IgnoreTypes("*typenames.Conn") would ignore none.
 func TestFailIgnorePointerType(t *testing.T) {
 	leakcheck.Check(t, leakcheck.IgnoreTypes("*typenames.Conn"))
-	for i := range 10 {
-		trackable.Track(&Conn{ID: i})
-	}
+	dropConns()
 }

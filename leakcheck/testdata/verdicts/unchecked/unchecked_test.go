@@ -11,14 +11,19 @@
 // That needs -test.parallel of 4 or more; with less, the top-level tests
 // give up meeting after a while and overlap less, and the subtests wait
 // for each other forever.
+//
+// Built with the tag objtrack_fixture_testmain, the same tests run under
+// VerifyTestMain (main_test.go): the checked test that drops its objects
+// passes, and VerifyTestMain fails the run for the keepers' objects,
+// which are no test's, at the end.
 package unchecked
 
 import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/objtrack/objtrack/internal/testsupport/fixture"
 	"github.com/objtrack/objtrack/leakcheck"
 	"github.com/objtrack/objtrack/trackable"
 )
@@ -30,65 +35,37 @@ type Conn struct {
 
 func dial(id int) *Conn { return trackable.Track(&Conn{ID: id}) }
 
-var kept struct {
-	sync.Mutex
-	conns []*Conn
-}
-
-func keep(c *Conn) {
-	kept.Lock()
-	defer kept.Unlock()
-	kept.conns = append(kept.conns, c)
-}
-
-// meeting lets the top-level parallel tests of one -test.count round wait
-// for each other.
-type meeting struct {
-	mu      sync.Mutex
-	n       int
-	arrived int
-	all     chan struct{}
-}
-
-func (m *meeting) wait() {
-	m.mu.Lock()
-	if m.all == nil {
-		m.all = make(chan struct{})
-	}
-	all := m.all
-	if m.arrived++; m.arrived == m.n {
-		close(all)
-		m.arrived, m.all = 0, nil
-	}
-	m.mu.Unlock()
-	select {
-	case <-all:
-	case <-time.After(2 * time.Second): // a test was left out by -test.run
-	}
-}
+var kept fixture.Kept[*Conn]
 
 // The checked test and the three keepers.
 const meetingSize = 4
 
-var started, made = &meeting{n: meetingSize}, &meeting{n: meetingSize}
+var started, made = fixture.NewMeeting(meetingSize), fixture.NewMeeting(meetingSize)
 
 func TestCleanCheckedAmongKeepers(t *testing.T) {
 	leakcheck.Check(t)
 	t.Parallel()
-	started.wait()
+	started.Wait()
 	for i := range 1000 {
 		dial(i)
 	}
-	made.wait()
+	made.Wait()
+}
+
+// keepSome is what an unchecked test does: it keeps 300 connections.
+func keepSome() {
+	for i := range 300 {
+		c := dial(i)
+		c.SetDataBundle("kept by an unchecked test")
+		kept.Keep(c)
+	}
 }
 
 func keeper(t *testing.T) {
 	t.Parallel()
-	started.wait()
-	for i := range 300 {
-		keep(dial(i))
-	}
-	made.wait()
+	started.Wait()
+	keepSome()
+	made.Wait()
 }
 
 func TestKeeperA(t *testing.T) { keeper(t) }
@@ -112,7 +89,7 @@ func TestLeakCheckedAmongKeepers(t *testing.T) {
 		}
 		c := dial(-1)
 		c.SetDataBundle("kept by the checked test")
-		keep(c)
+		kept.Keep(c)
 		made.Done()
 		made.Wait()
 	})
@@ -121,9 +98,7 @@ func TestLeakCheckedAmongKeepers(t *testing.T) {
 			t.Parallel()
 			started.Done()
 			started.Wait()
-			for i := range 300 {
-				keep(dial(i))
-			}
+			keepSome()
 			made.Done()
 			made.Wait()
 		})
