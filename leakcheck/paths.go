@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/objtrack/objtrack/internal/goroutines"
@@ -129,7 +130,7 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 	var tab *symbols.Table
 	symErr := errors.New("no names wanted")
 	if !hs.noNames {
-		tab, symErr = symbols.ForProcess(ctx, symbols.Options{})
+		tab, symErr = symbols.ForProcess(ctx, symbols.Options{CoverMode: testing.CoverMode()})
 	}
 	if symErr != nil && hs.needNames {
 		return nil, "skipped: the program's variables cannot be named: " + symErr.Error()

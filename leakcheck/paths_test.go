@@ -77,9 +77,13 @@ func everyRunNamesEachHolder(t *testing.T, dir, bin string) {
 	}
 }
 
+// reportTests are the tests of testdata/paths/holders whose reports,
+// whole, are the golden paths_report.golden.
+const reportTests = "^TestLeakHeld(ByGlobalMap|DeepInGlobalStruct|ByBlockedGoroutine|ByCycleFromGlobal)$"
+
 // The text of the reports, whole, in the order the tests are written.
 func retentionPathsReport(t *testing.T, dir, bin string) {
-	res, err := gotest.Exec(2*time.Minute, dir, bin, "-test.run", "^TestLeakHeld(ByGlobalMap|DeepInGlobalStruct|ByBlockedGoroutine|ByCycleFromGlobal)$")
+	res, err := gotest.Exec(2*time.Minute, dir, bin, "-test.run", reportTests)
 	require.NoError(t, err)
 	golden.Assert(t, "leakcheck/paths_report.golden", []byte(golden.NormalizeReport(res.Stdout)))
 }
@@ -95,6 +99,40 @@ func TestRetentionPathsUnderPlainGoTest(t *testing.T) {
 	assert.Equal(t, 1, code, out)
 	assert.Regexp(t, `held by:\n\s+`+heldBy["TestLeakHeldByGlobalMap"], out)
 	assert.NotContains(t, out, "globals are not named")
+}
+
+// goTestTrailer is what go test prints after a failed package's output:
+// its coverage, its verdict and the run's.
+var goTestTrailer = regexp.MustCompile(`(?m)^(coverage: .*|FAIL\t.*|FAIL)\n`)
+
+// The reports read the same, typed paths and all, whatever flags go test
+// builds with: the rebuild that names the variables builds as the
+// running binary was built (-race, -trimpath, coverage in its mode, and
+// -coverpkg of every package of the main module, which the binary's
+// settings do not record). make test builds with -coverpkg; make
+// test-long with each.
+func TestRetentionPathsUnderBuildFlags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test")
+	}
+	t.Parallel()
+	flags := [][]string{{"-coverpkg=github.com/objtrack/objtrack/..."}}
+	if gotest.Long() {
+		flags = append(flags, []string{"-race"}, []string{"-trimpath"}, []string{"-cover", "-covermode=count"})
+	}
+	for _, f := range flags {
+		t.Run(strings.Join(f, " "), func(t *testing.T) {
+			t.Parallel()
+			args := append(append([]string{"-count=1"}, f...), "-run", reportTests, "./testdata/paths/holders")
+			code, out := gotest.Run(t, args...)
+			assert.Equal(t, 1, code, out)
+			assert.NotContains(t, out, "not named")
+			// The report, before the trailer that gotest.Exec does not
+			// print, ends in the binary's own FAIL.
+			report := goTestTrailer.ReplaceAllString(out, "") + "FAIL\n"
+			golden.Assert(t, "leakcheck/paths_report.golden", []byte(golden.NormalizeReport(report)))
+		})
+	}
 }
 
 // VerifyTestMain's JSON report carries the paths, and survivors that

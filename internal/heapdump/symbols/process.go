@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -19,6 +20,11 @@ type Options struct {
 	Go string
 	// NoRebuild makes ForProcess use only the executable's own table.
 	NoRebuild bool
+	// CoverMode is the coverage mode of a test binary built with
+	// coverage (testing.CoverMode()), which its build settings do not
+	// record: a rebuild in another mode lays its variables out
+	// otherwise.
+	CoverMode string
 }
 
 // DefaultTimeout bounds the rebuild of a test binary when
@@ -99,7 +105,33 @@ func findProcessTable(ctx context.Context, opts Options) (*Table, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	rebuilt, err := build.rebuild(ctx, opts.Go)
+	var first error
+	for _, b := range build.variants(opts.CoverMode) {
+		t, err := b.rebuildTable(ctx, opts.Go)
+		if err == nil {
+			return t, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if !errors.Is(err, errMoved) || ctx.Err() != nil {
+			break
+		}
+	}
+	if errors.Is(first, errMoved) && slices.Contains(build.flags, "-cover") {
+		first = fmt.Errorf("%w; a test binary built with -coverpkg does not record which packages it names, and neither the package alone nor every package of the main module was it: go test -coverpkg=... -ldflags='-s=false -w=false' keeps the names in the binary, with no rebuild", first)
+	}
+	return nil, first
+}
+
+// errMoved is the error of a rebuilt test binary whose variables are not
+// where the running one has them.
+var errMoved = errors.New("in the rebuilt test binary: its layout differs from the running one's")
+
+// rebuildTable builds the test binary again and returns its table, if
+// its layout is the running one's.
+func (b testBinary) rebuildTable(ctx context.Context, goCmd string) (*Table, error) {
+	rebuilt, err := b.rebuild(ctx, goCmd)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +142,7 @@ func findProcessTable(ctx context.Context, opts Options) (*Table, error) {
 	}
 	t, err = verify(t, anchors())
 	if err != nil {
-		return nil, fmt.Errorf("%v (in the rebuilt test binary: its layout differs from the running one's)", err)
+		return nil, fmt.Errorf("%v (%w)", err, errMoved)
 	}
 	return t, nil
 }

@@ -108,3 +108,30 @@ func TestRebuildReportsTheGoCommandsFailure(t *testing.T) {
 		t.Error("rebuild with a missing go command succeeded")
 	}
 }
+
+// A build with coverage is rebuilt in the running test's mode, covering
+// the package alone, then every package of the main module; any other
+// build as it was.
+func TestVariantsOfACoverBuild(t *testing.T) {
+	b := testBinary{pkg: "example.com/m/db", main: "example.com/m", flags: []string{"-race", "-cover", "-ldflags=-s=false -w=false"}}
+	got := b.variants("atomic")
+	want := [][]string{
+		{"-race", "-cover", "-covermode=atomic", "-ldflags=-s=false -w=false"},
+		{"-race", "-cover", "-covermode=atomic", "-coverpkg=example.com/m/...", "-ldflags=-s=false -w=false"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d variants, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		if !slices.Equal(got[i].flags, want[i]) {
+			t.Errorf("variant %d: flags %q, want %q", i, got[i].flags, want[i])
+		}
+	}
+	if !slices.Equal(b.flags, []string{"-race", "-cover", "-ldflags=-s=false -w=false"}) {
+		t.Errorf("variants changed the build's own flags: %q", b.flags)
+	}
+	plain := testBinary{pkg: "example.com/m/db", flags: []string{"-race"}}
+	if v := plain.variants("set"); len(v) != 1 || !slices.Equal(v[0].flags, plain.flags) {
+		t.Errorf("a build without coverage: variants %v, want itself", v)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 )
@@ -18,6 +19,7 @@ import (
 // testBinary is how a test binary was built: enough to build it again.
 type testBinary struct {
 	pkg   string   // import path of the package under test
+	main  string   // path of the main module
 	flags []string // build flags for go test -c
 	env   []string // build environment: GOARCH=amd64...
 }
@@ -37,7 +39,7 @@ func testBuild(exe string) (testBinary, bool) {
 	// The path is pkg.test for a test binary, but pkg itself for the
 	// tests of a main package.
 	pkg := strings.TrimSuffix(bi.Path, ".test")
-	return testBinary{pkg: pkg, flags: buildFlags(bi.Settings), env: buildEnv(bi.Settings)}, true
+	return testBinary{pkg: pkg, main: bi.Main.Path, flags: buildFlags(bi.Settings), env: buildEnv(bi.Settings)}, true
 }
 
 // keepSymbols are the linker flags that keep a symbol table and DWARF.
@@ -75,6 +77,31 @@ func buildEnv(settings []debug.BuildSetting) []string {
 		}
 	}
 	return env
+}
+
+// variants are the builds that may be the one that made the running
+// binary, in the order to try them. Its settings say -cover=true, but
+// not the mode (coverMode, from the running test) nor which packages
+// -coverpkg named: after the build that covers the package under test
+// alone comes the one that covers every package of the main module
+// (go test -coverpkg=./... from its root), the usual choice of a CI.
+func (b testBinary) variants(coverMode string) []testBinary {
+	i := slices.Index(b.flags, "-cover")
+	if i < 0 {
+		return []testBinary{b}
+	}
+	cover := []string{"-cover"}
+	if coverMode != "" {
+		cover = append(cover, "-covermode="+coverMode)
+	}
+	alone := b
+	alone.flags = slices.Replace(slices.Clone(b.flags), i, i+1, cover...)
+	if b.main == "" {
+		return []testBinary{alone}
+	}
+	module := b
+	module.flags = slices.Replace(slices.Clone(b.flags), i, i+1, append(cover, "-coverpkg="+b.main+"/...")...)
+	return []testBinary{alone, module}
 }
 
 // rebuilt is a test binary built again, in a temporary directory.
