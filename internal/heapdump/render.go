@@ -16,7 +16,19 @@ import (
 // build, goroutine ids aside. The steps after the root, but for the
 // Typed ones that its expression goes through, are the caller's to lay
 // out, as leakcheck's report does.
-func (p Path) RootText() string { return p.Root.text(len(p.Steps) > 0) + p.Expr }
+func (p Path) RootText() string {
+	text := p.Root.text(len(p.Steps) > 0) + p.Expr
+	if p.Root.Kind == RootGlobal && p.Root.Global.Name == cgoHandles {
+		// The variable is runtime/cgo's, not the program's: what holds
+		// the object is a handle that no one deleted.
+		text = "a cgo.Handle that was never deleted (cgo.NewHandle keeps its value until Handle.Delete): " + text
+	}
+	return text
+}
+
+// cgoHandles is the variable in which runtime/cgo keeps the value of
+// every cgo.Handle, by handle.
+const cgoHandles = "runtime/cgo.handles"
 
 // text is the root's line; inHeap says whether the target is a heap
 // object of the dump.

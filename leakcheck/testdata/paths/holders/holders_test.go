@@ -4,12 +4,13 @@
 // a goroutine blocked forever with the object as its argument, a closure
 // registered with time.AfterFunc, a method value of the object as an idle
 // timer's function, a context's deadline, a cycle reachable from a global, a
-// sync.Map, an interface value and an unsafe.Pointer. Each test's report must name the root (the variable, or the
+// sync.Map, an interface value, an unsafe.Pointer and a cgo.Handle. Each test's report must name the root (the variable, or the
 // goroutine's function) and end at the leaked object.
 package holders
 
 import (
 	"context"
+	"runtime/cgo"
 	"sync"
 	"testing"
 	"time"
@@ -163,6 +164,21 @@ func TestLeakHeldByDeferredClosure(t *testing.T) {
 
 // The clean tests pin the other direction: a verdict that passes computes
 // no path, and a test that clears its holder passes.
+// A cgo.Handle that is never deleted holds its value for the life of the
+// process, as C code that keeps a callback's handle does.
+func TestLeakHeldByCgoHandle(t *testing.T) {
+	leakcheck.Check(t)
+	handle = cgo.NewHandle(dial("10.0.0.9:5432"))
+}
+
+var handle cgo.Handle
+
+// Its twin deletes the handle, which lets the value go.
+func TestCleanCgoHandleDeleted(t *testing.T) {
+	leakcheck.Check(t)
+	cgo.NewHandle(dial("10.0.0.9:5432")).Delete()
+}
+
 func TestCleanGlobalMapCleared(t *testing.T) {
 	leakcheck.Check(t, leakcheck.WithoutGoroutines())
 	registry["tmp"] = dial("tmp")
