@@ -92,7 +92,7 @@ var frameworkCases = []fixtureCase{
 func testifyLeaks(test string) []string {
 	return []string{
 		outlived(1, test+"/TestKeeps"), `"kept by SuiteA.TestKeeps"`, `held by:\n\s+global  testifysuite\.kept`,
-		outlived(1, test+"/TestLeakGoroutine"), `held by:\n\s+goroutine \d+ \[chan receive\] testifysuite\.\(\*SuiteA\)\.TestLeakGoroutine\.func1`,
+		outlived(1, test+"/TestLeakGoroutine"), `held by:\n\s+variable c of testifysuite\.\(\*SuiteA\)\.TestLeakGoroutine\.func1 \(testifysuite/testifysuite_test\.go:\d+\), goroutine \d+ \[chan receive\], started by the test\n`,
 		`testifysuite_test\.go:62: leakcheck`,
 	}
 }

@@ -270,12 +270,24 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 		}
 		return out
 	}
+	closures := map[int]heapdump.Closure{} // by step
+	for _, c := range p.Closures {
+		closures[c.Step] = checkedClosure(c, p, names)
+	}
 	via := p.Steps[p.Typed : len(p.Steps)-1] // the last is the survivor; the root's text goes through the Typed
-	for i, st := range via {
+	for i := 0; i < len(via); i++ {
+		st := via[i]
 		if len(via) > maxVia && i == maxVia/2 {
 			out.Via = append(out.Via, fmt.Sprintf("... %d more ...", len(via)-maxVia))
 		}
 		if len(via) > maxVia && i >= maxVia/2 && i < len(via)-maxVia/2 {
+			continue
+		}
+		if c, ok := closures[p.Typed+i]; ok {
+			// The closure and its variable's expression go through
+			// its Typed steps.
+			out.Via = append(out.Via, c.Text())
+			i += c.Typed
 			continue
 		}
 		switch name, ok := names[st.Addr]; {
@@ -292,6 +304,18 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 		out.Via = append(out.Via, shares)
 	}
 	return out
+}
+
+// checkedClosure returns c, without the expression that goes on from
+// its variable when that reaches the survivor as another type than the
+// survivor's (as holderOf does for the root's).
+func checkedClosure(c heapdump.Closure, p heapdump.Path, names map[uint64]string) heapdump.Closure {
+	if c.Typed > 0 && c.Step+c.Typed == len(p.Steps)-2 {
+		if name, ok := names[p.Steps[len(p.Steps)-1].Addr]; !ok || !strings.HasPrefix(name, c.TypedAs+"  ") {
+			c.Expr, c.Typed = "", 0
+		}
+	}
+	return c
 }
 
 // addPath adds serial to the path of paths that has the same holder, or

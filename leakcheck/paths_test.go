@@ -23,19 +23,24 @@ import (
 // report must say holds its object: the root, named as a user would look
 // for it, then the objects in between, then the object itself.
 var heldBy = map[string]string{
-	"TestLeakHeldByGlobalMap":          `global  holders\.registry\["db"\]\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldDeepInGlobalStruct":   `global  holders\.config\.Clusters\[0\]\.Replicas\[0\]\.Conns\[0\]\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByBlockedGoroutine":   `goroutine \d+ \[chan receive\] holders\.serve \(holders/holders_test\.go:\d+\), .*started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByAfterFunc":          `a pending time\.AfterFunc timer, due in 59m\d+s: its function holders\.TestLeakHeldByAfterFunc\.func1 \(holders/holders_test\.go:\d+\) holds it\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByIdleTimer":          `a pending time\.AfterFunc timer, due in 59m\d+s: its function, the method value holders\.\(\*Conn\)\.Close, holds the receiver\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByContextDeadline":    `a context's pending deadline timer \(context\.WithTimeout or WithDeadline, not cancelled\), due in 59m\d+s: its function holds the context, whose values or parents hold it\n(\s+-> \d+ B object\n)+\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByCycleFromGlobal":    `global  holders\.ring\.next\.conn\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldBySyncMap":            `global  holders\.conns\.Load\("cache"\)\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByInterfaceField":     `global  holders\.boxes\.items\[0\]\.\(holders\.session\)\.conn\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldThroughUnsafePointer": `global  holders\.opaque\n\s+-> 24 B object \(type unknown: reached through an unsafe\.Pointer, which says nothing of what it points to\)\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByCgoHandle":          `a cgo\.Handle that was never deleted \(cgo\.NewHandle keeps its value until Handle\.Delete\): global  cgo\.handles\.Load\(uintptr\(\d+\)\)\n\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByBlockedSend":        `goroutine \d+ \[chan send\] holders\.TestLeakHeldByBlockedSend\.func1 \(holders/holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,
-	"TestLeakHeldByDeferredClosure":    `goroutine \d+ \[chan receive\] holders\.TestLeakHeldByDeferredClosure\.func1 \(holders/holders_test\.go:\d+\).*started by the test\n(\s+-> \d+ B object\n)*\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByGlobalMap":                   `global  holders\.registry\["db"\]\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldDeepInGlobalStruct":            `global  holders\.config\.Clusters\[0\]\.Replicas\[0\]\.Conns\[0\]\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByBlockedGoroutine":            `variable c of holders\.serve \(holders/holders_test\.go:\d+\), goroutine \d+ \[chan receive\], started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByAfterFunc":                   `a pending time\.AfterFunc timer, due in 59m\d+s: its function holders\.TestLeakHeldByAfterFunc\.func1 \(holders/holders_test\.go:\d+\) holds it in its captured variable c\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByIdleTimer":                   `a pending time\.AfterFunc timer, due in 59m\d+s: its function, the method value holders\.\(\*Conn\)\.Close, holds the receiver\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByContextDeadline":             `a context's pending deadline timer \(context\.WithTimeout or WithDeadline, not cancelled\), due in 59m\d+s: its function holds the context in its captured variable c: c\.cancelCtx\.Context\.\(\*context\.valueCtx\)\.val\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByCycleFromGlobal":             `global  holders\.ring\.next\.conn\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldBySyncMap":                     `global  holders\.conns\.Load\("cache"\)\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByInterfaceField":              `global  holders\.boxes\.items\[0\]\.\(holders\.session\)\.conn\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldThroughUnsafePointer":          `global  holders\.opaque\n\s+-> 24 B object \(type unknown: reached through an unsafe\.Pointer, which says nothing of what it points to\)\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByCgoHandle":                   `a cgo\.Handle that was never deleted \(cgo\.NewHandle keeps its value until Handle\.Delete\): global  cgo\.handles\.Load\(uintptr\(\d+\)\)\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByBlockedSend":                 `goroutine \d+ \[chan send\] holders\.TestLeakHeldByBlockedSend\.func1 \(holders/holders_test\.go:\d+\).*started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByDeferredClosure":             `variable c, captured by the closure holders\.TestLeakHeldByDeferredClosure\.func1\.1 \(holders/holders_test\.go:\d+\), in the frame of holders\.TestLeakHeldByDeferredClosure\.func1 \(holders/holders_test\.go:\d+\), goroutine \d+ \[chan receive\], found by scanning its stack, started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByChannelBuffer":               `global  holders\.queue \(in its buffer: 1st of 1 queued\)\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByInlinedCallsVariable":        `variable c of holders\.wait \(holders/holders_test\.go:\d+\), goroutine \d+ \[chan receive\], started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByLocalStruct":                 `variable s of holders\.TestLeakHeldByLocalStruct\.func1 \(holders/holders_test\.go:\d+\), goroutine \d+ \[chan receive\], started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByClosureInGlobal":             `global  holders\.hooks\.onClose\n\s+-> the closure holders\.TestLeakHeldByClosureInGlobal\.func1 \(holders/holders_test\.go:\d+\), by its variable c\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByVariableCapturedByReference": `global  holders\.hooks\.onOpen\n\s+-> the closure holders\.TestLeakHeldByVariableCapturedByReference\.func1 \(holders/holders_test\.go:\d+\), by its variable c\n\s+-> \*holders\.Conn  serial \d+\n`,
 }
 
 // Every leak's report names what holds it, in every run and whatever the
@@ -80,8 +85,8 @@ func everyRunNamesEachHolder(t *testing.T, dir, bin string) {
 }
 
 // reportTests are the tests of testdata/paths/holders whose reports,
-// whole, are the golden paths_report.golden.
-const reportTests = "^TestLeakHeld(ByGlobalMap|DeepInGlobalStruct|ByBlockedGoroutine|ByCycleFromGlobal)$"
+// whole, are the golden paths_report.golden: every leak.
+const reportTests = "^TestLeakHeld"
 
 // The text of the reports, whole, in the order the tests are written.
 func retentionPathsReport(t *testing.T, dir, bin string) {
@@ -163,14 +168,14 @@ func TestRetentionPathsInTheJSONReport(t *testing.T) {
 		held := map[string][]uint64{}
 		for _, site := range rep.Leaks[0].Sites {
 			for _, p := range site.HeldBy {
-				root := regexp.MustCompile(`^goroutine \d+`).ReplaceAllString(p.Root, "goroutine N")
+				root := regexp.MustCompile(`goroutine \d+`).ReplaceAllString(p.Root, "goroutine N")
 				held[root] = append(held[root], p.Serials...)
 			}
 		}
 		assert.Len(t, held["global  holdersmain.pool[0, 1]"], 2, "run %d: two survivors, one holder shown once, with their indexes: %v", run, held)
 		var byGoroutine []uint64
 		for root, serials := range held {
-			if strings.HasPrefix(root, "goroutine N [chan receive] holdersmain.wait (holdersmain/holdersmain_test.go:") {
+			if strings.HasPrefix(root, "variable c of holdersmain.wait (holdersmain/holdersmain_test.go:") && strings.HasSuffix(root, ", goroutine N [chan receive]") {
 				byGoroutine = append(byGoroutine, serials...)
 			}
 		}

@@ -36,6 +36,10 @@ type Path struct {
 	// first step it does not cover has no type ("type unknown: reached
 	// through an unsafe.Pointer...").
 	TypeStop string
+	// Closures are the steps after Typed that are closures, named by the
+	// captured variable that holds the next pointer (closures.go), in
+	// the order of Steps.
+	Closures []Closure
 }
 
 // Untyped returns p without the expression that goes through its steps.
@@ -199,6 +203,25 @@ type GoroutineRoot struct {
 	// because no listed root reaches the target: the value of a blocked
 	// channel send, a closure kept by a deferred call.
 	Scanned bool
+	// Variable names the variable of the frame that holds the pointer,
+	// when the executable's DWARF gives it (locals.go): "c". VarFunc is
+	// the function whose variable it is: Func, or a function inlined
+	// into it, or for an argument that the frame holds for the call it
+	// made, the called function. VarFile and VarLine are where VarFunc
+	// stands, VarDepth is the depth of its frame. Selector names the
+	// pointer inside the variable (".conns", "" for the variable itself).
+	// Captured is set for a variable captured by a closure laid out in
+	// the frame (a deferred function literal): VarFunc is then the
+	// function literal, and VarFile and VarLine where it is written.
+	Variable string
+	Captured bool
+	VarFunc  string
+	VarFile  string
+	VarLine  int
+	VarDepth int
+	Selector string
+
+	goroutine, frame int // indexes in the dump of the goroutine and its frame
 }
 
 // FinalizerRoot is a finalizer holding a pointer.

@@ -17,7 +17,14 @@ import (
 // Typed ones that its expression goes through, are the caller's to lay
 // out, as leakcheck's report does.
 func (p Path) RootText() string {
-	text := p.Root.text(len(p.Steps) > 0) + p.Expr
+	var text string
+	if g := p.Root.Goroutine; g != nil && g.Variable != "" && !(g.WroteDump && ownFrame(g.Func)) {
+		text = g.variableText(p.Expr)
+	} else if tr := p.Root.Timer; tr != nil && tr.Variable != "" {
+		text = tr.variableText(p.Expr)
+	} else {
+		text = p.Root.text(len(p.Steps) > 0) + p.Expr
+	}
 	if p.Root.Kind == RootGlobal && p.Root.Global.Name == cgoHandles {
 		// The variable is runtime/cgo's, not the program's: what holds
 		// the object is a handle that no one deleted.
@@ -96,6 +103,13 @@ func (g *GoroutineRoot) text() string {
 	case g.Depth != g.TopDepth:
 		s += ", in the frame of " + frameText(g.Func, g.File, g.Line)
 	}
+	return s + g.flags()
+}
+
+// flags says what is out of the ordinary in how the goroutine holds the
+// pointer.
+func (g *GoroutineRoot) flags() string {
+	s := ""
 	if g.Scanned {
 		s += ", found by scanning its stack"
 	}

@@ -19,6 +19,7 @@ func (s *search) root(sd seed) Root {
 	case RootGoroutine:
 		r.Goroutine = goroutineRoot(&d.Goroutines[src.goroutine], src.frame, src.holder)
 		r.Goroutine.Scanned = src.scanned
+		r.Goroutine.goroutine = src.goroutine
 	case RootFinalizer:
 		f := src.finalizer
 		fr := &FinalizerRoot{Object: f.Object, FuncPC: f.FuncPC, Queued: src.queued, Holder: src.holder}
@@ -51,6 +52,7 @@ func goroutineRoot(g *Goroutine, frame int, holder string) *GoroutineRoot {
 		Holder:    holder,
 		Depth:     -1,
 		TopDepth:  -1,
+		frame:     frame,
 	}
 	if gr.Status == "" {
 		gr.Status = g.StatusName()
@@ -75,7 +77,11 @@ func goroutineRoot(g *Goroutine, frame int, holder string) *GoroutineRoot {
 // frame's name at the frame's entry, and pc is in it. (FuncForPC names
 // the innermost inlined function at pc, so the name is checked at the
 // entry.)
-func position(f *Frame) (file string, line int) {
+func position(f *Frame) (file string, line int) { return positionOf(f, f.Func) }
+
+// positionOf returns the file and line at which function name stands in
+// frame f: the frame's function, or one inlined into it.
+func positionOf(f *Frame, name string) (file string, line int) {
 	pc := uintptr(f.PC)
 	if f.Depth > 0 && pc > uintptr(f.Entry) {
 		pc-- // a return address: the call is the instruction before
@@ -93,14 +99,14 @@ func position(f *Frame) (file string, line int) {
 	frames := runtime.CallersFrames([]uintptr{pc + 1})
 	for {
 		fr, more := frames.Next()
-		if sameFunc(fr.Function, f.Func) {
+		if sameFunc(fr.Function, name) {
 			file, line = fr.File, fr.Line
 		}
 		if !more {
 			break
 		}
 	}
-	if file == "" {
+	if file == "" && name == f.Func {
 		return fn.FileLine(pc)
 	}
 	return file, line

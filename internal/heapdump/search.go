@@ -1,9 +1,6 @@
 package heapdump
 
 import (
-	"debug/dwarf"
-
-	"github.com/objtrack/objtrack/internal/heapdump/gotypes"
 	"github.com/objtrack/objtrack/internal/heapdump/symbols"
 )
 
@@ -79,11 +76,15 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 		p := &paths[i]
 		// The runtime's timer heaps (runtime.allp) that nameTimers could
 		// not read as a timer's keep their sizes.
-		if r := p.Root; r.Kind == RootGlobal && r.Global != nil && r.Global.Typed && r.Global.Name != "runtime.allp" {
-			var last dwarf.Type
-			p.Expr, p.Typed, last, p.TypeStop = t.typeSteps(r.Global.word, r.Slot, p.Steps)
-			p.TypedAs = gotypes.Name(last)
+		switch r := p.Root; {
+		case r.Kind == RootGlobal && r.Global != nil && r.Global.Typed && r.Global.Name != "runtime.allp":
+			p.typeFrom(t, r.Global.word, r.Slot, 0)
+		case r.Kind == RootGoroutine && r.Goroutine != nil && r.Goroutine.Holder == "stack frame" && t.types != nil:
+			t.typeLocal(p)
+		case r.Kind == RootTimer && r.Timer != nil:
+			t.typeTimer(p)
 		}
+		t.nameClosures(p)
 	}
 	return paths
 }

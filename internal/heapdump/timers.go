@@ -44,6 +44,13 @@ type TimerRoot struct {
 	// function has not run yet.
 	Due    time.Duration
 	HasDue bool
+	// Variable is the variable that the function, a closure, captured and
+	// that holds the pointer, when the executable's DWARF gives it
+	// (closures.go); Selector names the pointer in it.
+	Variable string
+	Selector string
+
+	entry uint64 // Func's entry
 }
 
 // MethodValue reports whether Func is a method value (c.Close), whose
@@ -95,7 +102,7 @@ func (g *Graph) nameTimers(paths []Path) {
 		if f == nil || f.Entry() != pc {
 			continue // not a function's code: not a timer's function
 		}
-		t := &TimerRoot{Func: f.Name()}
+		t := &TimerRoot{Func: f.Name(), entry: uint64(pc)}
 		if !t.MethodValue() {
 			t.File, t.Line = f.FileLine(pc)
 		}
@@ -144,14 +151,24 @@ func (s *contentsSink) object(addr uint64, contents []byte, _ []uint64) error {
 	return nil
 }
 
+// typeTimer names the variable of a timer's function that holds the
+// first pointer of p, and types the path's steps from it.
+func (t *typer) typeTimer(p *Path) {
+	tr := p.Root.Timer
+	if tr.MethodValue() || len(p.Steps) == 0 {
+		return
+	}
+	l, _, ok := t.closureLocal(tr.entry, int64(p.Steps[0].Field))
+	if !ok {
+		return
+	}
+	if sel, ok := p.typeVariable(t, l, p.Root.Slot+p.Steps[0].Field); ok {
+		tr.Variable, tr.Selector = l.Name, sel
+	}
+}
+
 func (t *TimerRoot) text() string {
-	what := "a pending time.AfterFunc timer"
-	if t.Context() {
-		what = "a context's pending deadline timer (context.WithTimeout or WithDeadline, not cancelled)"
-	}
-	if t.HasDue {
-		what += ", " + dueText(t.Due)
-	}
+	what := t.what()
 	switch {
 	case t.Context():
 		return what + ": its function holds the context, whose values or parents hold it"
@@ -159,6 +176,33 @@ func (t *TimerRoot) text() string {
 		return fmt.Sprintf("%s: its function, the method value %s, holds the receiver", what, shortName(strings.TrimSuffix(t.Func, "-fm")))
 	}
 	return fmt.Sprintf("%s: its function %s holds it", what, frameText(t.Func, t.File, t.Line))
+}
+
+// what names the kind of timer, and when it is due.
+func (t *TimerRoot) what() string {
+	what := "a pending time.AfterFunc timer"
+	if t.Context() {
+		what = "a context's pending deadline timer (context.WithTimeout or WithDeadline, not cancelled)"
+	}
+	if t.HasDue {
+		what += ", " + dueText(t.Due)
+	}
+	return what
+}
+
+// variableText is the timer's line when its function's captured
+// variable holds the pointer: "its function db.Open.func1
+// (db/open.go:12) holds it in its captured variable c", then ": " and
+// the expression that goes on from the variable.
+func (t *TimerRoot) variableText(expr string) string {
+	s := fmt.Sprintf("%s: its function %s holds it in its captured variable %s", t.what(), frameText(t.Func, t.File, t.Line), t.Variable)
+	if t.Context() {
+		s = fmt.Sprintf("%s: its function holds the context in its captured variable %s", t.what(), t.Variable)
+	}
+	if full := t.Selector + expr; full != "" {
+		s += ": " + t.Variable + full
+	}
+	return s
 }
 
 // dueText says when a timer fires: to the second past a minute, to the

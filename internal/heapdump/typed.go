@@ -19,9 +19,14 @@ import (
 // own the value is in, or "m (as a key)" for a pointer key; a sync.Map's
 // value as m.Load(key), whatever nodes of its trie it is in; and an
 // interface's value as Go asserts it, v.(*db.Conn), its dynamic type
-// read from the process. The expression stops where a type cannot be
-// known (an object whose layout does not match its type, a dump of
-// another process); the steps it covers are not listed by size.
+// read from the process; a channel's buffered value as ch (in its
+// buffer: 1st of 3 queued) (chans.go). A path from a goroutine's stack
+// frame starts the same way at the frame's variable (locals.go), one
+// from a timer at its function's captured variable, and a closure on the
+// way is named by its function and the captured variable that goes on
+// (closures.go). The expression stops where a type cannot be known (an
+// object whose layout does not match its type, a dump of another
+// process); the steps it covers are not listed by size.
 
 // typer types the paths of one search.
 type typer struct {
@@ -71,6 +76,15 @@ func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string,
 			w, i, assertion = next, i+n, ""
 			covered = i
 			continue
+		}
+		if elem := gotypes.Pointee(w.Type); elem != nil && w.Kind == gotypes.Plain {
+			if sel, next, ok := t.chanSteps(elem, steps[i:]); ok {
+				parts = append(parts, assertion+sel)
+				at = steps[i+1].Addr + steps[i+2].Field
+				w, i, assertion = next, i+2, ""
+				covered = i
+				continue
+			}
 		}
 		sel, next, ok := objectStep(w, steps[i], steps[i+1])
 		if !ok {

@@ -35,6 +35,15 @@ type Types struct {
 
 	typesOnce sync.Once
 	types     map[string]dwarf.Offset // type name, full and short -> its entry, or ambiguous
+
+	// funcs are the functions, by entry pc (indexed with variables);
+	// read those whose variables were read, and origins the abstract
+	// entries of inlined functions and their variables (both guarded
+	// by mu). sections are those that locations need (SetSections).
+	funcs    map[uint64]funcEntry
+	read     map[uint64]*function
+	origins  map[dwarf.Offset]*dwarf.Entry
+	sections *Sections
 }
 
 // ByName returns the type of that name: as DWARF spells it, with full
@@ -117,12 +126,15 @@ func (t *Types) Variable(name string) (dwarf.Type, error) {
 	return typ, nil
 }
 
-// index reads the package-level variables: the variables that are
-// children of a compile unit, not of a function.
+// index reads the package-level variables (the variables that are
+// children of a compile unit, not of a function) and where each function
+// is.
 func (t *Types) index() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.variables = map[string]dwarf.Offset{}
+	t.funcs = map[uint64]funcEntry{}
+	var addrBase int64 // of the current compile unit
 	r := t.data.Reader()
 	for {
 		e, err := r.Next()
@@ -135,7 +147,12 @@ func (t *Types) index() {
 		}
 		switch e.Tag {
 		case dwarf.TagCompileUnit:
+			addrBase, _ = e.Val(dwarf.AttrAddrBase).(int64)
 			continue // its children are the unit's variables, types and functions
+		case dwarf.TagSubprogram:
+			if low, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
+				t.funcs[low] = funcEntry{off: e.Offset, addrBase: addrBase}
+			}
 		case dwarf.TagVariable:
 			name, _ := e.Val(dwarf.AttrName).(string)
 			if off, ok := e.Val(dwarf.AttrType).(dwarf.Offset); ok && name != "" {

@@ -1,9 +1,6 @@
 package gotypes
 
 import (
-	"debug/elf"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"unsafe"
@@ -16,18 +13,8 @@ import (
 
 // shapes builds testdata/shapes, with its DWARF, and returns its types.
 func shapes(t *testing.T) *Types {
-	t.Helper()
-	exe := filepath.Join(t.TempDir(), "shapes")
-	out, err := exec.Command("go", "build", "-o", exe, "./testdata/shapes").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	f, err := elf.Open(exe)
-	if err != nil {
-		t.Skipf("not an ELF executable here: %v", err)
-	}
-	t.Cleanup(func() { f.Close() })
-	d, err := f.DWARF()
-	require.NoError(t, err)
-	return New(d)
+	types, _ := shapesWithSections(t)
+	return types
 }
 
 func TestSelectorNamesTheWordAtAnOffset(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -78,13 +79,23 @@ func (t *Table) Types() (*gotypes.Types, error) {
 	return t.types, t.typesErr
 }
 
-func (t *Table) readTypes(read func() (*dwarf.Data, error)) {
+// readTypes reads the DWARF of an executable and the sections of its
+// variables' locations, which section gives by name (without its
+// leading "." or "__"), nil where the file has none.
+func (t *Table) readTypes(read func() (*dwarf.Data, error), section func(name string) []byte, order binary.ByteOrder, ptrSize int) {
 	d, err := read()
 	if err != nil {
 		t.typesErr = fmt.Errorf("no DWARF (build with -ldflags=-w=false to name fields): %v", err)
 		return
 	}
 	t.types = gotypes.New(d)
+	t.types.SetSections(gotypes.Sections{
+		LocLists: section("debug_loclists"),
+		Loc:      section("debug_loc"),
+		Addr:     section("debug_addr"),
+		Order:    order,
+		PtrSize:  ptrSize,
+	})
 }
 
 // ErrNoSymbols is returned by Open for an executable built without a
@@ -134,8 +145,25 @@ func fromELF(f *elf.File, path string) (*Table, error) {
 		list = append(list, Symbol{Name: s.Name, Addr: s.Value, Size: s.Size, Section: f.Sections[s.Section].Name})
 	}
 	t.index(list)
-	t.readTypes(f.DWARF)
+	ptrSize := 8
+	if f.Class == elf.ELFCLASS32 {
+		ptrSize = 4
+	}
+	t.readTypes(f.DWARF, func(name string) []byte { s := f.Section("." + name); return sectionData(s, s != nil) }, f.ByteOrder, ptrSize)
 	return t, nil
+}
+
+// sectionData returns the contents of a section that the file has
+// (found), nil for one it has not or that cannot be read.
+func sectionData(s interface{ Data() ([]byte, error) }, found bool) []byte {
+	if !found {
+		return nil
+	}
+	b, err := s.Data()
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 func fromMachO(f *macho.File, path string) (*Table, error) {
@@ -157,7 +185,11 @@ func fromMachO(f *macho.File, path string) (*Table, error) {
 	}
 	t.guessSizes(list)
 	t.index(list)
-	t.readTypes(f.DWARF)
+	ptrSize := 8
+	if f.Magic == macho.Magic32 {
+		ptrSize = 4
+	}
+	t.readTypes(f.DWARF, func(name string) []byte { s := f.Section("__" + name); return sectionData(s, s != nil) }, f.ByteOrder, ptrSize)
 	return t, nil
 }
 
@@ -186,7 +218,11 @@ func fromPE(f *pe.File, path string) (*Table, error) {
 	}
 	t.guessSizes(list)
 	t.index(list)
-	t.readTypes(f.DWARF)
+	ptrSize := 8
+	if _, ok := f.OptionalHeader.(*pe.OptionalHeader32); ok {
+		ptrSize = 4
+	}
+	t.readTypes(f.DWARF, func(name string) []byte { s := f.Section("." + name); return sectionData(s, s != nil) }, binary.LittleEndian, ptrSize)
 	return t, nil
 }
 

@@ -71,13 +71,14 @@ var (
 	testTime    = regexp.MustCompile(`\(\d+\.\d+s\)`)
 	heldSerials = regexp.MustCompile(`(-> \*\S+  serials?) [0-9, ]+`)
 	idList      = regexp.MustCompile(`\bids [0-9]+(?:, [0-9]+)*`)
+	dueIn       = regexp.MustCompile(`\bdue in [0-9hmµns.]+`)
 )
 
 // NormalizeReport replaces what changes from run to run in leakcheck's
 // reports and go test's output, so that they can be compared with golden
 // files: the verdict's counts and time, serial numbers (one # each, in
 // serial lists and at the end of retention paths), goroutine ids (one N
-// each in lists of ids) and test durations.
+// each in lists of ids), test durations and when timers are due.
 func NormalizeReport(s string) string {
 	s = verdictLine.ReplaceAllString(s, "verdict: N garbage collections, T waiting for N cleanups")
 	s = serialList.ReplaceAllStringFunc(s, func(list string) string {
@@ -94,5 +95,6 @@ func NormalizeReport(s string) string {
 		n := strings.Count(list, ",") + 1
 		return "ids " + strings.TrimSuffix(strings.Repeat("N, ", n), ", ")
 	})
+	s = dueIn.ReplaceAllString(s, "due in D")
 	return testTime.ReplaceAllString(s, "(T)")
 }

@@ -1,13 +1,16 @@
 // Command namedprog holds objects in package-level variables of several
-// kinds, writes a heap dump of itself, and prints the retention path of
-// each object, its globals named with its own symbol table. The tests of
-// package heapdump build it with go build, which keeps the table.
+// kinds, in goroutines' variables and in closures, writes a heap dump of
+// itself, and prints the retention path of each object, its globals
+// named with its own symbol table and its variables with its own DWARF.
+// The tests of package heapdump build it with go build, which keeps
+// both.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -50,12 +53,54 @@ var (
 	syncm sync.Map
 	// An interface key of another type than an untyped constant's.
 	anyKeys = map[any]*conn{}
+	// Closures that captured a variable by value and by reference, and
+	// a channel's buffer.
+	hook  func()
+	byRef func()
+	queue = make(chan *conn, 3)
 )
+
+// never is never closed: the goroutines that receive from it wait for
+// ever, holding their variables.
+var never = make(chan struct{})
+
+//go:noinline
+func serve(c *conn) {
+	<-never
+	c.serial++
+}
+
+// wait is inlined into its caller.
+func wait(c *conn) {
+	<-never
+	c.serial++
+}
+
+type holder struct {
+	name string
+	c    *conn
+}
+
+//go:noinline
+func keep(h *holder) {
+	<-never
+	h.c.serial++
+}
+
+// deferring keeps c in a deferred closure that does not escape: the
+// closure is laid out in its frame.
+func deferring(c *conn) {
+	defer func() { c.serial++ }()
+	<-never
+}
 
 type ctxKey struct{}
 
 func main() {
-	objects := []*conn{{serial: 1}, {serial: 2}, {serial: 3}, {serial: 4}, {serial: 5}, {serial: 6}, {serial: 7}, {serial: 8}, {serial: 9}, {serial: 10}, {serial: 11}, {serial: 12}, {serial: 13}, {serial: 14}, {serial: 15}}
+	var objects []*conn
+	for i := range 22 {
+		objects = append(objects, &conn{serial: i + 1})
+	}
 	registry["a"] = objects[0]
 	current = objects[1]
 	defaults.conn = objects[2]
@@ -78,6 +123,24 @@ func main() {
 	syncm.Store(777, settings{name: "777", conn: objects[13]})
 	anyKeys[9] = &conn{}
 	anyKeys[int8(9)] = objects[14]
+	go serve(objects[15])
+	go func(c *conn) { wait(c) }(objects[16])
+	go keep(&holder{name: "h", c: objects[17]})
+	c := objects[18]
+	hook = func() { c.serial++ }
+	var r *conn
+	byRef = func() {
+		if r == nil {
+			r = objects[19]
+		}
+	}
+	byRef()
+	go deferring(objects[20])
+	queue <- &conn{}
+	queue <- objects[21]
+	<-queue // the buffer's first slot is free again: objects[21] is the first to be received
+	queue <- &conn{}
+	waitBlocked(4)
 	var targets []uint64
 	for _, c := range objects {
 		targets = append(targets, uint64(uintptr(unsafe.Pointer(c))))
@@ -99,14 +162,37 @@ func main() {
 		fail(err)
 	}
 	for i, p := range g.Paths(targets, heapdump.SearchOptions{Symbols: table}) {
-		fmt.Printf("conn %d held by:\n  %s\n", i+1, p.RootText())
-		for _, st := range p.Steps[p.Typed:] {
-			fmt.Printf("  -> %d B object\n", st.Size)
+		fmt.Printf("conn %d held by:\n  %s\n", i+1, goroutineID.ReplaceAllString(p.RootText(), "goroutine N"))
+		closures := map[int]heapdump.Closure{}
+		for _, c := range p.Closures {
+			closures[c.Step] = c
+		}
+		for j := p.Typed; j < len(p.Steps); j++ {
+			if c, ok := closures[j]; ok {
+				fmt.Printf("  -> %s\n", c.Text())
+				j += c.Typed
+				continue
+			}
+			fmt.Printf("  -> %d B object\n", p.Steps[j].Size)
 		}
 	}
 	runtime.KeepAlive(registry)
 	runtime.KeepAlive(big)
 	runtime.KeepAlive(moved)
+}
+
+var goroutineID = regexp.MustCompile(`goroutine \d+`)
+
+// waitBlocked returns once n goroutines wait to receive from never.
+func waitBlocked(n int) {
+	buf := make([]byte, 1<<20)
+	for {
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		if strings.Count(stacks, "[chan receive]:") >= n {
+			return
+		}
+		runtime.Gosched()
+	}
 }
 
 func fail(err error) {

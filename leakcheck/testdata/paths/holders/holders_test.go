@@ -4,8 +4,12 @@
 // a goroutine blocked forever with the object as its argument, a closure
 // registered with time.AfterFunc, a method value of the object as an idle
 // timer's function, a context's deadline, a cycle reachable from a global, a
-// sync.Map, an interface value, an unsafe.Pointer and a cgo.Handle. Each test's report must name the root (the variable, or the
-// goroutine's function) and end at the leaked object.
+// sync.Map, an interface value, an unsafe.Pointer, a cgo.Handle, a
+// channel's buffer, a goroutine's local variables (its own, of an inlined
+// call, of a struct) and closures' captured variables (kept in a global,
+// captured by reference, deferred). Each test's report must name the
+// root (the variable, or the goroutine's function) and every step that
+// has a Go name, and end at the leaked object.
 package holders
 
 import (
@@ -162,8 +166,6 @@ func TestLeakHeldByDeferredClosure(t *testing.T) {
 	}()
 }
 
-// The clean tests pin the other direction: a verdict that passes computes
-// no path, and a test that clears its holder passes.
 // A cgo.Handle that is never deleted holds its value for the life of the
 // process, as C code that keeps a callback's handle does.
 func TestLeakHeldByCgoHandle(t *testing.T) {
@@ -179,6 +181,65 @@ func TestCleanCgoHandleDeleted(t *testing.T) {
 	cgo.NewHandle(dial("10.0.0.9:5432")).Delete()
 }
 
+// queue is a buffered channel that nothing receives from: what is sent
+// stays in its buffer.
+var queue chan *Conn
+
+func TestLeakHeldByChannelBuffer(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	queue = make(chan *Conn, 4)
+	queue <- dial("queued")
+}
+
+// wait is small enough to be inlined into its caller: its variable is
+// named as wait's, not as that of the function it is inlined into.
+func wait(c *Conn) {
+	<-never
+	c.Addr = ""
+}
+
+func TestLeakHeldByInlinedCallsVariable(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	go func() { wait(dial("inlined")) }()
+}
+
+func TestLeakHeldByLocalStruct(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	go func() {
+		s := session{user: "carol", conn: dial("local")}
+		<-never
+		s.conn.Close()
+	}()
+}
+
+// hooks are callbacks kept in a package-level struct: a closure there
+// keeps what it captured.
+var hooks struct {
+	onClose func()
+	onOpen  func()
+}
+
+func TestLeakHeldByClosureInGlobal(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	c := dial("hook")
+	hooks.onClose = func() { c.Close() }
+}
+
+// The closure captures c by reference, as a Ginkgo container variable
+// is: the closure holds the variable, which holds the object.
+func TestLeakHeldByVariableCapturedByReference(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	var c *Conn
+	hooks.onOpen = func() {
+		if c == nil {
+			c = dial("byref")
+		}
+	}
+	hooks.onOpen()
+}
+
+// The clean tests pin the other direction: a verdict that passes computes
+// no path, and a test that clears its holder passes.
 func TestCleanGlobalMapCleared(t *testing.T) {
 	leakcheck.Check(t, leakcheck.WithoutGoroutines())
 	registry["tmp"] = dial("tmp")

@@ -1,6 +1,6 @@
 // Command shapes has package-level variables of the shapes that retention
-// paths go through, for the tests of package gotypes, which read its
-// DWARF.
+// paths go through, and a closure, for the tests of package gotypes,
+// which read its DWARF.
 package main
 
 import "fmt"
@@ -30,4 +30,16 @@ var (
 	conns  []*Conn
 )
 
-func main() { fmt.Println(&cache, pcache, &table, conns) }
+// capture returns a closure that captures c by value and n by
+// reference.
+//
+//go:noinline
+func capture(c *Conn) func() int {
+	n := 0
+	return func() int {
+		n++
+		return c.ID + n
+	}
+}
+
+func main() { fmt.Println(&cache, pcache, &table, conns, capture(&Conn{})()) }

@@ -1,0 +1,143 @@
+package heapdump
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/objtrack/objtrack/internal/heapdump/gotypes"
+)
+
+// A function literal's closure is an object whose first word is the
+// function's code and whose other words are the variables it captured,
+// at the offsets the DWARF gives them (gotypes.ClosureLocal). A closure
+// on a path, on the heap (a timer's function, a callback kept in a
+// struct) or in a stack frame (a deferred closure that does not escape),
+// is named by the function and the captured variable that holds the next
+// pointer: "the closure db.Open.func1 (db/open.go:12), by its variable
+// c". The function's code is not a pointer, so the dump's graph does not
+// keep it: it is read from the process's memory, or from the frame's
+// copy in the dump, and trusted only where it is a function's entry.
+
+// Closure is a step of a path that is a closure, named by the captured
+// variable that holds the pointer to the next step.
+type Closure struct {
+	// Step is the index of the closure in Path.Steps.
+	Step int
+	// Func is the function literal ("db.Open.func1"), File and Line
+	// where it is written.
+	Func string
+	File string
+	Line int
+	// Variable is the captured variable; Selector names the pointer in
+	// it, and Expr goes on through the Typed steps after the closure
+	// (after its variable's own memory, for a variable captured by
+	// reference), as Path.Expr does from a root.
+	Variable string
+	Selector string
+	Expr     string
+	Typed    int
+	TypedAs  string
+	TypeStop string
+}
+
+// Text names the closure and its variable: "the closure db.Open.func1
+// (db/open.go:12), by its variable c.conns[0]".
+func (c Closure) Text() string {
+	return fmt.Sprintf("the closure %s, by its variable %s%s%s", frameText(c.Func, c.File, c.Line), c.Variable, c.Selector, c.Expr)
+}
+
+// closureFunc returns the function of a closure whose first word is
+// code, when it is the entry of a function of this process.
+func (t *typer) closureFunc(code uint64) (*runtime.Func, bool) {
+	if t.types == nil || !t.g.writtenHere() {
+		return nil, false
+	}
+	f := runtime.FuncForPC(uintptr(code))
+	if f == nil || uint64(f.Entry()) != code {
+		return nil, false
+	}
+	return f, true
+}
+
+// closureLocal returns the variable that a closure whose first word is
+// code captures at byte offset off, and the function literal.
+func (t *typer) closureLocal(code uint64, off int64) (gotypes.Local, *runtime.Func, bool) {
+	f, ok := t.closureFunc(code)
+	if !ok {
+		return gotypes.Local{}, nil, false
+	}
+	l, ok := t.types.ClosureLocal(code, off, f.Name())
+	return l, f, ok
+}
+
+// nameClosures names the closures among the steps of p that its
+// expressions do not go through, but the target.
+func (t *typer) nameClosures(p *Path) {
+	if t.mem == nil || t.types == nil {
+		return
+	}
+	ptr := t.g.roots.Params.PtrSize
+	order := byteOrder(t.g.roots.Params)
+	for i := p.Typed; i+1 < len(p.Steps); i++ {
+		st, next := p.Steps[i], p.Steps[i+1]
+		if st.Pointer != st.Addr || next.Field == 0 {
+			continue
+		}
+		code, ok1 := t.mem.read(st.Addr, ptr)
+		held, ok2 := t.mem.read(st.Addr+next.Field, ptr)
+		if !ok1 || !ok2 || readWord(held, ptr, order) != next.Pointer {
+			continue
+		}
+		l, f, ok := t.closureLocal(readWord(code, ptr, order), int64(next.Field))
+		if !ok {
+			continue
+		}
+		c := Closure{Step: i, Func: f.Name(), Variable: l.Name}
+		c.File, c.Line = f.FileLine(f.Entry())
+		rest := Path{Steps: p.Steps[i+1:]}
+		if sel, ok := rest.typeVariable(t, l, st.Addr+next.Field); ok {
+			c.Selector, c.Expr, c.Typed, c.TypedAs, c.TypeStop = sel, rest.Expr, rest.Typed, rest.TypedAs, rest.TypeStop
+		}
+		p.Closures = append(p.Closures, c)
+		i += c.Typed
+	}
+}
+
+// stackClosureLocal finds, for a word at slot of frame f that no
+// variable of the frame's function holds, a closure laid out in the
+// frame whose captured variable holds the same pointer, value: the one
+// whose variable is that word, else one that holds a copy of it (a frame
+// may keep a stale copy of what it stored in a closure). A closure is a
+// word of the frame that is the entry of a function literal, followed,
+// within maxClosureWords, by its variables.
+func (t *typer) stackClosureLocal(f *Frame, slot, value uint64) (gotypes.Local, *runtime.Func, bool) {
+	ptr := t.g.roots.Params.PtrSize
+	order := byteOrder(t.g.roots.Params)
+	word := func(i int) uint64 { return readWord(f.Contents[i*ptr:], ptr, order) }
+	n := len(f.Contents) / ptr
+	var copyOf gotypes.Local
+	var copyFn *runtime.Func
+	for i := range n {
+		if _, ok := t.closureFunc(word(i)); !ok {
+			continue
+		}
+		for k := 1; k <= maxClosureWords && i+k < n; k++ {
+			if word(i+k) != value {
+				continue
+			}
+			l, fn, ok := t.closureLocal(word(i), int64(k*ptr))
+			switch {
+			case !ok:
+			case f.SP+uint64((i+k)*ptr) == slot:
+				return l, fn, true
+			case copyFn == nil:
+				copyOf, copyFn = l, fn
+			}
+		}
+	}
+	return copyOf, copyFn, copyFn != nil
+}
+
+// maxClosureWords bounds how far below a word stackClosureLocal looks
+// for the start of its closure.
+const maxClosureWords = 16
