@@ -28,6 +28,7 @@ func (t *typer) typeLocal(p *Path) {
 		f = &g.Frames[gr.frame]
 		var fn *runtime.Func
 		if l, fn, ok = t.stackClosureLocal(f, p.Root.Slot, p.Steps[0].Pointer); !ok {
+			gr.Sending = t.sendingValue(g, p.Steps[0].Pointer)
 			return
 		}
 		l.Func, gr.Captured = fn.Name(), true

@@ -215,6 +215,10 @@ type GoroutineRoot struct {
 	// function literal, and VarFile and VarLine where it is written.
 	Variable string
 	Captured bool
+	// Sending is set when the pointer is in the value that the goroutine
+	// is blocked sending on a channel, which the runtime keeps in the
+	// sender's frame until a receiver takes it.
+	Sending  bool
 	VarFunc  string
 	VarFile  string
 	VarLine  int

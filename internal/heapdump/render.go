@@ -95,6 +95,10 @@ func (g *GoroutineRoot) text() string {
 	if top {
 		s += " " + frameText(g.Top, g.TopFile, g.TopLine)
 	}
+	if g.Sending {
+		// The runtime's own record says what the word is.
+		return "the value that " + s + " is blocked sending on a channel" + (&GoroutineRoot{System: g.System}).flags()
+	}
 	switch {
 	case g.Holder != "stack frame":
 		s += ", its " + g.Holder

@@ -53,6 +53,12 @@ type Types struct {
 func (t *Types) ByName(name string) (dwarf.Type, bool) {
 	t.typesOnce.Do(t.indexTypes)
 	off, ok := t.types[name]
+	if !ok {
+		// The runtime writes an instance of a generic type with its
+		// package's last element and its type arguments' full paths
+		// ("db.Box[*example.com/db.Conn]"), in neither form.
+		off, ok = t.types[shortNames(name)]
+	}
 	if !ok || off == ambiguous {
 		return nil, false
 	}
@@ -214,6 +220,9 @@ func Selector(typ dwarf.Type, off int64) (sel string, w Word, ok bool) {
 				}
 				return "", Word{}, false
 			}
+			if w, ok := atomicLoad(t, off); ok {
+				return b.String() + ".Load()", w, true
+			}
 			switch shape(t) {
 			case shapeSlice, shapeString:
 				if off != 0 {
@@ -250,6 +259,35 @@ func Selector(typ dwarf.Type, off int64) (sel string, w Word, ok bool) {
 			return b.String(), Word{Type: typ}, true
 		}
 	}
+}
+
+// atomicLoad returns the word that Load returns, when t is a
+// sync/atomic.Value or Pointer[T] and off is where it keeps it: a
+// Value's is the data word of its interface, a Pointer's an
+// unsafe.Pointer, which is a *T (the type of its field _ [0]*T).
+func atomicLoad(t *dwarf.StructType, off int64) (Word, bool) {
+	v := fieldAt(t, off)
+	if v == nil || v.Name != "v" {
+		return Word{}, false
+	}
+	switch {
+	case t.StructName == "sync/atomic.Value":
+		inner, ok := underlying(v.Type).(*dwarf.StructType)
+		if ok && shape(inner) == shapeInterface && off == v.ByteOffset+inner.ByteSize/2 {
+			return Word{Kind: InterfaceData}, true
+		}
+	case strings.HasPrefix(t.StructName, "sync/atomic.Pointer[") && off == v.ByteOffset && len(t.Field) > 0:
+		if arr, ok := underlying(t.Field[0].Type).(*dwarf.ArrayType); ok {
+			return Word{Type: arr.Type}, true
+		}
+	}
+	return Word{}, false
+}
+
+// Struct returns the struct that typ is, through typedefs.
+func Struct(typ dwarf.Type) (*dwarf.StructType, bool) {
+	s, ok := underlying(typ).(*dwarf.StructType)
+	return s, ok
 }
 
 // Pointee returns the type that a pointer-typed word of type typ points

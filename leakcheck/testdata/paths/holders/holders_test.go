@@ -16,6 +16,7 @@ import (
 	"context"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -236,6 +237,36 @@ func TestLeakHeldByVariableCapturedByReference(t *testing.T) {
 		}
 	}
 	hooks.onOpen()
+}
+
+// latest and current hold the last connection stored, read with Load.
+var (
+	latest  atomic.Value
+	current atomic.Pointer[Conn]
+)
+
+func TestLeakHeldByAtomicValue(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	latest.Store(dial("value"))
+}
+
+func TestLeakHeldByAtomicPointer(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	current.Store(dial("pointer"))
+}
+
+// Box is generic: an interface that holds an instance names it with its
+// type argument.
+type Box[T any] struct {
+	label string
+	item  T
+}
+
+var boxed any
+
+func TestLeakHeldByGenericInstance(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	boxed = &Box[*Conn]{label: "generic", item: dial("generic")}
 }
 
 // The clean tests pin the other direction: a verdict that passes computes
