@@ -239,7 +239,7 @@ func trackedObjects(g *heapdump.Graph) map[uint64]string {
 // holderOf turns a path of the dump into a report's Path (without its
 // serials): the root's line and the objects between the root and the
 // survivor.
-func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool) Path {
+func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool) (out Path) {
 	if p.Typed > 0 && p.Typed == len(p.Steps)-1 {
 		// The expression reaches the survivor: its type must be a
 		// pointer to the survivor's, or a step was taken for what it is
@@ -254,19 +254,26 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 		// allocation (another element of one []T): not the survivor.
 		last := p.Steps[len(p.Steps)-1]
 		p = p.Untyped()
-		shares = fmt.Sprintf("%d B object (the allocation the survivor shares with what the variable points to)", last.Size)
+		shares = fmt.Sprintf("%d B object (%s)", last.Size, sharesReason)
 	}
-	out := Path{
+	out = Path{
 		Root:            p.RootText(),
+		Steps:           pathSteps(p.ExprSteps()),
 		freed:           !p.Found() && len(p.Steps) == 0,
 		queuedFinalizer: p.Root.Kind == heapdump.RootFinalizer && p.Root.Finalizer != nil && p.Root.Finalizer.Queued,
 	}
+	out.rootSteps = len(out.Steps)
 	if p.Root.Kind == heapdump.RootGoroutine && p.Root.Goroutine != nil {
 		out.StartedByTest = started[p.Root.Goroutine.ID]
 	}
+	defer func() { // the survivor ends every path
+		if len(p.Steps) > 0 {
+			out.Steps = append(out.Steps, PathStep{Kind: "survivor", Type: typeOfName(names[p.Steps[len(p.Steps)-1].Addr])})
+		}
+	}()
 	if len(p.Steps) < 2 {
 		if shares != "" {
-			out.Via = append(out.Via, shares)
+			out.via(shares, PathStep{Kind: "object", Size: p.Steps[len(p.Steps)-1].Size, Reason: sharesReason})
 		}
 		return out
 	}
@@ -278,7 +285,7 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 	for i := 0; i < len(via); i++ {
 		st := via[i]
 		if len(via) > maxVia && i == maxVia/2 {
-			out.Via = append(out.Via, fmt.Sprintf("... %d more ...", len(via)-maxVia))
+			out.via(fmt.Sprintf("... %d more ...", len(via)-maxVia), PathStep{Kind: "more", Key: fmt.Sprint(len(via) - maxVia)})
 		}
 		if len(via) > maxVia && i >= maxVia/2 && i < len(via)-maxVia/2 {
 			continue
@@ -287,21 +294,47 @@ func holderOf(p heapdump.Path, names map[uint64]string, started map[uint64]bool)
 			// The closure and its variable's expression go through
 			// its Typed steps.
 			out.Via = append(out.Via, c.Text())
+			out.Steps = append(out.Steps, pathSteps(c.ExprSteps())...)
 			i += c.Typed
 			continue
 		}
 		switch name, ok := names[st.Addr]; {
 		case ok:
-			out.Via = append(out.Via, fmt.Sprintf("%s (%d B)", name, st.Size))
+			out.via(fmt.Sprintf("%s (%d B)", name, st.Size), PathStep{Kind: "object", Type: typeOfName(name), Size: st.Size})
 		case i == 0 && p.TypeStop != "":
 			// Where the expression stops: why, once.
-			out.Via = append(out.Via, fmt.Sprintf("%d B object (%s)", st.Size, p.TypeStop))
+			out.via(fmt.Sprintf("%d B object (%s)", st.Size, p.TypeStop), PathStep{Kind: "object", Size: st.Size, Reason: p.TypeStop})
 		default:
-			out.Via = append(out.Via, fmt.Sprintf("%d B object", st.Size))
+			out.via(fmt.Sprintf("%d B object", st.Size), PathStep{Kind: "object", Size: st.Size})
 		}
 	}
 	if shares != "" {
-		out.Via = append(out.Via, shares)
+		out.via(shares, PathStep{Kind: "object", Size: p.Steps[len(p.Steps)-1].Size, Reason: sharesReason})
+	}
+	return out
+}
+
+// sharesReason says why a path ends at an object it does not name.
+const sharesReason = "the allocation the survivor shares with what the variable points to"
+
+// via adds a line of Via and its step.
+func (p *Path) via(line string, st PathStep) {
+	p.Via = append(p.Via, line)
+	p.Steps = append(p.Steps, st)
+}
+
+// typeOfName returns the type of a tracked object's name,
+// "*db.Conn  serial 3".
+func typeOfName(name string) string {
+	typ, _, _ := strings.Cut(name, "  ")
+	return typ
+}
+
+// pathSteps turns the steps of an expression into a report's.
+func pathSteps(steps []heapdump.ExprStep) []PathStep {
+	out := make([]PathStep, len(steps))
+	for i, st := range steps {
+		out[i] = PathStep{Kind: st.Kind, Name: st.Name, Func: st.Func, Type: st.Type, Key: st.Key, Position: st.Position, Goroutine: st.Goroutine}
 	}
 	return out
 }
@@ -374,6 +407,13 @@ func mergeIndexes(q *Path, b string) bool {
 		shown, more = shown[:maxIndexes], fmt.Sprintf(", ... and %d more", len(shown)-maxIndexes)
 	}
 	q.Root = m.prefix + "[" + strings.Join(shown, ", ") + more + "]" + m.suffix
+	// The last index among the root's steps is the one the list is of.
+	for i := q.rootSteps - 1; i >= 0; i-- {
+		if q.Steps[i].Kind == "index" {
+			q.Steps[i].Key = strings.Join(shown, ", ") + more
+			break
+		}
+	}
 	return true
 }
 

@@ -169,17 +169,31 @@ func TestRetentionPathsInTheJSONReport(t *testing.T) {
 		require.NoError(t, json.Unmarshal(data, &rep))
 		require.Len(t, rep.Leaks, 1)
 		held := map[string][]uint64{}
+		steps := map[string][]leakcheck.PathStep{}
 		for _, site := range rep.Leaks[0].Sites {
 			for _, p := range site.HeldBy {
 				root := regexp.MustCompile(`goroutine \d+`).ReplaceAllString(p.Root, "goroutine N")
 				held[root] = append(held[root], p.Serials...)
+				for i := range p.Steps {
+					p.Steps[i].Goroutine, p.Steps[i].Position = min(p.Steps[i].Goroutine, 1), regexp.MustCompile(`:\d+$`).ReplaceAllString(p.Steps[i].Position, ":N")
+				}
+				steps[root] = p.Steps
 			}
 		}
+		// Each path's steps, as data.
+		survivor := leakcheck.PathStep{Kind: "survivor", Type: "*holdersmain.Conn"}
+		assert.Equal(t, []leakcheck.PathStep{{Kind: "global", Name: "holdersmain.pool"}, {Kind: "index", Key: "0, 1"}, survivor}, steps["global  holdersmain.pool[0, 1]"], "run %d", run)
+		assert.Equal(t, []leakcheck.PathStep{
+			{Kind: "global", Name: "holdersmain.hooks"}, {Kind: "index", Key: `"close"`},
+			{Kind: "closure", Func: "holdersmain.TestMainLeakHeldByClosure.func1", Position: "holdersmain/holdersmain_test.go:N"},
+			{Kind: "variable", Name: "c", Func: "holdersmain.TestMainLeakHeldByClosure.func1"}, survivor,
+		}, steps[`global  holdersmain.hooks["close"]`], "run %d: %v", run, held)
 		assert.Len(t, held["global  holdersmain.pool[0, 1]"], 2, "run %d: two survivors, one holder shown once, with their indexes: %v", run, held)
 		var byGoroutine []uint64
 		for root, serials := range held {
 			if strings.HasPrefix(root, "variable c of holdersmain.wait (holdersmain/holdersmain_test.go:") && strings.HasSuffix(root, ", goroutine N [chan receive]") {
 				byGoroutine = append(byGoroutine, serials...)
+				assert.Equal(t, []leakcheck.PathStep{{Kind: "variable", Name: "c", Func: "holdersmain.wait", Position: "holdersmain/holdersmain_test.go:N", Goroutine: 1}, survivor}, steps[root], "run %d", run)
 			}
 		}
 		assert.Len(t, byGoroutine, 1, "run %d: the goroutine's survivor: %v", run, held)

@@ -108,6 +108,10 @@ type Path struct {
 	// or a tracked object's type and serial; a long path is shortened in
 	// the middle, with a "... 12 more ..." entry.
 	Via []string `json:"via,omitempty"`
+	// Steps are the root, Via and the survivor as data, step by step:
+	// what each is (a variable, a field, an index, an object...), and
+	// its name, type or key, as PathStep says.
+	Steps []PathStep `json:"steps,omitempty"`
 	// Serials are the survivors this path holds (the site's listed ones).
 	Serials []uint64 `json:"serials"`
 	// freed says that the survivor is in no object of the dump: it was
@@ -116,6 +120,35 @@ type Path struct {
 	freed, queuedFinalizer bool
 	framework              bool // only the framework of Within holds it
 	merged                 *mergedRoot
+	rootSteps              int // the leading Steps that Root says
+}
+
+// PathStep is one step of a Path, as data.
+type PathStep struct {
+	// Kind is what the step is. The root: "global" (Name is the
+	// package-level variable), "variable" (a goroutine's variable, or a
+	// closure's: Name, Func, Position, Goroutine), "goroutine" (a frame
+	// that no variable names: Func, Position, Goroutine), "timer",
+	// "finalizer" (Func), "runtime" or "none" (Name says what). Inside a
+	// value: "field" (Name), "index" (of a slice, an array or a map:
+	// Key, as Go writes it; several for a path that holds several
+	// survivors), "assert" (an interface's dynamic type: Type), "load"
+	// (sync.Map's or atomic's Load: Key), "key" (the next object is a
+	// map's key), "buffer" (a channel's: Key says where in its queue).
+	// Between values: "closure" (a function literal: Func, Position; its
+	// captured variable follows, as a "variable"), "object" (Type for a
+	// tracked one, else Size and, where its type is unknown, Reason),
+	// "more" (Key objects left out), "text" (Name). Last, "survivor"
+	// (Type).
+	Kind      string `json:"kind"`
+	Name      string `json:"name,omitempty"`
+	Func      string `json:"func,omitempty"`
+	Type      string `json:"type,omitempty"`
+	Key       string `json:"key,omitempty"`
+	Position  string `json:"position,omitempty"`
+	Goroutine uint64 `json:"goroutine,omitempty"`
+	Size      uint64 `json:"size,omitempty"`
+	Reason    string `json:"reason,omitempty"`
 }
 
 // AllowedType is a type whose survivors an Allow option permitted.

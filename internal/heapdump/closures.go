@@ -46,6 +46,15 @@ func (c Closure) Text() string {
 	return fmt.Sprintf("the closure %s, by its variable %s%s%s", frameText(c.Func, c.File, c.Line), c.Variable, c.Selector, c.Expr)
 }
 
+// ExprSteps returns the closure and its variable's expression as data.
+func (c Closure) ExprSteps() []ExprStep {
+	steps := []ExprStep{
+		{Kind: "closure", Func: shortName(c.Func), Position: shortPosition(c.File, c.Line)},
+		{Kind: "variable", Name: c.Variable, Func: shortName(c.Func)},
+	}
+	return append(steps, parseExpr(c.Selector+c.Expr)...)
+}
+
 // closureFunc returns the function of a closure whose first word is
 // code, when it is the entry of a function of this process.
 func (t *typer) closureFunc(code uint64) (*runtime.Func, bool) {

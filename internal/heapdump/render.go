@@ -2,10 +2,7 @@ package heapdump
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
-
-	"github.com/objtrack/objtrack/internal/stack"
 )
 
 // RootText says, for a person, what holds the path: "global
@@ -131,7 +128,7 @@ func frameText(fn, file string, line int) string {
 	if file == "" {
 		return shortName(fn)
 	}
-	return fmt.Sprintf("%s (%s:%d)", shortName(fn), stack.ShortFile(filepath.ToSlash(file)), line)
+	return fmt.Sprintf("%s (%s)", shortName(fn), shortPosition(file, line))
 }
 
 func (f *FinalizerRoot) text() string {

@@ -1,7 +1,8 @@
 // Package holdersmain leaks objects that VerifyTestMain judges, so that
 // its JSON report carries their retention paths: two connections kept by
-// one package-level slice (one holder, shown once for both) and one kept
-// by a goroutine that the test started and that blocks forever.
+// one package-level slice (one holder, shown once for both), one kept
+// by a goroutine that the test started and that blocks forever, and one
+// that a closure in a package-level map captured.
 package holdersmain
 
 import (
@@ -39,4 +40,12 @@ func wait(c *Conn) {
 
 func TestMainLeakHeldByGoroutine(t *testing.T) {
 	go wait(dial("waiting"))
+}
+
+// hooks keeps callbacks by name: a closure there keeps what it captured.
+var hooks = map[string]func(){}
+
+func TestMainLeakHeldByClosure(t *testing.T) {
+	c := dial("hooked")
+	hooks["close"] = func() { c.Addr = "" }
 }
