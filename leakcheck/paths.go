@@ -162,6 +162,10 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 		notes = append(notes, "heap dump kept: "+file)
 	}
 	names := trackedObjects(g)
+	opts.Objects = make(map[uint64]string, len(names))
+	for addr, name := range names {
+		opts.Objects[addr] = strings.Replace(name, "  ", " ", 1) // m[*db.Conn serial 3]
+	}
 	for _, p := range g.Paths(targets, opts) {
 		h := holderOf(p, names, hs.started)
 		h.framework = p.Framework

@@ -37,6 +37,8 @@ var heldBy = map[string]string{
 	"TestLeakHeldByBlockedSend":                 `the value that goroutine \d+ \[chan send\] holders\.TestLeakHeldByBlockedSend\.func1 \(holders/holders_test\.go:\d+\) is blocked sending on a channel, started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByAtomicValue":                 `global  holders\.latest\.Load\(\)\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByAtomicPointer":               `global  holders\.current\.Load\(\)\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldBeyondSliceLength":             `global  holders\.idle\[:2\]\[1\]\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByPointerKey":                  `global  holders\.replicas\[\*holders\.Conn serial \d+\]\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByGenericInstance":             `global  holders\.boxed\.\(\*holders\.Box\[\*holders\.Conn\]\)\.item\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByDeferredClosure":             `variable c, captured by the closure holders\.TestLeakHeldByDeferredClosure\.func1\.1 \(holders/holders_test\.go:\d+\), in the frame of holders\.TestLeakHeldByDeferredClosure\.func1 \(holders/holders_test\.go:\d+\), goroutine \d+ \[chan receive\], found by scanning its stack, started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByChannelBuffer":               `global  holders\.queue \(in its buffer: 1st of 1 queued\)\n\s+-> \*holders\.Conn  serial \d+\n`,

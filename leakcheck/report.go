@@ -132,9 +132,11 @@ type PathStep struct {
 	// "finalizer" (Func), "runtime" or "none" (Name says what). Inside a
 	// value: "field" (Name), "index" (of a slice, an array or a map:
 	// Key, as Go writes it; several for a path that holds several
-	// survivors), "assert" (an interface's dynamic type: Type), "load"
-	// (sync.Map's or atomic's Load: Key), "key" (the next object is a
-	// map's key), "buffer" (a channel's: Key says where in its queue).
+	// survivors), "slice" (a re-slicing, s[:n], that reaches beyond a
+	// slice's length: Key is ":n"), "assert" (an interface's dynamic
+	// type: Type), "load" (sync.Map's or atomic's Load: Key), "key" (the
+	// next object is a map's key), "buffer" (a channel's: Key says where
+	// in its queue).
 	// Between values: "closure" (a function literal: Func, Position; its
 	// captured variable follows, as a "variable"), "object" (Type for a
 	// tracked one, else Size and, where its type is unknown, Reason),

@@ -12,7 +12,9 @@ import (
 
 // A map's value reads m["10.0.0.1:5432"] or m[42] where its key is a
 // string, an integer or a bool, or an interface that holds one (as
-// sync.Map's keys are), read from the live process (memory.go):
+// sync.Map's keys are), or m[*db.Conn serial 3] where it is a pointer to
+// an object that SearchOptions.Objects names, read from the live process
+// (memory.go):
 // the graph keeps only the pointers of the objects it holds. The key is
 // shown only when the slot still holds the pointer that the dump saw,
 // and a string's bytes only when they are in an object of the dump or
@@ -48,6 +50,8 @@ func (t *typer) keyText(m gotypes.Map, group, next Step, off int64) string {
 		return t.literal(litUint, k.ByteSize, at)
 	case *dwarf.BoolType:
 		return t.literal(litBool, 1, at)
+	case *dwarf.PtrType:
+		return t.pointerKey(at)
 	case *dwarf.StructType:
 		switch {
 		case gotypes.IsString(key):
@@ -59,6 +63,24 @@ func (t *typer) keyText(m gotypes.Map, group, next Step, off int64) string {
 		}
 	}
 	return ""
+}
+
+// pointerKey names the object that the pointer key at addr points to,
+// where SearchOptions.Objects names it; "" otherwise.
+func (t *typer) pointerKey(addr uint64) string {
+	if len(t.objects) == 0 {
+		return ""
+	}
+	ptr := t.g.roots.Params.PtrSize
+	b, ok := t.mem.read(addr, ptr)
+	if !ok {
+		return ""
+	}
+	start, _, ok := t.g.ObjectAt(readWord(b, ptr, byteOrder(t.g.roots.Params)))
+	if !ok {
+		return ""
+	}
+	return t.objects[start]
 }
 
 type literalKind int

@@ -27,6 +27,10 @@ type SearchOptions struct {
 	// address range [start, end) of each, that count as the framework's
 	// with or without Symbols.
 	FrameworkVariables [][2]uint64
+	// Objects names objects by the address they start at, for a map
+	// whose key is a pointer to one: m[*db.Conn serial 3] (Go has no
+	// literal for a pointer). A tracker gives its tracked objects.
+	Objects map[uint64]string
 }
 
 // Paths returns, for each target address, a path from a root to the
@@ -64,7 +68,7 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 		}
 	}
 	g.nameTimers(paths)
-	t := &typer{g: g}
+	t := &typer{g: g, objects: opts.Objects}
 	if opts.Symbols != nil {
 		t.types, _ = opts.Symbols.Types()
 	}

@@ -18,7 +18,8 @@ type ExprStep struct {
 	// call or a panic of goroutine Goroutine that no variable names:
 	// Func), "timer" and "finalizer" (Func), "runtime" or "none" (Name
 	// says what). Then: "field" (Name), "index" (of a slice, an array or
-	// a map: Key as Go writes it), "assert" (an interface's dynamic
+	// a map: Key as Go writes it), "slice" (a re-slicing, s[:n], that
+	// reaches beyond a slice's length: Key is ":n"), "assert" (an interface's dynamic
 	// type: Type), "load" (sync.Map's Load(Key), atomic's Load()), "key"
 	// (the next object is a map's key, not a value), "buffer" (a
 	// channel's buffer: Key says where in the queue), "more" (steps left
@@ -93,6 +94,9 @@ func parseExpr(s string) []ExprStep {
 				end++
 			}
 			st, n = ExprStep{Kind: "field", Name: s[1:end]}, end
+		case strings.HasPrefix(s, "[:"):
+			inner, end := enclosed(s, '[', ']')
+			st, n = ExprStep{Kind: "slice", Key: inner}, end
 		case s[0] == '[':
 			inner, end := enclosed(s, '[', ']')
 			st, n = ExprStep{Kind: "index", Key: inner}, end

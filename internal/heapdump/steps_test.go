@@ -16,6 +16,8 @@ func TestParseExprSplitsEveryKindOfStep(t *testing.T) {
 		".(*holders.Box[*holders.Conn]).item": {{Kind: "assert", Type: "*holders.Box[*holders.Conn]"}, {Kind: "field", Name: "item"}},
 		`.Load("cache")`:                      {{Kind: "load", Key: `"cache"`}},
 		".Load()":                             {{Kind: "load"}},
+		".idle[:2][1]":                        {{Kind: "field", Name: "idle"}, {Kind: "slice", Key: ":2"}, {Kind: "index", Key: "1"}},
+		"[*db.Conn serial 3].c":               {{Kind: "index", Key: "*db.Conn serial 3"}, {Kind: "field", Name: "c"}},
 		"[int8(9)]":                           {{Kind: "index", Key: "int8(9)"}},
 		" (as a key)":                         {{Kind: "key"}},
 		" (in its buffer: 1st of 2 queued)":   {{Kind: "buffer", Key: "1st of 2 queued"}},

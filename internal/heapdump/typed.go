@@ -33,6 +33,9 @@ type typer struct {
 	g     *Graph
 	types *gotypes.Types
 	mem   *liveMemory // nil where the dump is not this process's, or its memory cannot be read
+	// objects names the objects that a pointer key may point to
+	// (SearchOptions.Objects).
+	objects map[uint64]string
 
 	dynamicOnce sync.Once
 	dynamic     map[uint64]Type   // the dump's types, by address
@@ -89,6 +92,9 @@ func (t *typer) typeSteps(w gotypes.Word, at uint64, steps []Step) (expr string,
 		sel, next, ok := objectStep(w, steps[i], steps[i+1])
 		if !ok {
 			break
+		}
+		if w.Kind == gotypes.SliceArray {
+			sel = t.beyondLength(w, at, steps[i], steps[i+1]) + sel
 		}
 		parts = append(parts, assertion+sel)
 		at = steps[i].Addr + steps[i+1].Field
@@ -316,6 +322,30 @@ func objectStep(w gotypes.Word, st, next Step) (sel string, nw gotypes.Word, ok 
 		sel = fmt.Sprintf("[%d]", index) + sel
 	}
 	return sel, nw, true
+}
+
+// beyondLength returns "[:n]" where the slice whose pointer word w is at
+// at reaches next beyond its length, in the rest of its backing array
+// (s = s[:0] keeps what it held): s[:n][i] is how Go reaches it. It
+// returns "" within the length, or where the live slice is not the one
+// the dump saw.
+func (t *typer) beyondLength(w gotypes.Word, at uint64, st, next Step) string {
+	elem := gotypes.Pointee(w.Type)
+	ptr := t.g.roots.Params.PtrSize
+	b, ok := t.mem.read(at, 2*ptr)
+	if !ok || elem == nil || elem.Size() <= 0 {
+		return ""
+	}
+	order := byteOrder(t.g.roots.Params)
+	if readWord(b, ptr, order) != st.Pointer {
+		return ""
+	}
+	length := readWord(b[ptr:], ptr, order)
+	index := (next.Field - (st.Pointer - st.Addr)) / uint64(elem.Size())
+	if index < length {
+		return ""
+	}
+	return fmt.Sprintf("[:%d]", index+1)
 }
 
 // mapSteps names the value of a map that steps[0], the map's header,

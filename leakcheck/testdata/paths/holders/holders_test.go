@@ -269,6 +269,26 @@ func TestLeakHeldByGenericInstance(t *testing.T) {
 	boxed = &Box[*Conn]{label: "generic", item: dial("generic")}
 }
 
+// replicas maps a primary connection to its replica: the key is a pointer
+// to a tracked object, named by its serial.
+var replicas = map[*Conn]*Conn{}
+
+func TestLeakHeldByPointerKey(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	primary := dial("primary")
+	replicas[primary] = dial("replica")
+}
+
+// idle is emptied by re-slicing, which keeps what lies beyond its length
+// in its backing array.
+var idle []*Conn
+
+func TestLeakHeldBeyondSliceLength(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	idle = append(idle, dial("idle"), dial("spare"))
+	idle = idle[:1]
+}
+
 // The clean tests pin the other direction: a verdict that passes computes
 // no path, and a test that clears its holder passes.
 func TestCleanGlobalMapCleared(t *testing.T) {
