@@ -53,17 +53,25 @@ const ReportFileEnv = "OBJTRACK_LEAKCHECK_REPORT"
 
 // PathsEnv names the environment variable that turns retention paths off,
 // as WithoutPaths does, without changing the code (for a CI job that only
-// wants the verdict): "off", "0", "false" or "no", in any case.
+// wants the verdict): "off", "0", "false" or "no", in any case. With
+// "untyped", a path names its root but lists the objects after it by
+// size, as Go expressions need the binary's DWARF to be written: to
+// compare with, or where a path reads wrong.
 const PathsEnv = "OBJTRACK_LEAKCHECK_PATHS"
 
 // pathsOffByEnv reports whether PathsEnv turns paths off.
 func pathsOffByEnv() bool {
-	switch strings.ToLower(strings.TrimSpace(os.Getenv(PathsEnv))) {
+	switch pathsByEnv() {
 	case "off", "0", "false", "no":
 		return true
 	}
 	return false
 }
+
+// pathsUntypedByEnv reports whether PathsEnv asks for untyped paths.
+func pathsUntypedByEnv() bool { return pathsByEnv() == "untyped" }
+
+func pathsByEnv() string { return strings.ToLower(strings.TrimSpace(os.Getenv(PathsEnv))) }
 
 // GraceEnv names the environment variable that sets the grace (see
 // Grace) where no Grace option is given, without changing the code: a

@@ -152,7 +152,7 @@ func searchHolders(targets []uint64, hs holderSearch) (held []Path, note string)
 	if err != nil {
 		return nil, "skipped: " + err.Error()
 	}
-	opts := heapdump.SearchOptions{Symbols: tab, Framework: hs.framework, FrameworkVariables: hs.frameworkVars}
+	opts := heapdump.SearchOptions{Symbols: tab, Framework: hs.framework, FrameworkVariables: hs.frameworkVars, Untyped: pathsUntypedByEnv()}
 	var notes []string
 	if symErr != nil {
 		opts.NoSymbols = symErr.Error()

@@ -63,6 +63,20 @@ func TestRetentionPaths(t *testing.T) {
 	t.Run("every run names each holder", func(t *testing.T) { everyRunNamesEachHolder(t, dir, bin) })
 	t.Run("report", func(t *testing.T) { retentionPathsReport(t, dir, bin) })
 	t.Run("dump kept as an artifact", func(t *testing.T) { dumpKeptAsAnArtifact(t, dir, bin) })
+	t.Run("untyped by the environment", func(t *testing.T) { untypedByTheEnvironment(t, dir, bin) })
+}
+
+// OBJTRACK_LEAKCHECK_PATHS=untyped names the root, and lists the objects
+// after it by size.
+func untypedByTheEnvironment(t *testing.T, dir, bin string) {
+	results, err := fixtureProcs.ExecAll(2*time.Minute, []gotest.Cmd{{
+		Dir: dir, Prog: bin, Args: []string{"-test.run", "^TestLeakHeldByGlobalMap$"},
+		Env: []string{leakcheck.PathsEnv + "=untyped"},
+	}})
+	require.NoError(t, err)
+	out := results[0].Stdout
+	assert.Equal(t, 1, results[0].Code, out)
+	assert.Regexp(t, `held by:\n\s+global  holders\.registry\n\s+-> \d+ B object\n\s+-> \d+ B object\n\s+-> \*holders\.Conn  serial \d+\n`, out)
 }
 
 func everyRunNamesEachHolder(t *testing.T, dir, bin string) {

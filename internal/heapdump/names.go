@@ -13,13 +13,14 @@ const noSymbolTable = "no symbol table: build with -ldflags=-s=false to name it"
 // globalNamer names the pointers of the data and bss segments with a
 // symbol table.
 type globalNamer struct {
-	table  *symbols.Table
-	dump   *Dump
-	reason string // why nothing can be named; "" when the table fits
+	table   *symbols.Table
+	dump    *Dump
+	reason  string // why nothing can be named; "" when the table fits
+	untyped bool   // name the variables only (SearchOptions.Untyped)
 }
 
 func newGlobalNamer(d *Dump, opts SearchOptions) *globalNamer {
-	n := &globalNamer{table: opts.Symbols, dump: d}
+	n := &globalNamer{table: opts.Symbols, dump: d, untyped: opts.Untyped}
 	switch {
 	case opts.Symbols == nil && opts.NoSymbols != "":
 		n.reason = opts.NoSymbols
@@ -76,7 +77,7 @@ func (n *globalNamer) name(slot uint64, g *GlobalRoot) {
 // its offset) where it does not.
 func (n *globalNamer) selector(g *GlobalRoot) {
 	types, err := n.table.Types()
-	if err != nil {
+	if err != nil || n.untyped {
 		return
 	}
 	typ, err := types.Variable(g.Name)

@@ -31,6 +31,9 @@ type SearchOptions struct {
 	// whose key is a pointer to one: m[*db.Conn serial 3] (Go has no
 	// literal for a pointer). A tracker gives its tracked objects.
 	Objects map[uint64]string
+	// Untyped reads no types: the steps after a root are objects and
+	// their sizes, and a global's offset in its variable.
+	Untyped bool
 }
 
 // Paths returns, for each target address, a path from a root to the
@@ -69,7 +72,7 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 	}
 	g.nameTimers(paths)
 	t := &typer{g: g, objects: opts.Objects}
-	if opts.Symbols != nil {
+	if opts.Symbols != nil && !opts.Untyped {
 		t.types, _ = opts.Symbols.Types()
 	}
 	if g.writtenHere() {

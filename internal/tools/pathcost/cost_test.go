@@ -72,18 +72,26 @@ func BenchmarkFailingVerdict200MB(b *testing.B) {
 		b.Fatal("the report has no retention path")
 	}
 	b.Logf("first verdict with paths (symbol table included): %v", time.Since(start).Round(time.Millisecond))
-	for _, impl := range []string{"nopaths", "paths"} {
+	for _, impl := range []string{"nopaths", "untyped", "paths"} {
 		b.Run("impl="+impl, func(b *testing.B) {
 			var opts []leakcheck.Option
-			if impl == "nopaths" {
+			switch impl {
+			case "nopaths":
 				opts = append(opts, leakcheck.WithoutPaths())
+			case "untyped":
+				// Paths as they were before they were typed: the root
+				// named, the objects after it by size.
+				b.Setenv(leakcheck.PathsEnv, "untyped")
 			}
 			base := bigheap.Collect()
 			peak := bigheap.SamplePeak()
 			for b.Loop() {
 				report := failingVerdict(b, opts...)
-				if strings.Contains(report, "held by:") != (impl == "paths") {
+				if strings.Contains(report, "held by:") != (impl != "nopaths") {
 					b.Fatalf("impl=%s, report:\n%s", impl, report)
+				}
+				if typed := strings.Contains(report, "global  pathcost_test.leaked["); typed != (impl == "paths") {
+					b.Fatalf("impl=%s, typed path %v, report:\n%s", impl, typed, report)
 				}
 			}
 			highest := peak.End()
