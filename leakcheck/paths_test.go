@@ -38,6 +38,7 @@ var heldBy = map[string]string{
 	"TestLeakHeldByAtomicValue":                 `global  holders\.latest\.Load\(\)\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByAtomicPointer":               `global  holders\.current\.Load\(\)\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldBeyondSliceLength":             `global  holders\.idle\[:2\]\[1\]\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByUnreadCapture":               `global  holders\.hooks\.onReset\n\s+-> the closure holders\.TestLeakHeldByUnreadCapture\.func1 \(holders/holders_test\.go:\d+\), by the captured word at \+\d+, which the DWARF does not name \(the compiler keeps no description of a captured variable the code does not read\)\n\s+-> \d+ B object\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByPointerKey":                  `global  holders\.replicas\[\*holders\.Conn serial \d+\]\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByGenericInstance":             `global  holders\.boxed\.\(\*holders\.Box\[\*holders\.Conn\]\)\.item\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByDeferredClosure":             `variable c, captured by the closure holders\.TestLeakHeldByDeferredClosure\.func1\.1 \(holders/holders_test\.go:\d+\), in the frame of holders\.TestLeakHeldByDeferredClosure\.func1 \(holders/holders_test\.go:\d+\), goroutine \d+ \[chan receive\], found by scanning its stack, started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,

@@ -3,6 +3,7 @@ package heapdump
 import (
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/objtrack/objtrack/internal/heapdump/gotypes"
 )
@@ -28,7 +29,11 @@ type Closure struct {
 	Func string
 	File string
 	Line int
-	// Variable is the captured variable; Selector names the pointer in
+	// Offset is where, in the closure, the word that holds the next
+	// step is.
+	Offset uint64
+	// Variable is the captured variable ("" where the DWARF names none
+	// at Offset); Selector names the pointer in
 	// it, and Expr goes on through the Typed steps after the closure
 	// (after its variable's own memory, for a variable captured by
 	// reference), as Path.Expr does from a root.
@@ -43,15 +48,25 @@ type Closure struct {
 // Text names the closure and its variable: "the closure db.Open.func1
 // (db/open.go:12), by its variable c.conns[0]".
 func (c Closure) Text() string {
+	if c.Variable == "" {
+		return fmt.Sprintf("the closure %s, by the captured word at +%d, %s", frameText(c.Func, c.File, c.Line), c.Offset, unnamedCapture)
+	}
 	return fmt.Sprintf("the closure %s, by its variable %s%s%s", frameText(c.Func, c.File, c.Line), c.Variable, c.Selector, c.Expr)
 }
 
+// unnamedCapture says why a closure's captured word has no name: the
+// compiler describes only the captured variables that the function's
+// code reads (one written to and never read, or kept only for _ = v,
+// has no DWARF entry).
+const unnamedCapture = "which the DWARF does not name (the compiler keeps no description of a captured variable the code does not read)"
+
 // ExprSteps returns the closure and its variable's expression as data.
 func (c Closure) ExprSteps() []ExprStep {
-	steps := []ExprStep{
-		{Kind: "closure", Func: shortName(c.Func), Position: shortPosition(c.File, c.Line)},
-		{Kind: "variable", Name: c.Variable, Func: shortName(c.Func)},
+	closure := ExprStep{Kind: "closure", Func: shortName(c.Func), Position: shortPosition(c.File, c.Line)}
+	if c.Variable == "" {
+		return []ExprStep{closure, {Kind: "text", Name: fmt.Sprintf("the captured word at +%d, %s", c.Offset, unnamedCapture)}}
 	}
+	steps := []ExprStep{closure, {Kind: "variable", Name: c.Variable, Func: shortName(c.Func)}}
 	return append(steps, parseExpr(c.Selector+c.Expr)...)
 }
 
@@ -66,6 +81,18 @@ func (t *typer) closureFunc(code uint64) (*runtime.Func, bool) {
 		return nil, false
 	}
 	return f, true
+}
+
+// isFuncLiteral reports whether name is a function literal's as the
+// compiler names them ("db.Open.func1", "db.init.func2.1"): a heap object
+// whose first word is such a function's entry is its closure.
+func isFuncLiteral(name string) bool {
+	i := strings.LastIndex(name, ".func")
+	if i < 0 {
+		return false
+	}
+	rest := strings.TrimLeft(name[i+len(".func"):], "0123456789.")
+	return rest == "" && len(name) > i+len(".func")
 }
 
 // closureLocal returns the variable that a closure whose first word is
@@ -98,12 +125,18 @@ func (t *typer) nameClosures(p *Path) {
 			continue
 		}
 		l, f, ok := t.closureLocal(readWord(code, ptr, order), int64(next.Field))
-		if !ok {
+		if !ok && (f == nil || !isFuncLiteral(f.Name())) {
 			continue
 		}
-		c := Closure{Step: i, Func: f.Name(), Variable: l.Name}
+		c := Closure{Step: i, Func: f.Name(), Offset: next.Field, Variable: l.Name}
 		c.File, c.Line = f.FileLine(f.Entry())
 		rest := Path{Steps: p.Steps[i+1:]}
+		if !ok {
+			// A function literal's closure, whose word at next.Field
+			// the DWARF does not describe.
+			p.Closures = append(p.Closures, c)
+			continue
+		}
 		if sel, ok := rest.typeVariable(t, l, st.Addr+next.Field); ok {
 			c.Selector, c.Expr, c.Typed, c.TypedAs, c.TypeStop = sel, rest.Expr, rest.Typed, rest.TypedAs, rest.TypeStop
 		}
