@@ -2,8 +2,9 @@
 // and finds why objects are alive: for each object, a chain of pointers
 // from a root (a package-level variable, a goroutine's stack, a
 // finalizer) to it, the shortest from the first tier of roots that
-// reaches it ([Graph.Paths]: the frames of the goroutine that wrote the
-// dump, and a test framework's roots, come after all others).
+// reaches it ([Graph.Paths]: a test framework's roots, the finalizers
+// not yet queued and the frames of the goroutine that wrote the dump
+// come after all others).
 //
 // The pieces, in the order a caller uses them:
 //

@@ -42,14 +42,16 @@ type SearchOptions struct {
 //
 // It runs one breadth-first search over the whole graph and stops when
 // every target is reached. Roots are taken in tiers, the search drained
-// after each: every root the dump lists but those of opts.Framework and
-// the frames of the goroutine that wrote the dump; then the framework's;
-// then the writer's frames, so that the writer's own variables explain an
+// after each: every root the dump lists but those of opts.Framework, the
+// finalizers not yet queued and the frames of the goroutine that wrote
+// the dump; then the framework's; then those finalizers, so that what
+// keeps a finalizer's object explains what the object points to; then
+// the writer's frames, so that the writer's own variables explain an
 // object only when nothing else does; last, for targets still unreached,
 // every word of every stack frame (tiers.go). Among paths of the same
 // length within a tier, the first root wins in this order: goroutines of
-// the program, globals, finalizers, goroutines of the runtime, other
-// roots.
+// the program, globals, queued finalizers, goroutines of the runtime,
+// other roots.
 //
 // Beyond the Graph, it takes 4 bytes per object, and as many again at
 // most for its queue.
@@ -70,7 +72,6 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 			names.name(r.Slot, r.Global)
 		}
 	}
-	g.nameTimers(paths)
 	t := &typer{g: g, objects: opts.Objects}
 	if opts.Symbols != nil && !opts.Untyped {
 		t.types, _ = opts.Symbols.Types()
@@ -79,6 +80,7 @@ func (g *Graph) Paths(targets []uint64, opts SearchOptions) []Path {
 		t.mem = openLiveMemory()
 		defer t.mem.close()
 	}
+	g.nameTimers(paths, t.processors(opts.Symbols))
 	for i := range paths {
 		p := &paths[i]
 		// The runtime's timer heaps (runtime.allp) that nameTimers could

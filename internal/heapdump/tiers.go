@@ -8,9 +8,10 @@ import (
 
 // run seeds the search with the roots, in tiers, and drains it after
 // each: first every root the dump lists but the framework's
-// (SearchOptions.Framework) and the frames of the goroutine that wrote
-// the dump; then the framework's; then the writer's frames; then, for
-// targets still unreached, every word of every stack frame.
+// (SearchOptions.Framework), the finalizers not yet queued, and the
+// frames of the goroutine that wrote the dump; then the framework's;
+// then the finalizers; then the writer's frames; then, for targets
+// still unreached, every word of every stack frame.
 func (s *search) run() {
 	if s.unreached == 0 {
 		return
@@ -88,9 +89,6 @@ func (s *search) run() {
 	}
 	segment(&d.Data, ".data", false)
 	segment(&d.BSS, ".bss", false)
-	for i := range d.Finalizers {
-		finalizer(&d.Finalizers[i], false)
-	}
 	for i := range d.QueuedFinalizers {
 		finalizer(&d.QueuedFinalizers[i], true)
 	}
@@ -120,6 +118,17 @@ func (s *search) run() {
 		if s.unreached == 0 {
 			return
 		}
+	}
+	// The finalizers that are not queued keep what their objects point
+	// to, but only their objects' holders, searched before, say why: an
+	// object that a variable keeps is the variable's, not its
+	// finalizer's. What no other root reaches is the finalizers'.
+	for i := range d.Finalizers {
+		finalizer(&d.Finalizers[i], false)
+	}
+	s.drain()
+	if s.unreached == 0 {
+		return
 	}
 	for gi := range d.Goroutines {
 		if wroteDump(&d.Goroutines[gi]) {

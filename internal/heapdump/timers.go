@@ -1,6 +1,8 @@
 package heapdump
 
 import (
+	"github.com/objtrack/objtrack/internal/heapdump/symbols"
+
 	"fmt"
 	"io"
 	"runtime"
@@ -64,20 +66,36 @@ func (t *TimerRoot) Context() bool { return strings.HasPrefix(t.Func, "context."
 // nameTimers turns the paths held from runtime.allp through a pending
 // timer's function into paths held by that timer (RootTimer): the root
 // names the timer, and the steps start at what its function refers to.
-// A path it cannot read as a timer's (a dump of another process, whose
-// code it cannot name, or one whose objects are not laid out as it
-// expects) keeps its global root.
-func (g *Graph) nameTimers(paths []Path) {
+// So too a path from another root that goes through a P, ps (a timer's
+// own word that points to the heap it is in: from a *time.Timer kept in
+// a variable, the search may go on through its P's heap to any other
+// timer, which the variable does not hold). A path it cannot read as a
+// timer's (a dump of another process, whose code it cannot name, or one
+// whose objects are not laid out as it expects) keeps its root.
+func (g *Graph) nameTimers(paths []Path, ps map[uint64]bool) {
 	var want []int
+	base := map[int]int{} // by path: the step before its P, the step of allp's array
 	addrs := map[uint64]struct{}{}
 	for i := range paths {
 		p := &paths[i]
-		if p.Root.Global == nil || p.Root.Global.Name != "runtime.allp" || len(p.Steps) <= timerFuncStep+1 {
+		b := -1
+		if p.Root.Global != nil && p.Root.Global.Name == "runtime.allp" {
+			b = 0
+		} else {
+			for k := 1; k < len(p.Steps); k++ {
+				if ps[p.Steps[k].Addr] {
+					b = k - 1
+					break
+				}
+			}
+		}
+		if b < 0 || len(p.Steps) <= b+timerFuncStep+1 {
 			continue
 		}
 		want = append(want, i)
-		addrs[p.Steps[timerHeapStep].Addr] = struct{}{}
-		addrs[p.Steps[timerFuncStep].Addr] = struct{}{}
+		base[i] = b
+		addrs[p.Steps[b+timerHeapStep].Addr] = struct{}{}
+		addrs[p.Steps[b+timerFuncStep].Addr] = struct{}{}
 	}
 	if len(want) == 0 || !g.writtenHere() {
 		return
@@ -91,9 +109,10 @@ func (g *Graph) nameTimers(paths []Path) {
 	now, clock := nanotime()
 	for _, i := range want {
 		p := &paths[i]
-		heap := contents[p.Steps[timerHeapStep].Addr]
-		fn := contents[p.Steps[timerFuncStep].Addr]
-		whenAt := p.Steps[timerStep].Field + uint64(ptr)
+		steps := p.Steps[base[i]:]
+		heap := contents[steps[timerHeapStep].Addr]
+		fn := contents[steps[timerFuncStep].Addr]
+		whenAt := steps[timerStep].Field + uint64(ptr)
 		if len(fn) < ptr || uint64(len(heap)) < whenAt+8 {
 			continue
 		}
@@ -110,9 +129,44 @@ func (g *Graph) nameTimers(paths []Path) {
 			when := int64(order.Uint64(heap[whenAt:]))
 			t.Due, t.HasDue = time.Duration(when-now), true
 		}
-		p.Root = Root{Kind: RootTimer, Timer: t, Slot: p.Steps[timerFuncStep].Addr, source: p.Root.source}
-		p.Steps = p.Steps[timerFuncStep+1:]
+		p.Root = Root{Kind: RootTimer, Timer: t, Slot: steps[timerFuncStep].Addr, source: p.Root.source}
+		p.Steps = steps[timerFuncStep+1:]
 	}
+}
+
+// processors returns the addresses of the runtime's Ps, read from the
+// live process by runtime.allp, where the dump is this process's and
+// tab names runtime.allp; nil otherwise.
+func (t *typer) processors(tab *symbols.Table) map[uint64]bool {
+	if tab == nil || t.mem == nil {
+		return nil
+	}
+	allp, ok := tab.Lookup("runtime.allp")
+	if !ok {
+		return nil
+	}
+	ptr := t.g.roots.Params.PtrSize
+	order := byteOrder(t.g.roots.Params)
+	header, ok := t.mem.read(allp.Addr, 2*ptr)
+	if !ok {
+		return nil
+	}
+	array, n := readWord(header, ptr, order), readWord(header[ptr:], ptr, order)
+	if n == 0 || n > 1<<16 {
+		return nil
+	}
+	words, ok := t.mem.read(array, int(n)*ptr)
+	if !ok {
+		return nil
+	}
+	ps := make(map[uint64]bool, n)
+	for i := range int(n) {
+		// A P's object, by where it starts: the P may not start it.
+		if start, _, ok := t.g.ObjectAt(readWord(words[i*ptr:], ptr, order)); ok {
+			ps[start] = true
+		}
+	}
+	return ps
 }
 
 // contentsOf reads the contents of the objects that start at addrs from

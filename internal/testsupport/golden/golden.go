@@ -72,12 +72,14 @@ var (
 	heldSerials = regexp.MustCompile(`(-> \*\S+  serials?) [0-9, ]+`)
 	idList      = regexp.MustCompile(`\bids [0-9]+(?:, [0-9]+)*`)
 	dueIn       = regexp.MustCompile(`\bdue in [0-9hmµns.]+`)
+	keySerial   = regexp.MustCompile(`(\[\*\S+ serial) \d+\]`)
 )
 
 // NormalizeReport replaces what changes from run to run in leakcheck's
 // reports and go test's output, so that they can be compared with golden
 // files: the verdict's counts and time, serial numbers (one # each, in
-// serial lists and at the end of retention paths), goroutine ids (one N
+// serial lists, at the end of retention paths and in a map's pointer
+// key, m[*T serial #]), goroutine ids (one N
 // each in lists of ids), test durations and when timers are due.
 func NormalizeReport(s string) string {
 	s = verdictLine.ReplaceAllString(s, "verdict: N garbage collections, T waiting for N cleanups")
@@ -90,6 +92,7 @@ func NormalizeReport(s string) string {
 		n := strings.Count(line, ",") + 1
 		return m[1] + " " + strings.TrimSuffix(strings.Repeat("#, ", n), ", ")
 	})
+	s = keySerial.ReplaceAllString(s, "$1 #]")
 	s = goroutineID.ReplaceAllString(s, "goroutine N")
 	s = idList.ReplaceAllStringFunc(s, func(list string) string {
 		n := strings.Count(list, ",") + 1
