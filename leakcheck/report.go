@@ -138,7 +138,8 @@ type PathStep struct {
 	// next object is a map's key), "buffer" (a channel's: Key says where
 	// in its queue).
 	// Between values: "closure" (a function literal: Func, Position; its
-	// captured variable follows, as a "variable"), "object" (Type for a
+	// captured variable follows, as a "variable"), "method" (a method
+	// value, x.M, which holds its receiver: Func), "object" (Type for a
 	// tracked one, else Size and, where its type is unknown, Reason),
 	// "more" (Key objects left out), "text" (Name). Last, "survivor"
 	// (Type).

@@ -29,6 +29,10 @@ type Closure struct {
 	Func string
 	File string
 	Line int
+	// Method is true for a method value (x.M as a func value, whose
+	// function the compiler writes: "db.(*Conn).Close-fm"), which holds
+	// its receiver.
+	Method bool
 	// Offset is where, in the closure, the word that holds the next
 	// step is.
 	Offset uint64
@@ -48,6 +52,9 @@ type Closure struct {
 // Text names the closure and its variable: "the closure db.Open.func1
 // (db/open.go:12), by its variable c.conns[0]".
 func (c Closure) Text() string {
+	if c.Method {
+		return fmt.Sprintf("the method value %s, by its receiver", shortName(strings.TrimSuffix(c.Func, "-fm")))
+	}
 	if c.Variable == "" {
 		return fmt.Sprintf("the closure %s, by the captured word at +%d, %s", frameText(c.Func, c.File, c.Line), c.Offset, unnamedCapture)
 	}
@@ -62,6 +69,9 @@ const unnamedCapture = "which the DWARF does not name (the compiler keeps no des
 
 // ExprSteps returns the closure and its variable's expression as data.
 func (c Closure) ExprSteps() []ExprStep {
+	if c.Method {
+		return []ExprStep{{Kind: "method", Func: shortName(strings.TrimSuffix(c.Func, "-fm"))}}
+	}
 	closure := ExprStep{Kind: "closure", Func: shortName(c.Func), Position: shortPosition(c.File, c.Line)}
 	if c.Variable == "" {
 		return []ExprStep{closure, {Kind: "text", Name: fmt.Sprintf("the captured word at +%d, %s", c.Offset, unnamedCapture)}}
@@ -125,6 +135,12 @@ func (t *typer) nameClosures(p *Path) {
 			continue
 		}
 		l, f, ok := t.closureLocal(readWord(code, ptr, order), int64(next.Field))
+		if !ok && f != nil && strings.HasSuffix(f.Name(), "-fm") && next.Field == uint64(ptr) {
+			// A method value: its one word after the code is the
+			// receiver (or a pointer to it).
+			p.Closures = append(p.Closures, Closure{Step: i, Func: f.Name(), Method: true, Offset: next.Field})
+			continue
+		}
 		if !ok && (f == nil || !isFuncLiteral(f.Name())) {
 			continue
 		}

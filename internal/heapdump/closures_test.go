@@ -21,3 +21,13 @@ func TestIsFuncLiteral(t *testing.T) {
 		assert.Equal(t, want, isFuncLiteral(name), name)
 	}
 }
+
+func TestMethodValueClosure(t *testing.T) {
+	c := Closure{Func: "github.com/a/db.(*Conn).Close-fm", Method: true, Offset: 8}
+	assert.Equal(t, "the method value db.(*Conn).Close, by its receiver", c.Text())
+	assert.Equal(t, []ExprStep{{Kind: "method", Func: "db.(*Conn).Close"}}, c.ExprSteps())
+	u := Closure{Func: "github.com/a/db.Open.func1", File: "/src/db/db.go", Line: 7, Offset: 8}
+	assert.Contains(t, u.Text(), "by the captured word at +8, which the DWARF does not name")
+	assert.Equal(t, "closure", u.ExprSteps()[0].Kind)
+	assert.Equal(t, "text", u.ExprSteps()[1].Kind)
+}

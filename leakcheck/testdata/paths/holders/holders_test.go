@@ -220,12 +220,19 @@ var hooks struct {
 	onClose func()
 	onOpen  func()
 	onReset func()
+	onStop  func()
 }
 
 func TestLeakHeldByClosureInGlobal(t *testing.T) {
 	leakcheck.Check(t, leakcheck.WithoutGoroutines())
 	c := dial("hook")
 	hooks.onClose = func() { c.Close() }
+}
+
+// A method value holds its receiver.
+func TestLeakHeldByMethodValue(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	hooks.onStop = dial("method").Close
 }
 
 // The closure captures c by reference, as a Ginkgo container variable
