@@ -42,6 +42,7 @@ var heldBy = map[string]string{
 	"TestLeakHeldByTimerBesideAKeptOne":         `a pending time\.AfterFunc timer, due in 59m\d+s: its function holders\.TestLeakHeldByTimerBesideAKeptOne\.func2 \(holders/holders_test\.go:\d+\) holds it in its captured variable c\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByGlobalBesideAFinalizer":      `global  holders\.kept\.c\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByMethodValue":                 `global  holders\.hooks\.onStop\n\s+-> the method value holders\.\(\*Conn\)\.Close, by its receiver\n\s+-> \*holders\.Conn  serial \d+\n`,
+	"TestLeakHeldByMapOfMaps":                   `global  holders\.byRegion\["eu"\]\["db"\]\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByPointerKey":                  `global  holders\.replicas\[\*holders\.Conn serial \d+\]\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByGenericInstance":             `global  holders\.boxed\.\(\*holders\.Box\[\*holders\.Conn\]\)\.item\n\s+-> \*holders\.Conn  serial \d+\n`,
 	"TestLeakHeldByDeferredClosure":             `variable c, captured by the closure holders\.TestLeakHeldByDeferredClosure\.func1\.1 \(holders/holders_test\.go:\d+\), in the frame of holders\.TestLeakHeldByDeferredClosure\.func1 \(holders/holders_test\.go:\d+\), goroutine \d+ \[chan receive\], found by scanning its stack, started by the test\n\s+-> \*holders\.Conn  serial \d+\n`,

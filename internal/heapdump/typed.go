@@ -363,7 +363,7 @@ func (t *typer) mapSteps(m gotypes.Map, steps []Step) (n int, sel string, w goty
 		return 0, "", gotypes.Word{}, false
 	}
 	g := 1
-	if len(steps) >= 5 && isTable(m, steps[2]) && offsetIn(steps[2], steps[3]) == m.GroupsData {
+	if len(steps) >= 5 && isTable(m, steps[2]) && offsetIn(steps[2], steps[3]) == m.GroupsData && !t.smallMap(m, steps[0]) {
 		g = 3
 	}
 	group, next := steps[g], steps[g+1]
@@ -389,6 +389,20 @@ func (t *typer) mapSteps(m gotypes.Map, steps []Step) (n int, sel string, w goty
 		key = "..."
 	}
 	return g + 1, "[" + key + "]" + inner, w, true
+}
+
+// smallMap reports whether the map whose header is st has no directory
+// (its directory length is 0, read from the live process): its directory
+// pointer points to its one group, whatever the sizes of the objects
+// after it say (a map of maps: a group, then a header, is shaped as a
+// directory, then a table).
+func (t *typer) smallMap(m gotypes.Map, st Step) bool {
+	if m.DirLen < 0 {
+		return false
+	}
+	ptr := t.g.roots.Params.PtrSize
+	b, ok := t.mem.read(st.Pointer+uint64(m.DirLen), ptr)
+	return ok && readWord(b, ptr, byteOrder(t.g.roots.Params)) == 0
 }
 
 // isTable reports whether st is the size of a map table.

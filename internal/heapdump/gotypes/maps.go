@@ -20,6 +20,9 @@ type Map struct {
 	// its directory pointer.
 	Header *dwarf.StructType
 	DirPtr int64
+	// DirLen is the offset of the header's directory length: 0 for a
+	// small map, whose directory pointer points to its one group.
+	DirLen int64
 	// Table is a table's struct; GroupsData the offset of the pointer to
 	// its groups.
 	Table      *dwarf.StructType
@@ -45,6 +48,10 @@ func MapOf(typ dwarf.Type) (Map, bool) {
 		return Map{}, false
 	}
 	m.DirPtr = dir.ByteOffset
+	m.DirLen = -1
+	if l := field(h, "dirLen"); l != nil {
+		m.DirLen = l.ByteOffset
+	}
 	// dirPtr is typed as the large map's: a pointer to pointers to tables.
 	if m.Table, ok = underlying(Pointee(Pointee(dir.Type))).(*dwarf.StructType); !ok {
 		return Map{}, false

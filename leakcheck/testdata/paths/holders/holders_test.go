@@ -286,6 +286,15 @@ func TestLeakHeldByGlobalBesideAFinalizer(t *testing.T) {
 	runtime.SetFinalizer(kept, func(*finalized) {})
 }
 
+// byRegion maps regions to maps of connections: a small map whose value
+// is a map is shaped, object by object, as a large map is.
+var byRegion = map[string]map[string]*Conn{}
+
+func TestLeakHeldByMapOfMaps(t *testing.T) {
+	leakcheck.Check(t, leakcheck.WithoutGoroutines())
+	byRegion["eu"] = map[string]*Conn{"db": dial("region")}
+}
+
 // latest and current hold the last connection stored, read with Load.
 var (
 	latest  atomic.Value
